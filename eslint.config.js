@@ -4,7 +4,9 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["actions/dist/**", "lambda/dist/**", "node_modules/**", "coverage/**", "training/**"] },
+  {
+    ignores: ["actions/dist/**", "lambda/dist/**", "node_modules/**", "coverage/**", "training/**"],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

@@ -1,0 +1,34 @@
+// `mlops validate`: exit 0 when the config is valid, 1 with every located problem otherwise.
+import { loadConfig } from "../config/load.js";
+import { ConfigError, formatIssue } from "../config/issues.js";
+import type { Output } from "./output.js";
+
+export function validateCommand(
+  options: { config: string; format: "text" | "json" },
+  io: Output,
+): number {
+  try {
+    const config = loadConfig(options.config);
+    if (options.format === "json") {
+      io.out(JSON.stringify({ file: options.config, valid: true, issues: [] }, null, 2));
+    } else {
+      const parts = [
+        `project ${config.project}`,
+        `region ${config.region}`,
+        `training on ${config.training.backend}`,
+      ];
+      io.out(`${options.config} is valid (${parts.join(", ")})`);
+    }
+    return 0;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    if (options.format === "json") {
+      io.out(JSON.stringify({ file: options.config, valid: false, issues: error.issues }, null, 2));
+    } else {
+      for (const issue of error.issues) io.err(formatIssue(issue));
+      const n = error.issues.length;
+      io.err(`${n} problem${n === 1 ? "" : "s"} in ${options.config}`);
+    }
+    return 1;
+  }
+}

@@ -1,0 +1,29 @@
+// Loading a config: parse YAML with positions -> JSON Schema -> typed Config -> semantic rules.
+// Every problem found is collected and reported once, sorted by line, as a ConfigError.
+import { ConfigError, pathToString, sortIssues, type ConfigIssue } from "./issues.js";
+import { normalize } from "./normalize.js";
+import { parseYamlFile } from "./parse-yaml.js";
+import { locate } from "./positions.js";
+import { validateAgainstSchema } from "./schema-validate.js";
+import { semanticProblems } from "./semantic-rules.js";
+import type { Config } from "./types.js";
+import { resolve } from "node:path";
+
+export const DEFAULT_CONFIG_PATH = "config/mlops.yaml";
+
+/** Loads and validates a config file; throws ConfigError listing every problem. */
+export function loadConfig(path: string = DEFAULT_CONFIG_PATH): Config {
+  const parsed = parseYamlFile(path);
+  const schemaIssues = validateAgainstSchema(parsed);
+  if (schemaIssues.length > 0) throw new ConfigError(sortIssues(schemaIssues));
+
+  const config = normalize(parsed.data, resolve(path));
+  const issues: ConfigIssue[] = semanticProblems(config).map((p) => ({
+    file: path,
+    ...locate(parsed, p.path),
+    path: pathToString(p.path),
+    message: p.message,
+  }));
+  if (issues.length > 0) throw new ConfigError(sortIssues(issues));
+  return config;
+}

@@ -1,0 +1,140 @@
+// Turns schema-valid data (defaults filled) into the typed Config: durations in seconds, paths
+// absolute, the data source classified. Runs only after the schema accepted the data, so the
+// shapes below hold.
+import { dirname, resolve } from "node:path";
+import { parseDuration } from "./duration.js";
+import type { Config, DataSource, LambdaConfig } from "./types.js";
+
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-argument -- schema-validated data */
+
+const seconds = (text: string): number => parseDuration(text) ?? 0;
+
+export function normalize(raw: any, file: string): Config {
+  const dir = dirname(file);
+  const t = raw.training;
+  const e = raw.endpoint;
+  const d = e.deployment;
+  const config: Config = {
+    version: 1,
+    project: raw.project,
+    region: raw.region,
+    tags: raw.tags,
+    state: {
+      bucket: raw.state.bucket ?? raw.data.bucket,
+      prefix: raw.state.prefix,
+      lockTimeoutSeconds: seconds(raw.state.lockTimeout),
+      lockTtlSeconds: seconds(raw.state.lockTtl),
+    },
+    data: {
+      source: dataSource(raw.data.source, dir),
+      bucket: raw.data.bucket,
+      prefix: raw.data.prefix,
+      delete: raw.data.delete,
+      exclude: raw.data.exclude,
+    },
+    training: {
+      backend: t.backend,
+      entryPoint: t.entryPoint,
+      sourceDir: resolve(dir, t.sourceDir),
+      framework: t.framework,
+      ...(t.image !== undefined && { image: t.image }),
+      instance: t.instance,
+      spot: {
+        enabled: t.spot.enabled,
+        ...(t.spot.maxWait !== undefined && { maxWaitSeconds: seconds(t.spot.maxWait) }),
+      },
+      maxRuntimeSeconds: seconds(t.maxRuntime),
+      hyperparameters: t.hyperparameters,
+      metrics: t.metrics,
+      ...(t.vpc !== undefined && { vpc: t.vpc }),
+      ec2: {
+        instanceTypes: t.ec2.instanceTypes,
+        market: t.ec2.market,
+        amiType: t.ec2.amiType,
+        ...(t.ec2.ami !== undefined && { ami: t.ec2.ami }),
+        subnets: t.ec2.subnets,
+        securityGroups: t.ec2.securityGroups,
+        volumeSizeGB: t.ec2.volumeSizeGB,
+        maxLifetimeSeconds: seconds(t.ec2.maxLifetime),
+        idleTimeoutSeconds: seconds(t.ec2.idleTimeout),
+        registrationTimeoutSeconds: seconds(t.ec2.registrationTimeout),
+      },
+      local: t.local,
+    },
+    model: {
+      ...(raw.model.qualityGate !== undefined && { qualityGate: raw.model.qualityGate }),
+      keep: raw.model.keep,
+    },
+    endpoint: {
+      name: e.name,
+      variantName: e.variantName,
+      instanceType: e.instanceType,
+      initialInstanceCount: e.initialInstanceCount,
+      ...(e.dataCapture !== undefined && { dataCapture: e.dataCapture }),
+      deployment: {
+        strategy: d.strategy,
+        traffic: d.traffic,
+        canarySize: d.canarySize,
+        linearStepSize: d.linearStepSize,
+        waitIntervalSeconds: seconds(d.waitInterval),
+        terminationWaitSeconds: seconds(d.terminationWait),
+        maxExecutionTimeoutSeconds: seconds(d.maxExecutionTimeout),
+        maxBatchSize: d.maxBatchSize,
+        rollbackAlarms: d.rollbackAlarms,
+      },
+      ...(e.autoscaling !== undefined && {
+        autoscaling: {
+          minCapacity: e.autoscaling.minCapacity,
+          maxCapacity: e.autoscaling.maxCapacity,
+          targetInvocationsPerInstance: e.autoscaling.targetInvocationsPerInstance,
+          scaleInCooldownSeconds: seconds(e.autoscaling.scaleInCooldown),
+          scaleOutCooldownSeconds: seconds(e.autoscaling.scaleOutCooldown),
+          disableScaleIn: e.autoscaling.disableScaleIn,
+        },
+      }),
+    },
+    iam: {
+      path: raw.iam.path,
+      ...(raw.iam.permissionsBoundary !== undefined && {
+        permissionsBoundary: raw.iam.permissionsBoundary,
+      }),
+      roleNames: raw.iam.roleNames ?? {},
+    },
+    file,
+  };
+  if (raw.lambda !== undefined) config.lambda = lambdaConfig(raw.lambda, dir);
+  return config;
+}
+
+function lambdaConfig(l: any, dir: string): LambdaConfig {
+  return {
+    name: l.name,
+    code: resolve(dir, l.code),
+    handler: l.handler,
+    runtime: l.runtime,
+    architecture: l.architecture,
+    memory: l.memory,
+    timeoutSeconds: seconds(l.timeout),
+    alias: l.alias,
+    provisionedConcurrency: l.provisionedConcurrency,
+    ...(l.reservedConcurrency !== undefined && { reservedConcurrency: l.reservedConcurrency }),
+    topK: l.topK,
+    corsOrigin: l.corsOrigin,
+    logRetentionDays: l.logRetentionDays,
+    environment: l.environment,
+  };
+}
+
+export function dataSource(source: string, dir: string): DataSource {
+  if (/^https?:\/\//i.test(source)) return { kind: "archive", url: source };
+  const s3 = /^s3:\/\/([^/]+)\/?(.*)$/.exec(source);
+  if (s3) {
+    const prefix = s3[2] ?? "";
+    return {
+      kind: "s3",
+      bucket: s3[1] ?? "",
+      prefix: prefix && !prefix.endsWith("/") ? `${prefix}/` : prefix,
+    };
+  }
+  return { kind: "local", path: resolve(dir, source) };
+}

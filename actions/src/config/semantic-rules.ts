@@ -1,0 +1,364 @@
+// Rules the JSON Schema cannot express: relations between fields, AWS naming limits including
+// the suffixes the tool appends, and files the config refers to. Each rule names the field
+// it is about so the problem can be shown at its line.
+import { existsSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import {
+  IAM_ROLE_NAME,
+  LAMBDA_ALIAS,
+  LAMBDA_NAME,
+  SAGEMAKER_NAME,
+  bucketNameProblem,
+  derivedNames,
+  fillTemplate,
+  longestDerivedSageMakerNames,
+  nameProblem,
+} from "../aws/naming.js";
+import { frameworkProblem } from "../aws/pytorch-images.js";
+import { formatDuration } from "./duration.js";
+import type { ConfigPath } from "./issues.js";
+import type { Config } from "./types.js";
+
+export interface Problem {
+  path: ConfigPath;
+  message: string;
+}
+
+type Rule = (config: Config) => Problem[];
+
+const MAX_TRAINING_SECONDS = 28 * 24 * 3600;
+const MAX_LAMBDA_TIMEOUT = 900;
+/** Families the current x86_64 PyTorch Deep Learning AMIs support. */
+export const DLAMI_GPU_FAMILIES = [
+  "g4dn",
+  "g5",
+  "g6",
+  "g6e",
+  "gr6",
+  "p4d",
+  "p4de",
+  "p5",
+  "p5e",
+  "p5en",
+];
+const EXAMPLE_ACCOUNT = "123456789012";
+const MAX_USER_TAGS = 50 - 3; // AWS allows 50 tags; the tool adds mlops:project, managed-by, address
+
+const problem = (path: ConfigPath, message: string): Problem[] => [{ path, message }];
+const none: Problem[] = [];
+
+const rules: Rule[] = [
+  // Names
+  (c) => {
+    const tooLong = longestDerivedSageMakerNames(c.project).find(
+      (n) => n.length > SAGEMAKER_NAME.max,
+    );
+    return tooLong
+      ? problem(
+          ["project"],
+          `is too long: derived names such as "${tooLong}" would exceed ${SAGEMAKER_NAME.max} characters`,
+        )
+      : none;
+  },
+  (c) => optional(["endpoint", "name"], nameProblem(c.endpoint.name, SAGEMAKER_NAME)),
+  (c) => optional(["endpoint", "variantName"], nameProblem(c.endpoint.variantName, SAGEMAKER_NAME)),
+  (c) => (c.lambda ? optional(["lambda", "name"], nameProblem(c.lambda.name, LAMBDA_NAME)) : none),
+  (c) =>
+    c.lambda ? optional(["lambda", "alias"], nameProblem(c.lambda.alias, LAMBDA_ALIAS)) : none,
+  (c) =>
+    (["sagemaker", "lambda", "ec2"] as const).flatMap((use) =>
+      optional(
+        c.iam.roleNames[use] !== undefined ? ["iam", "roleNames", use] : ["project"],
+        nameProblem(c.iam.roleNames[use] ?? derivedNames.role(c.project, use), IAM_ROLE_NAME),
+      ),
+    ),
+  (c) => bucketRule(c, ["data", "bucket"], c.data.bucket),
+  (c) =>
+    c.state.bucket !== c.data.bucket ? bucketRule(c, ["state", "bucket"], c.state.bucket) : none,
+  (c) =>
+    Object.keys(c.tags).flatMap((key) =>
+      key.toLowerCase().startsWith("aws:") || key.startsWith("mlops:")
+        ? problem(
+            ["tags", key],
+            `tag key "${key}" uses a reserved prefix (aws: and mlops: are not yours to set)`,
+          )
+        : none,
+    ),
+  (c) =>
+    Object.keys(c.tags).length > MAX_USER_TAGS
+      ? problem(
+          ["tags"],
+          `has ${Object.keys(c.tags).length} tags; at most ${MAX_USER_TAGS} (the tool adds 3 of the 50 AWS allows)`,
+        )
+      : none,
+
+  // Data
+  (c) =>
+    c.data.source.kind === "archive" && c.data.source.url.toLowerCase().startsWith("http:")
+      ? problem(["data", "source"], "must use https://, not http://")
+      : none,
+  (c) =>
+    c.data.source.kind === "local" && !isDir(c.data.source.path)
+      ? problem(
+          ["data", "source"],
+          `folder ${shown(c, c.data.source.path)} does not exist (paths are relative to the config file)`,
+        )
+      : none,
+  (c) =>
+    c.data.source.kind === "s3" && c.data.delete
+      ? problem(
+          ["data", "delete"],
+          "cannot be true when data.source is an s3:// prefix: that data is used in place, never synced",
+        )
+      : none,
+  (c) =>
+    c.data.source.kind === "s3" && c.data.source.bucket && bucketNameProblem(c.data.source.bucket)
+      ? problem(["data", "source"], bucketNameProblem(c.data.source.bucket) ?? "")
+      : none,
+
+  // Training
+  (c) =>
+    !isDir(c.training.sourceDir)
+      ? problem(
+          ["training", "sourceDir"],
+          `folder ${shown(c, c.training.sourceDir)} does not exist (paths are relative to the config file)`,
+        )
+      : none,
+  (c) =>
+    isDir(c.training.sourceDir) && !existsSync(join(c.training.sourceDir, c.training.entryPoint))
+      ? problem(
+          ["training", "entryPoint"],
+          `${shown(c, join(c.training.sourceDir, c.training.entryPoint))} does not exist`,
+        )
+      : none,
+  (c) =>
+    c.training.image === undefined
+      ? optional(
+          ["training", "framework", "version"],
+          frameworkProblem(c.training.framework.version, c.training.framework.python),
+        )
+      : none,
+  (c) =>
+    c.training.instance.type.startsWith("ml.")
+      ? none
+      : problem(
+          ["training", "instance", "type"],
+          `"${c.training.instance.type}" is not a SageMaker instance type; they start with "ml." (e.g. ml.m5.xlarge)`,
+        ),
+  (c) =>
+    c.training.instance.count > 1 && c.training.backend !== "sagemaker"
+      ? problem(
+          ["training", "instance", "count"],
+          `is ${c.training.instance.count}, but only the sagemaker backend trains on several instances`,
+        )
+      : none,
+  (c) =>
+    c.training.maxRuntimeSeconds < 60 || c.training.maxRuntimeSeconds > MAX_TRAINING_SECONDS
+      ? problem(
+          ["training", "maxRuntime"],
+          `is ${formatDuration(c.training.maxRuntimeSeconds)}; SageMaker allows 1m to 28d`,
+        )
+      : none,
+  (c) =>
+    c.training.spot.enabled && c.training.spot.maxWaitSeconds === undefined
+      ? problem(
+          ["training", "spot"],
+          "needs maxWait when spot is enabled (at least training.maxRuntime)",
+        )
+      : none,
+  (c) => {
+    const wait = c.training.spot.maxWaitSeconds;
+    return c.training.spot.enabled && wait !== undefined && wait < c.training.maxRuntimeSeconds
+      ? problem(
+          ["training", "spot", "maxWait"],
+          `is ${formatDuration(wait)}; it must be at least training.maxRuntime (${formatDuration(c.training.maxRuntimeSeconds)})`,
+        )
+      : none;
+  },
+  (c) =>
+    c.training.metrics.flatMap((m, i) => {
+      let groups: number;
+      try {
+        groups = new RegExp(`${m.regex}|`).exec("")?.length ?? 1;
+      } catch (error) {
+        return problem(
+          ["training", "metrics", i, "regex"],
+          `is not a valid regular expression: ${(error as Error).message}`,
+        );
+      }
+      return groups < 2
+        ? problem(
+            ["training", "metrics", i, "regex"],
+            "needs a capture group ( ... ) around the value",
+          )
+        : none;
+    }),
+  (c) => {
+    const seen = new Set<string>();
+    return c.training.metrics.flatMap((m, i) => {
+      const dup = seen.has(m.name);
+      seen.add(m.name);
+      return dup
+        ? problem(["training", "metrics", i, "name"], `metric "${m.name}" is defined twice`)
+        : none;
+    });
+  },
+  (c) =>
+    c.training.backend === "ec2"
+      ? c.training.ec2.instanceTypes.flatMap((type, i) => {
+          const family = type.split(".")[0] ?? "";
+          return DLAMI_GPU_FAMILIES.includes(family)
+            ? none
+            : problem(
+                ["training", "ec2", "instanceTypes", i],
+                `"${type}" is not a GPU type the PyTorch Deep Learning AMIs support (${DLAMI_GPU_FAMILIES.join(", ")})`,
+              );
+        })
+      : none,
+  (c) =>
+    c.training.ec2.idleTimeoutSeconds >= c.training.ec2.maxLifetimeSeconds
+      ? problem(
+          ["training", "ec2", "idleTimeout"],
+          `must be shorter than maxLifetime (${formatDuration(c.training.ec2.maxLifetimeSeconds)})`,
+        )
+      : none,
+
+  // Model
+  (c) => {
+    const gate = c.model.qualityGate;
+    if (!gate) return none;
+    if ((gate.min === undefined) === (gate.max === undefined)) {
+      return problem(["model", "qualityGate"], "needs exactly one of min or max");
+    }
+    const names = c.training.metrics.map((m) => m.name);
+    // A name without a colon may be a metrics.json key written by the training script.
+    if (gate.metric.includes(":") && !names.includes(gate.metric)) {
+      return problem(
+        ["model", "qualityGate", "metric"],
+        `"${gate.metric}" is not defined in training.metrics (${names.join(", ")})`,
+      );
+    }
+    return none;
+  },
+
+  // Endpoint
+  (c) =>
+    c.endpoint.instanceType.startsWith("ml.")
+      ? none
+      : problem(
+          ["endpoint", "instanceType"],
+          `"${c.endpoint.instanceType}" is not a SageMaker instance type; they start with "ml." (e.g. ml.m5.large)`,
+        ),
+  (c) => {
+    const a = c.endpoint.autoscaling;
+    return a && a.minCapacity > a.maxCapacity
+      ? problem(
+          ["endpoint", "autoscaling", "minCapacity"],
+          `is ${a.minCapacity}, more than maxCapacity (${a.maxCapacity})`,
+        )
+      : none;
+  },
+  (c) => {
+    const a = c.endpoint.autoscaling;
+    const n = c.endpoint.initialInstanceCount;
+    return a && (n < a.minCapacity || n > a.maxCapacity)
+      ? problem(
+          ["endpoint", "initialInstanceCount"],
+          `is ${n}, outside the auto-scaling range ${a.minCapacity}-${a.maxCapacity}`,
+        )
+      : none;
+  },
+  (c) => {
+    const d = c.endpoint.deployment;
+    return [
+      ...(d.waitIntervalSeconds > 3600
+        ? problem(
+            ["endpoint", "deployment", "waitInterval"],
+            `is ${formatDuration(d.waitIntervalSeconds)}; at most 1h`,
+          )
+        : none),
+      ...(d.terminationWaitSeconds > 3600
+        ? problem(
+            ["endpoint", "deployment", "terminationWait"],
+            `is ${formatDuration(d.terminationWaitSeconds)}; at most 1h`,
+          )
+        : none),
+      ...(d.maxExecutionTimeoutSeconds < 600 || d.maxExecutionTimeoutSeconds > 28_800
+        ? problem(
+            ["endpoint", "deployment", "maxExecutionTimeout"],
+            `is ${formatDuration(d.maxExecutionTimeoutSeconds)}; SageMaker allows 10m to 8h`,
+          )
+        : none),
+    ];
+  },
+
+  // Lambda
+  (c) =>
+    c.lambda && !isDir(c.lambda.code)
+      ? problem(
+          ["lambda", "code"],
+          `folder ${shown(c, c.lambda.code)} does not exist (run npm run build; paths are relative to the config file)`,
+        )
+      : none,
+  (c) =>
+    c.lambda && (c.lambda.timeoutSeconds < 1 || c.lambda.timeoutSeconds > MAX_LAMBDA_TIMEOUT)
+      ? problem(
+          ["lambda", "timeout"],
+          `is ${formatDuration(c.lambda.timeoutSeconds)}; Lambda allows 1s to 15m`,
+        )
+      : none,
+  (c) => {
+    const l = c.lambda;
+    return l?.reservedConcurrency !== undefined && l.provisionedConcurrency > l.reservedConcurrency
+      ? problem(
+          ["lambda", "provisionedConcurrency"],
+          `is ${l.provisionedConcurrency}, more than reservedConcurrency (${l.reservedConcurrency}); provisioned concurrency counts against the reservation`,
+        )
+      : none;
+  },
+  (c) =>
+    c.lambda
+      ? Object.keys(c.lambda.environment).flatMap((k) =>
+          k.startsWith("MLOPS_") || k.startsWith("AWS_")
+            ? problem(
+                ["lambda", "environment", k],
+                `"${k}" is reserved (MLOPS_ variables are set by the tool, AWS_ ones by Lambda)`,
+              )
+            : none,
+        )
+      : none,
+];
+
+export function semanticProblems(config: Config): Problem[] {
+  return rules.flatMap((rule) => rule(config));
+}
+
+function optional(path: ConfigPath, message: string | undefined): Problem[] {
+  return message === undefined ? none : problem(path, message);
+}
+
+function bucketRule(c: Config, path: ConfigPath, template: string): Problem[] {
+  const { value, unknown } = fillTemplate(template, { account: EXAMPLE_ACCOUNT, region: c.region });
+  if (unknown.length > 0) {
+    return problem(
+      path,
+      `unknown placeholder ${unknown.join(", ")}; only \${account} and \${region} are filled in`,
+    );
+  }
+  const message = bucketNameProblem(value);
+  return message && template !== value
+    ? problem(path, `${message} (with \${account} as a 12-digit id)`)
+    : optional(path, message);
+}
+
+function isDir(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function shown(c: Config, path: string): string {
+  return relative(process.cwd(), path) || ".";
+}

@@ -1,0 +1,134 @@
+// The typed, resolved configuration: defaults applied, durations in seconds, paths absolute.
+// `${account}` and `${region}` in bucket names stay as templates; model/ resolves them.
+
+export type TrainingBackend = "sagemaker" | "ec2" | "local";
+
+export interface MetricDefinition {
+  name: string;
+  regex: string;
+}
+
+export interface Ec2RunnerConfig {
+  instanceTypes: string[];
+  market: "spot" | "on-demand" | "spot-with-fallback";
+  amiType: string;
+  ami?: string;
+  subnets: string[];
+  securityGroups: string[];
+  volumeSizeGB: number;
+  maxLifetimeSeconds: number;
+  idleTimeoutSeconds: number;
+  registrationTimeoutSeconds: number;
+}
+
+export interface TrainingConfig {
+  backend: TrainingBackend;
+  entryPoint: string;
+  /** Absolute path of the training code folder. */
+  sourceDir: string;
+  framework: { name: "pytorch"; version: string; python: string };
+  image?: string;
+  instance: { type: string; count: number; volumeSizeGB: number };
+  spot: { enabled: boolean; maxWaitSeconds?: number };
+  maxRuntimeSeconds: number;
+  hyperparameters: Record<string, string | number | boolean>;
+  metrics: MetricDefinition[];
+  vpc?: { subnets: string[]; securityGroups: string[] };
+  ec2: Ec2RunnerConfig;
+  local: { python: string };
+}
+
+export interface QualityGate {
+  metric: string;
+  min?: number;
+  max?: number;
+}
+
+export interface DeploymentConfig {
+  strategy: "blue-green" | "rolling";
+  traffic: "all-at-once" | "canary" | "linear";
+  canarySize: number;
+  linearStepSize: number;
+  waitIntervalSeconds: number;
+  terminationWaitSeconds: number;
+  maxExecutionTimeoutSeconds: number;
+  maxBatchSize: number;
+  rollbackAlarms: string[];
+}
+
+export interface AutoscalingConfig {
+  minCapacity: number;
+  maxCapacity: number;
+  targetInvocationsPerInstance: number;
+  scaleInCooldownSeconds: number;
+  scaleOutCooldownSeconds: number;
+  disableScaleIn: boolean;
+}
+
+export interface EndpointConfig {
+  name: string;
+  variantName: string;
+  instanceType: string;
+  initialInstanceCount: number;
+  dataCapture?: { samplingPercentage: number; destination: string };
+  deployment: DeploymentConfig;
+  autoscaling?: AutoscalingConfig;
+}
+
+export interface LambdaConfig {
+  name: string;
+  /** Absolute path of the folder that is zipped as the function code. */
+  code: string;
+  handler: string;
+  runtime: "nodejs20.x" | "nodejs22.x" | "nodejs24.x";
+  architecture: "arm64" | "x86_64";
+  memory: number;
+  timeoutSeconds: number;
+  alias: string;
+  provisionedConcurrency: number;
+  reservedConcurrency?: number;
+  topK: number;
+  corsOrigin: string;
+  logRetentionDays: number;
+  environment: Record<string, string>;
+}
+
+export interface IamConfig {
+  path: string;
+  permissionsBoundary?: string;
+  roleNames: { sagemaker?: string; lambda?: string; ec2?: string };
+}
+
+export interface Config {
+  version: 1;
+  project: string;
+  region: string;
+  tags: Record<string, string>;
+  state: {
+    /** Template; defaults to data.bucket. */
+    bucket: string;
+    prefix: string;
+    lockTimeoutSeconds: number;
+    lockTtlSeconds: number;
+  };
+  data: {
+    /** A local folder (absolute), an https:// archive URL or an s3:// prefix. */
+    source: DataSource;
+    bucket: string;
+    prefix: string;
+    delete: boolean;
+    exclude: string[];
+  };
+  training: TrainingConfig;
+  model: { qualityGate?: QualityGate; keep: number };
+  endpoint: EndpointConfig;
+  lambda?: LambdaConfig;
+  iam: IamConfig;
+  /** Absolute path of the file this came from. */
+  file: string;
+}
+
+export type DataSource =
+  | { kind: "local"; path: string }
+  | { kind: "archive"; url: string }
+  | { kind: "s3"; bucket: string; prefix: string };
