@@ -1,0 +1,73 @@
+// The desired state as a graph of nodes: stable addresses, physical names, tags, specs and
+// explicit dependencies. Pure: built from the Config and the account id, no network.
+
+export interface Node<Spec = unknown> {
+  /** Stable, human address, e.g. "iam.role.sagemaker". */
+  address: string;
+  /** Handler kind, e.g. "iam.role". */
+  kind: string;
+  /** Physical name in AWS. */
+  name: string;
+  tags: Record<string, string>;
+  spec: Spec;
+  /** Addresses this node needs to exist first. */
+  dependsOn: string[];
+}
+
+export interface GraphContext {
+  project: string;
+  region: string;
+  account: string;
+  /** `aws` or `aws-cn`/`aws-us-gov`, for ARNs. */
+  partition: string;
+}
+
+export interface DesiredGraph {
+  context: GraphContext;
+  nodes: Node[];
+}
+
+export const MANAGED_BY = "mlops-gitops";
+
+export function resourceTags(
+  context: GraphContext,
+  address: string,
+  configTags: Record<string, string>,
+): Record<string, string> {
+  return {
+    ...configTags,
+    "mlops:project": context.project,
+    "mlops:managed-by": MANAGED_BY,
+    "mlops:address": address,
+  };
+}
+
+export function partitionOf(region: string): string {
+  if (region.startsWith("cn-")) return "aws-cn";
+  if (region.startsWith("us-gov-")) return "aws-us-gov";
+  return "aws";
+}
+
+/** Nodes in an order where every node comes after its dependencies; throws on a cycle. */
+export function topologicalOrder<T extends { address: string; dependsOn: readonly string[] }>(
+  nodes: readonly T[],
+): T[] {
+  const byAddress = new Map(nodes.map((n) => [n.address, n]));
+  const state = new Map<string, "visiting" | "done">();
+  const ordered: T[] = [];
+  const visit = (node: T, trail: string[]): void => {
+    const s = state.get(node.address);
+    if (s === "done") return;
+    if (s === "visiting")
+      throw new Error(`dependency cycle: ${[...trail, node.address].join(" -> ")}`);
+    state.set(node.address, "visiting");
+    for (const dep of node.dependsOn) {
+      const target = byAddress.get(dep);
+      if (target) visit(target, [...trail, node.address]);
+    }
+    state.set(node.address, "done");
+    ordered.push(node);
+  };
+  for (const node of [...nodes].sort((a, b) => a.address.localeCompare(b.address))) visit(node, []);
+  return ordered;
+}

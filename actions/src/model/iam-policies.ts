@@ -1,0 +1,248 @@
+// Least-privilege policy documents for the roles the tool creates: exact bucket and prefix
+// ARNs, the lowercase endpoint ARN, explicit actions only (never "*" or "service:*").
+import type { Config } from "../config/types.js";
+import type { GraphContext } from "./graph.js";
+
+export interface PolicyStatement {
+  Sid?: string;
+  Effect: "Allow" | "Deny";
+  Action: string[];
+  Resource?: string[];
+  Principal?: Record<string, string>;
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+export interface PolicyDocument {
+  Version: "2012-10-17";
+  Statement: PolicyStatement[];
+}
+
+export function trustPolicy(service: string): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: ["sts:AssumeRole"] }],
+  };
+}
+
+/** S3 locations the tool uses, derived once so policies and handlers agree. */
+export interface StorageLayout {
+  dataBucket: string;
+  dataPrefix: string;
+  /** Where the training data is read from (the data prefix, or an s3:// source used in place). */
+  trainingInput: { bucket: string; prefix: string };
+  artifactPrefix: string;
+  checkpointPrefix: string;
+  codePrefix: string;
+  stateBucket: string;
+  statePrefix: string;
+}
+
+export function storageLayout(
+  config: Config,
+  buckets: { data: string; state: string },
+): StorageLayout {
+  const project = config.project;
+  const source = config.data.source;
+  return {
+    dataBucket: buckets.data,
+    dataPrefix: config.data.prefix,
+    trainingInput:
+      source.kind === "s3"
+        ? { bucket: source.bucket, prefix: source.prefix }
+        : { bucket: buckets.data, prefix: config.data.prefix },
+    artifactPrefix: `${project}/training-output/`,
+    checkpointPrefix: `${project}/checkpoints/`,
+    codePrefix: `${project}/code/`,
+    stateBucket: buckets.state,
+    statePrefix: config.state.prefix,
+  };
+}
+
+const s3Object = (ctx: GraphContext, bucket: string, prefix: string): string =>
+  `arn:${ctx.partition}:s3:::${bucket}/${prefix}*`;
+const s3Bucket = (ctx: GraphContext, bucket: string): string =>
+  `arn:${ctx.partition}:s3:::${bucket}`;
+type Condition = NonNullable<PolicyStatement["Condition"]>;
+const prefixCondition = (prefixes: string[]): Condition => ({
+  StringLike: { "s3:prefix": prefixes.flatMap((p) => [p, `${p}*`]) },
+});
+
+export function endpointArn(ctx: GraphContext, endpointName: string): string {
+  // SageMaker ARNs are lowercase; a mixed-case ARN in a policy never matches (AccessDenied).
+  return `arn:${ctx.partition}:sagemaker:${ctx.region}:${ctx.account}:endpoint/${endpointName.toLowerCase()}`;
+}
+
+export function sageMakerExecutionPolicy(
+  config: Config,
+  ctx: GraphContext,
+  layout: StorageLayout,
+): PolicyDocument {
+  const input = layout.trainingInput;
+  const statements: PolicyStatement[] = [
+    {
+      Sid: "ReadTrainingData",
+      Effect: "Allow",
+      Action: ["s3:GetObject"],
+      Resource: [s3Object(ctx, input.bucket, input.prefix)],
+    },
+    {
+      Sid: "ListTrainingData",
+      Effect: "Allow",
+      Action: ["s3:ListBucket"],
+      Resource: [s3Bucket(ctx, input.bucket)],
+      Condition: prefixCondition([input.prefix]),
+    },
+    {
+      Sid: "ReadCodeWriteArtifacts",
+      Effect: "Allow",
+      Action: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"],
+      Resource: [
+        s3Object(ctx, layout.dataBucket, layout.artifactPrefix),
+        s3Object(ctx, layout.dataBucket, layout.checkpointPrefix),
+        s3Object(ctx, layout.dataBucket, layout.codePrefix),
+      ],
+    },
+    {
+      Sid: "ListCheckpoints",
+      Effect: "Allow",
+      Action: ["s3:ListBucket"],
+      Resource: [s3Bucket(ctx, layout.dataBucket)],
+      Condition: prefixCondition([layout.checkpointPrefix, layout.artifactPrefix]),
+    },
+    {
+      Sid: "PullContainerImages",
+      Effect: "Allow",
+      Action: [
+        "ecr:BatchCheckLayerAvailability",
+        "ecr:GetDownloadUrlForLayer",
+        "ecr:BatchGetImage",
+      ],
+      Resource: [`arn:${ctx.partition}:ecr:${ctx.region}:*:repository/*`],
+    },
+    {
+      // GetAuthorizationToken has no resource-level permissions.
+      Sid: "EcrLogin",
+      Effect: "Allow",
+      Action: ["ecr:GetAuthorizationToken"],
+      Resource: ["*"],
+    },
+    {
+      Sid: "Logs",
+      Effect: "Allow",
+      Action: [
+        "logs:CreateLogGroup",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "logs:DescribeLogStreams",
+      ],
+      Resource: [
+        `arn:${ctx.partition}:logs:${ctx.region}:${ctx.account}:log-group:/aws/sagemaker/*`,
+      ],
+    },
+    {
+      // PutMetricData has no resource-level permissions; the namespace condition narrows it.
+      Sid: "Metrics",
+      Effect: "Allow",
+      Action: ["cloudwatch:PutMetricData"],
+      Resource: ["*"],
+      Condition: { StringLike: { "cloudwatch:namespace": ["/aws/sagemaker/*"] } },
+    },
+  ];
+  const capture = config.endpoint.dataCapture;
+  if (capture) {
+    const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(capture.destination);
+    if (m?.[1]) {
+      statements.push({
+        Sid: "DataCapture",
+        Effect: "Allow",
+        Action: ["s3:PutObject"],
+        Resource: [s3Object(ctx, m[1], m[2] ?? "")],
+      });
+    }
+  }
+  if (config.endpoint.deployment.rollbackAlarms.length > 0) {
+    statements.push({
+      Sid: "RollbackAlarms",
+      Effect: "Allow",
+      Action: ["cloudwatch:DescribeAlarms"],
+      Resource: config.endpoint.deployment.rollbackAlarms.map(
+        (a) => `arn:${ctx.partition}:cloudwatch:${ctx.region}:${ctx.account}:alarm:${a}`,
+      ),
+    });
+  }
+  if (config.training.vpc) {
+    statements.push({
+      // Network interfaces for VPC training have no resource-level scoping on Describe*.
+      Sid: "VpcTraining",
+      Effect: "Allow",
+      Action: [
+        "ec2:CreateNetworkInterface",
+        "ec2:CreateNetworkInterfacePermission",
+        "ec2:DeleteNetworkInterface",
+        "ec2:DeleteNetworkInterfacePermission",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeVpcs",
+        "ec2:DescribeDhcpOptions",
+        "ec2:DescribeSubnets",
+        "ec2:DescribeSecurityGroups",
+      ],
+      Resource: ["*"],
+    });
+  }
+  return { Version: "2012-10-17", Statement: statements };
+}
+
+export function lambdaExecutionPolicy(config: Config, ctx: GraphContext): PolicyDocument {
+  const fn = config.lambda?.name ?? "";
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "InvokeTheEndpoint",
+        Effect: "Allow",
+        Action: ["sagemaker:InvokeEndpoint"],
+        Resource: [endpointArn(ctx, config.endpoint.name)],
+      },
+      {
+        Sid: "OwnLogs",
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        Resource: [
+          `arn:${ctx.partition}:logs:${ctx.region}:${ctx.account}:log-group:/aws/lambda/${fn}:*`,
+        ],
+      },
+    ],
+  };
+}
+
+export function ec2RunnerPolicy(ctx: GraphContext, layout: StorageLayout): PolicyDocument {
+  const input = layout.trainingInput;
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "ReadTrainingData",
+        Effect: "Allow",
+        Action: ["s3:GetObject"],
+        Resource: [s3Object(ctx, input.bucket, input.prefix)],
+      },
+      {
+        Sid: "ListTrainingData",
+        Effect: "Allow",
+        Action: ["s3:ListBucket"],
+        Resource: [s3Bucket(ctx, input.bucket)],
+        Condition: prefixCondition([input.prefix]),
+      },
+      {
+        Sid: "WriteArtifactsAndState",
+        Effect: "Allow",
+        Action: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"],
+        Resource: [
+          s3Object(ctx, layout.dataBucket, layout.artifactPrefix),
+          s3Object(ctx, layout.dataBucket, layout.codePrefix),
+          s3Object(ctx, layout.stateBucket, layout.statePrefix),
+        ],
+      },
+    ],
+  };
+}

@@ -1,0 +1,66 @@
+// The plan is plain, versioned, serialisable data: what will be done to each resource and why,
+// plus the hashes that let apply refuse when the world moved since the plan was made.
+// JSON format documented in docs/plan-format.md; bump PLAN_FORMAT_VERSION on breaking changes.
+import type { Node } from "../model/graph.js";
+import type { FieldChange, Risk } from "../resources/handler.js";
+
+export const PLAN_FORMAT_VERSION = 1;
+
+export type Action = "create" | "update" | "replace" | "delete" | "noop" | "train" | "wait";
+
+export interface PlannedChange {
+  address: string;
+  kind: string;
+  name: string;
+  action: Action;
+  reason: string;
+  changes: FieldChange[];
+  risk: Risk[];
+  summary?: string;
+  dependsOn: string[];
+  /** Digest of what was observed for this address (null: it did not exist). */
+  observedDigest: string | null;
+}
+
+export interface Plan {
+  formatVersion: typeof PLAN_FORMAT_VERSION;
+  project: string;
+  region: string;
+  account: string;
+  configFile: string;
+  changes: PlannedChange[];
+  /** Desired nodes (prepared specs) by address: what apply creates or updates. */
+  nodes: Record<string, Node>;
+  /** Hash of every observed digest: the live state the plan was computed from. */
+  observedHash: string;
+  /** Hash of everything above: reviewers and apply bind to this. */
+  planHash: string;
+}
+
+export interface PlanCounts {
+  create: number;
+  update: number;
+  replace: number;
+  delete: number;
+  train: number;
+  wait: number;
+  noop: number;
+}
+
+export function countActions(plan: Plan): PlanCounts {
+  const counts: PlanCounts = {
+    create: 0,
+    update: 0,
+    replace: 0,
+    delete: 0,
+    train: 0,
+    wait: 0,
+    noop: 0,
+  };
+  for (const c of plan.changes) counts[c.action]++;
+  return counts;
+}
+
+export function hasChanges(plan: Plan): boolean {
+  return plan.changes.some((c) => c.action !== "noop");
+}

@@ -1,0 +1,63 @@
+// The one shape every AWS resource kind implements. A reader who knows one handler knows all.
+import type { AwsClients } from "../aws/clients.js";
+import type { Clock } from "../clock.js";
+import type { Logger } from "../logger.js";
+import type { GraphContext, Node } from "../model/graph.js";
+
+export type Risk = "downtime" | "deletes-data" | "replaces" | "cost-up";
+
+export interface FieldChange {
+  path: string;
+  before: unknown;
+  after: unknown;
+}
+
+export interface Change {
+  action: "noop" | "update" | "replace";
+  reason: string;
+  changes: FieldChange[];
+  risk: Risk[];
+  /** One line for the plan beside the field changes, e.g. "upload 3 files (60 KB)". */
+  summary?: string;
+}
+
+export interface HandlerContext {
+  clients: AwsClients;
+  logger: Logger;
+  clock: Clock;
+  graph: GraphContext;
+  /** Aborted on SIGINT/SIGTERM: stop waiting, leave things consistent. */
+  signal: AbortSignal;
+  /** Folder for downloads and other caches (data archives). */
+  cacheDir: string;
+}
+
+export type Status = "pending" | "ready" | "failed";
+
+export interface ResourceHandler<Spec = unknown, Observed = unknown> {
+  kind: string;
+  /**
+   * Fills content-derived parts of the spec (data manifest, code hashes) from local files or
+   * downloads. Optional; runs before read and diff, and its result is what the plan records.
+   */
+  prepare?(node: Node<Spec>, ctx: HandlerContext): Promise<Node<Spec>>;
+  /** The live resource with server-set fields stripped, or undefined when it does not exist. */
+  read(node: Node<Spec>, ctx: HandlerContext): Promise<Observed | undefined>;
+  diff(node: Node<Spec>, observed: Observed): Change;
+  create(node: Node<Spec>, ctx: HandlerContext): Promise<Observed>;
+  update(
+    node: Node<Spec>,
+    observed: Observed,
+    change: Change,
+    ctx: HandlerContext,
+  ): Promise<Observed>;
+  delete(node: Node<Spec>, observed: Observed, ctx: HandlerContext): Promise<void>;
+  /** For kinds with long operations: the executor polls read() until ready or failed. */
+  status?(observed: Observed): Status;
+  /** Risks of deleting this resource (a bucket deletes data). */
+  deleteRisk?: Risk[];
+}
+
+export function noop(reason = "up to date"): Change {
+  return { action: "noop", reason, changes: [], risk: [] };
+}

@@ -1,0 +1,202 @@
+// iam.role: a role with a trust policy, one generated least-privilege inline policy, an
+// optional permissions boundary and tags. The path cannot change in place, so it replaces.
+import {
+  CreateRoleCommand,
+  DeleteRoleCommand,
+  DeleteRolePermissionsBoundaryCommand,
+  DeleteRolePolicyCommand,
+  DetachRolePolicyCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  ListAttachedRolePoliciesCommand,
+  ListInstanceProfilesForRoleCommand,
+  ListRolePoliciesCommand,
+  PutRolePermissionsBoundaryCommand,
+  PutRolePolicyCommand,
+  RemoveRoleFromInstanceProfileCommand,
+  TagRoleCommand,
+  UntagRoleCommand,
+  UpdateAssumeRolePolicyCommand,
+  type IAMClient,
+} from "@aws-sdk/client-iam";
+import { readOrUndefined, withContext } from "../../aws/errors.js";
+import type { RoleSpec } from "../../model/build-graph.js";
+import type { Node } from "../../model/graph.js";
+import { diffFields } from "../../plan/diff-fields.js";
+import type { Change, ResourceHandler } from "../handler.js";
+import { noop } from "../handler.js";
+import { tagDelta, tagsFromList, tagsToList, type Tags } from "../tags.js";
+import { decodePolicy, normalizePolicy, policyJson } from "./policy-normalize.js";
+
+export interface RoleObserved {
+  arn: string;
+  path: string;
+  trust: unknown;
+  policy: unknown;
+  permissionsBoundary: string | null;
+  tags: Tags;
+}
+
+type Comparable = Omit<RoleObserved, "arn">;
+
+const desired = (node: Node<RoleSpec>): Comparable => ({
+  path: node.spec.path,
+  trust: normalizePolicy(node.spec.trust),
+  policy: normalizePolicy(node.spec.policy),
+  permissionsBoundary: node.spec.permissionsBoundary ?? null,
+  tags: node.tags,
+});
+
+export const roleHandler: ResourceHandler<RoleSpec, RoleObserved> = {
+  kind: "iam.role",
+
+  async read(node, { clients: { iam } }) {
+    const RoleName = node.name;
+    const role = await readOrUndefined(`reading IAM role ${RoleName}`, () =>
+      iam.send(new GetRoleCommand({ RoleName })),
+    );
+    if (!role?.Role) return undefined;
+    const inline = await readOrUndefined(`reading the inline policy of ${RoleName}`, () =>
+      iam.send(new GetRolePolicyCommand({ RoleName, PolicyName: node.spec.policyName })),
+    );
+    return {
+      arn: role.Role.Arn ?? "",
+      path: role.Role.Path ?? "/",
+      trust: normalizePolicy(decodePolicy(role.Role.AssumeRolePolicyDocument)),
+      policy: inline ? normalizePolicy(decodePolicy(inline.PolicyDocument)) : null,
+      permissionsBoundary: role.Role.PermissionsBoundary?.PermissionsBoundaryArn ?? null,
+      tags: tagsFromList(role.Role.Tags),
+    };
+  },
+
+  diff(node, observed): Change {
+    const { arn: _arn, ...have } = observed;
+    const changes = diffFields(have, desired(node));
+    if (changes.length === 0) return noop();
+    if (changes.some((c) => c.path === "path")) {
+      return {
+        action: "replace",
+        reason: "an IAM role's path cannot change in place",
+        changes,
+        risk: ["replaces"],
+      };
+    }
+    return {
+      action: "update",
+      reason: `${[...new Set(changes.map((c) => c.path.split(".")[0]))].join(", ")} differ`,
+      changes,
+      risk: [],
+    };
+  },
+
+  async create(node, { clients: { iam } }) {
+    const RoleName = node.name;
+    const created = await withContext(`creating IAM role ${RoleName}`, () =>
+      iam.send(
+        new CreateRoleCommand({
+          RoleName,
+          Path: node.spec.path,
+          AssumeRolePolicyDocument: policyJson(node.spec.trust),
+          Description: `Managed by mlops for ${node.tags["mlops:project"] ?? "this project"} (${node.address})`,
+          ...(node.spec.permissionsBoundary !== undefined && {
+            PermissionsBoundary: node.spec.permissionsBoundary,
+          }),
+          Tags: tagsToList(node.tags),
+        }),
+      ),
+    );
+    await putInlinePolicy(iam, node);
+    return { arn: created.Role?.Arn ?? "", ...desired(node) };
+  },
+
+  async update(node, observed, change, { clients: { iam } }) {
+    const RoleName = node.name;
+    const changed = new Set(change.changes.map((c) => c.path.split(".")[0]));
+    if (changed.has("trust")) {
+      await withContext(`updating the trust policy of ${RoleName}`, () =>
+        iam.send(
+          new UpdateAssumeRolePolicyCommand({
+            RoleName,
+            PolicyDocument: policyJson(node.spec.trust),
+          }),
+        ),
+      );
+    }
+    if (changed.has("policy")) await putInlinePolicy(iam, node);
+    if (changed.has("permissionsBoundary")) {
+      const boundary = node.spec.permissionsBoundary;
+      await withContext(`setting the permissions boundary of ${RoleName}`, () =>
+        boundary
+          ? iam.send(
+              new PutRolePermissionsBoundaryCommand({ RoleName, PermissionsBoundary: boundary }),
+            )
+          : iam.send(new DeleteRolePermissionsBoundaryCommand({ RoleName })),
+      );
+    }
+    if (changed.has("tags")) {
+      const { set, remove } = tagDelta(observed.tags, node.tags);
+      if (Object.keys(set).length > 0) {
+        await withContext(`tagging ${RoleName}`, () =>
+          iam.send(new TagRoleCommand({ RoleName, Tags: tagsToList(set) })),
+        );
+      }
+      if (remove.length > 0) {
+        await withContext(`untagging ${RoleName}`, () =>
+          iam.send(new UntagRoleCommand({ RoleName, TagKeys: remove })),
+        );
+      }
+    }
+    return { arn: observed.arn, ...desired(node) };
+  },
+
+  async delete(node, _observed, { clients: { iam } }) {
+    const RoleName = node.name;
+    const [inline, attached, profiles] = await Promise.all([
+      withContext(`listing policies of ${RoleName}`, () =>
+        iam.send(new ListRolePoliciesCommand({ RoleName })),
+      ),
+      withContext(`listing attached policies of ${RoleName}`, () =>
+        iam.send(new ListAttachedRolePoliciesCommand({ RoleName })),
+      ),
+      withContext(`listing instance profiles of ${RoleName}`, () =>
+        iam.send(new ListInstanceProfilesForRoleCommand({ RoleName })),
+      ),
+    ]);
+    for (const PolicyName of inline.PolicyNames ?? []) {
+      await withContext(`deleting policy ${PolicyName} of ${RoleName}`, () =>
+        iam.send(new DeleteRolePolicyCommand({ RoleName, PolicyName })),
+      );
+    }
+    for (const p of attached.AttachedPolicies ?? []) {
+      if (p.PolicyArn) {
+        const PolicyArn = p.PolicyArn;
+        await withContext(`detaching ${PolicyArn} from ${RoleName}`, () =>
+          iam.send(new DetachRolePolicyCommand({ RoleName, PolicyArn })),
+        );
+      }
+    }
+    for (const profile of profiles.InstanceProfiles ?? []) {
+      const InstanceProfileName = profile.InstanceProfileName;
+      if (InstanceProfileName) {
+        await withContext(`removing ${RoleName} from ${InstanceProfileName}`, () =>
+          iam.send(new RemoveRoleFromInstanceProfileCommand({ RoleName, InstanceProfileName })),
+        );
+      }
+    }
+    await withContext(`deleting IAM role ${RoleName}`, () =>
+      iam.send(new DeleteRoleCommand({ RoleName })),
+    );
+  },
+};
+
+async function putInlinePolicy(iam: IAMClient, node: Node<RoleSpec>): Promise<void> {
+  await withContext(`writing the least-privilege policy of ${node.name}`, () =>
+    iam.send(
+      new PutRolePolicyCommand({
+        RoleName: node.name,
+        PolicyName: node.spec.policyName,
+        PolicyDocument: policyJson(node.spec.policy),
+      }),
+    ),
+  );
+}

@@ -1,0 +1,171 @@
+// s3.bucket: the data (and optionally state) bucket, encrypted, never public, tagged.
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  GetBucketEncryptionCommand,
+  GetBucketTaggingCommand,
+  GetPublicAccessBlockCommand,
+  HeadBucketCommand,
+  PutBucketEncryptionCommand,
+  PutBucketTaggingCommand,
+  PutPublicAccessBlockCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
+import { AwsOperationError, readOrUndefined, withContext } from "../../aws/errors.js";
+import type { BucketSpec } from "../../model/build-graph.js";
+import type { Node } from "../../model/graph.js";
+import { diffFields } from "../../plan/diff-fields.js";
+import type { Change, ResourceHandler } from "../handler.js";
+import { noop } from "../handler.js";
+import { tagsFromList, tagsToList, type Tags } from "../tags.js";
+import { emptyBucket } from "./empty-bucket.js";
+
+export interface BucketObserved {
+  encryption: string | null;
+  blockPublicAccess: boolean;
+  tags: Tags;
+}
+
+const desiredState = (node: Node<BucketSpec>): BucketObserved => ({
+  encryption: node.spec.encryption,
+  blockPublicAccess: node.spec.blockPublicAccess,
+  tags: node.tags,
+});
+
+export const bucketHandler: ResourceHandler<BucketSpec, BucketObserved> = {
+  kind: "s3.bucket",
+  deleteRisk: ["deletes-data"],
+
+  async read(node, { clients: { s3 } }) {
+    const Bucket = node.name;
+    try {
+      await s3.send(new HeadBucketCommand({ Bucket }));
+    } catch (error) {
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata
+        ?.httpStatusCode;
+      if (status === 404) return undefined;
+      if (status === 403) {
+        throw new AwsOperationError(
+          `reading S3 bucket ${Bucket}`,
+          Object.assign(
+            new Error(
+              `bucket ${Bucket} exists but this account cannot access it (bucket names are global: choose another)`,
+            ),
+            { name: "AccessDenied" },
+          ),
+        );
+      }
+      throw new AwsOperationError(`reading S3 bucket ${Bucket}`, error);
+    }
+    const [encryption, publicAccess, tagging] = await Promise.all([
+      readOrUndefined(`reading encryption of ${Bucket}`, () =>
+        s3.send(new GetBucketEncryptionCommand({ Bucket })),
+      ),
+      readOrUndefined(`reading public access block of ${Bucket}`, () =>
+        s3.send(new GetPublicAccessBlockCommand({ Bucket })),
+      ),
+      readOrUndefined(`reading tags of ${Bucket}`, () =>
+        s3.send(new GetBucketTaggingCommand({ Bucket })),
+      ),
+    ]);
+    const rule =
+      encryption?.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault;
+    const block = publicAccess?.PublicAccessBlockConfiguration;
+    return {
+      encryption: rule?.SSEAlgorithm ?? null,
+      blockPublicAccess: Boolean(
+        block?.BlockPublicAcls &&
+        block.BlockPublicPolicy &&
+        block.IgnorePublicAcls &&
+        block.RestrictPublicBuckets,
+      ),
+      tags: tagsFromList(tagging?.TagSet),
+    };
+  },
+
+  diff(node, observed): Change {
+    const changes = diffFields(observed, desiredState(node));
+    return changes.length === 0
+      ? noop()
+      : {
+          action: "update",
+          reason: `${changes.map((c) => c.path).join(", ")} differ`,
+          changes,
+          risk: [],
+        };
+  },
+
+  async create(node, { clients: { s3 }, graph }) {
+    const Bucket = node.name;
+    await withContext(`creating S3 bucket ${Bucket}`, () =>
+      s3.send(
+        new CreateBucketCommand({
+          Bucket,
+          ...(graph.region !== "us-east-1" && {
+            CreateBucketConfiguration: { LocationConstraint: graph.region as never },
+          }),
+        }),
+      ),
+    );
+    await configure(s3, Bucket, desiredState(node), {
+      encryption: null,
+      blockPublicAccess: false,
+      tags: {},
+    });
+    return desiredState(node);
+  },
+
+  async update(node, observed, _change, { clients: { s3 } }) {
+    await configure(s3, node.name, desiredState(node), observed);
+    return desiredState(node);
+  },
+
+  async delete(node, _observed, { clients: { s3 }, logger }) {
+    const removed = await emptyBucket(s3, node.name);
+    if (removed > 0) logger.info(`deleted ${removed} objects from ${node.name}`);
+    await withContext(`deleting S3 bucket ${node.name}`, () =>
+      s3.send(new DeleteBucketCommand({ Bucket: node.name })),
+    );
+  },
+};
+
+async function configure(
+  s3: S3Client,
+  Bucket: string,
+  want: BucketObserved,
+  have: BucketObserved,
+): Promise<void> {
+  if (want.encryption !== have.encryption) {
+    await withContext(`setting encryption of ${Bucket}`, () =>
+      s3.send(
+        new PutBucketEncryptionCommand({
+          Bucket,
+          ServerSideEncryptionConfiguration: {
+            Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }],
+          },
+        }),
+      ),
+    );
+  }
+  if (want.blockPublicAccess !== have.blockPublicAccess) {
+    await withContext(`blocking public access to ${Bucket}`, () =>
+      s3.send(
+        new PutPublicAccessBlockCommand({
+          Bucket,
+          PublicAccessBlockConfiguration: {
+            BlockPublicAcls: true,
+            BlockPublicPolicy: true,
+            IgnorePublicAcls: true,
+            RestrictPublicBuckets: true,
+          },
+        }),
+      ),
+    );
+  }
+  if (diffFields(have.tags, want.tags).length > 0) {
+    // S3 replaces the whole tag set at once.
+    await withContext(`tagging ${Bucket}`, () =>
+      s3.send(new PutBucketTaggingCommand({ Bucket, Tagging: { TagSet: tagsToList(want.tags) } })),
+    );
+  }
+}
