@@ -1,0 +1,125 @@
+// HTTP client for a running emulator: its /_mlops control routes and moto's request recorder.
+// Usable from any process that knows the endpoint (e.g. vitest workers given it by globalSetup).
+
+import { parseRecording, type RecordedRequest } from "./recording.js";
+
+/** One-shot faults, by the operation they affect. */
+export interface FaultsByOperation {
+  /** failed: Failed + FailureReason; silent-rollback: InService on the OLD config, no reason. */
+  "sagemaker:UpdateEndpoint": "failed" | "silent-rollback" | "rollback-failed";
+  /** creating: Creating for the update delay, then InService; failed: then Failed. */
+  "sagemaker:CreateEndpoint": "creating" | "failed";
+  /** failed: IN_PROGRESS, then FAILED with a StatusReason. */
+  "lambda:PutProvisionedConcurrencyConfig": "failed";
+}
+
+export type FaultOperation = keyof FaultsByOperation;
+
+export interface FaultOptions {
+  /** Only the next call for this resource (endpoint or function name) takes the fault. */
+  readonly resource?: string;
+}
+
+export type EndpointStatus =
+  | "Creating"
+  | "Updating"
+  | "SystemUpdating"
+  | "RollingBack"
+  | "InService"
+  | "Failed"
+  | "UpdateRollbackFailed"
+  | "Deleting"
+  | "OutOfService";
+
+export const EMULATOR_REGION = "us-east-1";
+export const EMULATOR_ACCESS_KEY = "testing";
+
+/** Environment that points the AWS SDK and CLI at an emulator endpoint. */
+export function emulatorEnv(endpoint: string): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_REGION: EMULATOR_REGION,
+    AWS_DEFAULT_REGION: EMULATOR_REGION,
+    AWS_ACCESS_KEY_ID: EMULATOR_ACCESS_KEY,
+    AWS_SECRET_ACCESS_KEY: EMULATOR_ACCESS_KEY,
+  };
+}
+
+export class EmulatorControl {
+  readonly endpoint: string;
+
+  constructor(endpoint: string) {
+    this.endpoint = endpoint.replace(/\/+$/, "");
+  }
+
+  env(): Record<string, string> {
+    return emulatorEnv(this.endpoint);
+  }
+
+  /** Make the next matching call fail in the given way (one-shot). */
+  async injectFault<Op extends FaultOperation>(
+    operation: Op,
+    fault: FaultsByOperation[Op],
+    options: FaultOptions = {},
+  ): Promise<void> {
+    const spec = options.resource === undefined ? fault : { fault, resource: options.resource };
+    await this.request("POST", "/_mlops/faults", { [operation]: spec });
+  }
+
+  /**
+   * Clear pending faults. With `all: true` also wipe every AWS resource in the emulator (do not
+   * use that on an emulator other test files share).
+   */
+  async reset(options: { all?: boolean } = {}): Promise<void> {
+    await this.request("POST", "/_mlops/reset", { all: options.all === true });
+  }
+
+  /** Force an endpoint into a status (e.g. SystemUpdating), back to the old one after durationMs. */
+  async setEndpointStatus(
+    endpointName: string,
+    status: EndpointStatus,
+    durationMs?: number,
+  ): Promise<void> {
+    await this.request("POST", "/_mlops/endpoint-status", {
+      EndpointName: endpointName,
+      EndpointStatus: status,
+      ...(durationMs === undefined ? {} : { DurationMs: durationMs }),
+    });
+  }
+
+  /** Start recording requests (moto's recorder is global to the emulator process). */
+  async startRecording(): Promise<void> {
+    await this.request("POST", "/moto-api/recorder/start-recording");
+  }
+
+  async stopRecording(): Promise<void> {
+    await this.request("POST", "/moto-api/recorder/stop-recording");
+  }
+
+  async clearRecording(): Promise<void> {
+    await this.request("POST", "/moto-api/recorder/reset-recording");
+  }
+
+  async recordedRequests(): Promise<RecordedRequest[]> {
+    return parseRecording(await this.request("GET", "/moto-api/recorder/download-recording"));
+  }
+
+  /** Recorded calls that are not Get/List/Describe/Head/... (GET/HEAD when unidentified). */
+  async mutatingRequests(): Promise<RecordedRequest[]> {
+    return (await this.recordedRequests()).filter((request) => !request.readOnly);
+  }
+
+  private async request(method: string, path: string, body?: unknown): Promise<string> {
+    const init: RequestInit = { method };
+    if (body !== undefined) {
+      init.body = JSON.stringify(body);
+      init.headers = { "content-type": "application/json" };
+    }
+    const response = await fetch(`${this.endpoint}${path}`, init);
+    const text = await response.text();
+    if (!response.ok) {
+      throw new Error(`emulator ${method} ${path} failed: HTTP ${response.status} ${text}`);
+    }
+    return text;
+  }
+}
