@@ -36,8 +36,9 @@ import { zipSync } from "fflate";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type Emulator } from "../../actions/src/emulator/index.js";
+import { findLauncher, startEmulator, type Emulator } from "../../actions/src/emulator/index.js";
 import {
   emulatorHandle,
   hasEmulator,
@@ -498,7 +499,14 @@ describe.runIf(hasEmulator())("shared emulator from globalSetup", () => {
   });
 });
 
-describe("startEmulator errors", () => {
+describe("startEmulator set-up", () => {
+  it("finds emulator/launcher.py from a bundled file in actions/dist", () => {
+    const bundled = new URL("../../actions/dist/cli.js", import.meta.url).href;
+    expect(findLauncher(bundled)).toBe(
+      fileURLToPath(new URL("../../emulator/launcher.py", import.meta.url)),
+    );
+  });
+
   it("says how to install moto when the interpreter lacks it", async () => {
     const dir = mkdtempSync(join(tmpdir(), "mlops-emu-"));
     const fakePython = join(dir, "python3");
