@@ -1,0 +1,30 @@
+// The one error type the handler turns into an HTTP answer. Anything else that escapes is a bug
+// and becomes a generic 500 (logged, never echoed).
+//
+// Status policy (documented here, asserted by the tests):
+//   400  bad input: malformed JSON, neither url nor image, bad base64, non-https URL, blocked
+//        address, not an image, unreachable image URL or a non-200 answer from it
+//   405  HTTP method other than POST (OPTIONS is answered as a CORS preflight)
+//   413  image too large: inline base64, raw body, Content-Length or streamed bytes over the cap.
+//        413 rather than 400 so that clients can tell "shrink it" from "fix it".
+//   500  configuration error (e.g. MLOPS_ENDPOINT_NAME unset) or an unexpected bug
+//   502  the model endpoint failed (ModelError, endpoint missing, unreadable answer)
+//   504  fetching the image or invoking the endpoint ran out of time
+export class HttpError extends Error {
+  override readonly name = "HttpError";
+
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export const badRequest = (code: string, message: string, cause?: unknown): HttpError =>
+  new HttpError(400, code, message, { cause });
+
+export const tooLarge = (maxBytes: number, what: string): HttpError =>
+  new HttpError(413, "image_too_large", `${what} is larger than the limit of ${maxBytes} bytes`);

@@ -1,0 +1,93 @@
+// Calls the SageMaker endpoint with the image bytes and maps failures to HTTP answers without
+// leaking internals (the full error goes to the log, not the body).
+import { InvokeEndpointCommand } from "@aws-sdk/client-sagemaker-runtime";
+import type { InvokeEndpointCommandOutput } from "@aws-sdk/client-sagemaker-runtime";
+import { HttpError } from "./errors.js";
+
+/** The part of SageMakerRuntimeClient the handler uses (a fake in tests). */
+export interface EndpointRuntime {
+  send(
+    command: InvokeEndpointCommand,
+    options?: { abortSignal?: AbortSignal },
+  ): Promise<InvokeEndpointCommandOutput>;
+}
+
+export interface InvokeRequest {
+  readonly endpointName: string;
+  readonly bytes: Uint8Array;
+  readonly contentType: string;
+  readonly timeoutMs: number;
+}
+
+const TIMEOUT_NAMES = new Set([
+  "TimeoutError",
+  "AbortError",
+  "RequestTimeout",
+  "RequestTimeoutException",
+]);
+
+function isTimeout(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  return TIMEOUT_NAMES.has(err.name) || code === "ETIMEDOUT" || code === "ECONNABORTED";
+}
+
+/** The SDK error's name, for logs (e.g. ModelError, ValidationError). */
+export function errorName(err: unknown): string {
+  return err instanceof Error ? err.name : typeof err;
+}
+
+function endpointFailure(err: unknown): HttpError {
+  if (err instanceof HttpError) return err;
+  if (isTimeout(err)) {
+    return new HttpError(504, "endpoint_timeout", "the model endpoint did not answer in time", {
+      cause: err,
+    });
+  }
+  const name = errorName(err);
+  const message =
+    name === "ModelError"
+      ? "the model failed to process the image"
+      : "the model endpoint is unavailable or failed";
+  return new HttpError(502, "endpoint_error", message, { cause: err });
+}
+
+export async function invokeEndpoint(
+  runtime: EndpointRuntime,
+  request: InvokeRequest,
+): Promise<Uint8Array> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(
+        new HttpError(
+          504,
+          "endpoint_timeout",
+          `the model endpoint did not answer within ${request.timeoutMs} ms`,
+        ),
+      );
+    }, request.timeoutMs);
+  });
+  const command = new InvokeEndpointCommand({
+    EndpointName: request.endpointName,
+    Body: request.bytes,
+    ContentType: request.contentType,
+    Accept: "application/json",
+  });
+  const call = runtime.send(command, { abortSignal: controller.signal });
+  call.catch(() => undefined); // a late failure after the deadline is not an unhandled rejection
+  try {
+    const output = await Promise.race([call, deadline]);
+    const body: unknown = output.Body;
+    if (!(body instanceof Uint8Array)) {
+      throw new HttpError(502, "bad_endpoint_response", "the model endpoint returned no body");
+    }
+    return body;
+  } catch (err) {
+    throw endpointFailure(err);
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+}
