@@ -1,0 +1,260 @@
+// Syncing a local folder to an S3 prefix by content: list the prefix, upload what is missing or
+// whose ETag differs (bounded concurrency; multipart with our fixed part size for large files,
+// so the remote ETag equals the manifest's), then delete extraneous objects if asked.
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { DeleteObjectsCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { Upload } from "@aws-sdk/lib-storage";
+import { AwsOperationError, withContext } from "../aws/errors.js";
+import { systemClock, type Clock } from "../clock.js";
+import type { Logger } from "../logger.js";
+import { contentTypeFor } from "./content-type.js";
+import { isMultipart, partSizeFor, stripEtagQuotes } from "./etag.js";
+import type { Manifest } from "./manifest.js";
+import { describeSyncPlan, planSync, type PlannedUpload } from "./plan.js";
+import { PoolAbortedError, runPool, semaphore } from "./pool.js";
+import { listRemote, normalizePrefix } from "./remote.js";
+
+export interface SyncOptions {
+  s3: S3Client;
+  bucket: string;
+  prefix: string;
+  /** The folder the manifest was built from. */
+  sourceDir: string;
+  manifest: Manifest;
+  /** Delete remote objects under the prefix that the manifest does not hold. */
+  delete: boolean;
+  /** Files uploaded at once (default 16). */
+  concurrency?: number;
+  /** Multipart uploads at once, each buffering `queueSize` parts in memory (default 4). */
+  multipartConcurrency?: number;
+  /** Parts in flight per multipart upload (default 4). */
+  queueSize?: number;
+  logger: Logger;
+  /** Stops starting uploads; in-flight ones finish, then syncDataset throws a SyncAbortedError. */
+  signal?: AbortSignal;
+  /** For progress throttling (default: the system clock). */
+  clock?: Clock;
+  /** Least time between two progress reports (default 1000 ms; first and last always reported). */
+  progressIntervalMs?: number;
+  /** ListObjectsV2 page size (tests exercise paging with a small one). */
+  listPageSize?: number;
+}
+
+export interface SyncResult {
+  /** Paths (relative to the prefix) uploaded, sorted. */
+  uploaded: string[];
+  /** Paths (relative to the prefix) deleted, sorted. */
+  deleted: string[];
+  unchanged: number;
+  /** Remote objects not in the manifest, kept because `delete` was false. */
+  extraneousKept: number;
+  bytesUploaded: number;
+  /** list: ListObjectsV2 pages; put: objects written (one PutObject or one multipart upload
+   *  each); delete: DeleteObjects calls. */
+  requests: { list: number; put: number; delete: number };
+}
+
+/** Thrown when the signal aborts a sync; `partial` says what was done before it stopped. */
+export class SyncAbortedError extends Error {
+  readonly partial: SyncResult;
+  constructor(message: string, partial: SyncResult) {
+    super(message);
+    this.name = "AbortError";
+    this.partial = partial;
+  }
+}
+
+const DELETE_BATCH = 1000;
+
+export async function syncDataset(options: SyncOptions): Promise<SyncResult> {
+  const { s3, bucket, logger, manifest } = options;
+  const base = normalizePrefix(options.prefix);
+  const where = `s3://${bucket}/${base}`;
+  const listing = await listRemote(s3, bucket, base, options.listPageSize);
+  const plan = planSync(manifest, listing.objects, options.delete);
+  logger.info(`data: ${where}: ${describeSyncPlan(plan)}`);
+  if (plan.keep.length > 0) {
+    logger.info(
+      `data: keeping ${plan.keep.length} object(s) under ${where} that are not in the data set (set data.delete to remove them)`,
+    );
+  }
+
+  const result: SyncResult = {
+    uploaded: [],
+    deleted: [],
+    unchanged: plan.unchanged,
+    extraneousKept: plan.keep.length,
+    bytesUploaded: 0,
+    requests: { list: listing.requests, put: 0, delete: 0 },
+  };
+
+  const progress = throttledProgress(
+    logger,
+    options.clock ?? systemClock,
+    options.progressIntervalMs ?? 1000,
+  );
+  const total = plan.upload.length;
+  const multipartSlots = semaphore(options.multipartConcurrency ?? 4);
+  const queueSize = options.queueSize ?? 4;
+  let done = 0;
+  if (total > 0) progress(0, total, true);
+  try {
+    await runPool(
+      plan.upload,
+      options.concurrency ?? 16,
+      async (file) => {
+        const key = base + file.path;
+        const absolute = join(options.sourceDir, ...file.path.split("/"));
+        if (isMultipart(file.size)) {
+          await multipartSlots(() => uploadMultipart(s3, bucket, key, absolute, file, queueSize));
+        } else {
+          await uploadSingle(s3, bucket, key, absolute, file);
+        }
+        result.requests.put++;
+        result.uploaded.push(file.path);
+        result.bytesUploaded += file.size;
+        logger.debug(`data: uploaded ${key} (${file.reason})`);
+        done++;
+        progress(done, total, done === total);
+      },
+      options.signal,
+    );
+  } catch (error) {
+    result.uploaded.sort();
+    if (error instanceof PoolAbortedError) {
+      throw new SyncAbortedError(
+        `data sync to ${where} aborted after ${result.uploaded.length} of ${total} upload(s)`,
+        result,
+      );
+    }
+    throw error;
+  }
+  result.uploaded.sort();
+  if (options.signal?.aborted === true) {
+    throw new SyncAbortedError(`data sync to ${where} aborted before deleting`, result);
+  }
+
+  for (let i = 0; i < plan.delete.length; i += DELETE_BATCH) {
+    const batch = plan.delete.slice(i, i + DELETE_BATCH);
+    await deleteBatch(s3, bucket, base, batch);
+    result.requests.delete++;
+    result.deleted.push(...batch);
+  }
+  if (result.deleted.length > 0)
+    logger.info(`data: deleted ${result.deleted.length} object(s) under ${where}`);
+  return result;
+}
+
+async function uploadSingle(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  absolute: string,
+  file: PlannedUpload,
+): Promise<void> {
+  // Small files go as a buffer: the SDK can retry a buffer, not a half-read stream.
+  const body = await readFile(absolute);
+  const md5 = createHash("md5").update(body).digest();
+  if (body.length !== file.size || md5.toString("hex") !== file.etag) {
+    throw changedError(absolute);
+  }
+  const response = await withContext(`uploading s3://${bucket}/${key}`, () =>
+    s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: body,
+        ContentLength: body.length,
+        ContentMD5: md5.toString("base64"),
+        ContentType: contentTypeFor(key),
+        ServerSideEncryption: "AES256",
+      }),
+    ),
+  );
+  checkEtag(key, response.ETag, file.etag);
+}
+
+async function uploadMultipart(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  absolute: string,
+  file: PlannedUpload,
+  queueSize: number,
+): Promise<void> {
+  const upload = new Upload({
+    client: s3,
+    partSize: partSizeFor(file.size),
+    queueSize,
+    leavePartsOnError: false,
+    params: {
+      Bucket: bucket,
+      Key: key,
+      Body: createReadStream(absolute, { highWaterMark: 1024 * 1024 }),
+      ContentLength: file.size,
+      ContentType: contentTypeFor(key),
+      ServerSideEncryption: "AES256",
+    },
+  });
+  const response = await withContext(`uploading s3://${bucket}/${key} (multipart)`, () =>
+    upload.done(),
+  );
+  checkEtag(key, response.ETag, file.etag);
+}
+
+function checkEtag(key: string, returned: string | undefined, expected: string): void {
+  if (returned === undefined) return;
+  const actual = stripEtagQuotes(returned);
+  if (actual !== expected) {
+    throw new Error(
+      `uploaded s3 object ${key} has ETag ${actual} but the manifest says ${expected}: the file changed during the sync (or the bucket encrypts with KMS); run the sync again`,
+    );
+  }
+}
+
+const changedError = (path: string): Error =>
+  new Error(`${path} changed since its manifest was built: rebuild the manifest and sync again`);
+
+async function deleteBatch(
+  s3: S3Client,
+  bucket: string,
+  base: string,
+  paths: string[],
+): Promise<void> {
+  const what = `deleting ${paths.length} object(s) under s3://${bucket}/${base}`;
+  const response = await withContext(what, () =>
+    s3.send(
+      new DeleteObjectsCommand({
+        Bucket: bucket,
+        Delete: { Objects: paths.map((p) => ({ Key: base + p })), Quiet: true },
+      }),
+    ),
+  );
+  const first = response.Errors?.[0];
+  if (first !== undefined) {
+    throw new AwsOperationError(
+      `${what}: ${response.Errors?.length ?? 0} failed, first ${first.Key ?? "?"}`,
+      {
+        name: first.Code ?? "DeleteObjectsError",
+        message: first.Message ?? "",
+      },
+    );
+  }
+}
+
+function throttledProgress(
+  logger: Logger,
+  clock: Clock,
+  intervalMs: number,
+): (done: number, total: number, force: boolean) => void {
+  let last = Number.NEGATIVE_INFINITY;
+  return (done, total, force) => {
+    const now = clock.now();
+    if (!force && now - last < intervalMs) return;
+    last = now;
+    logger.progress("uploading", done, total);
+  };
+}
