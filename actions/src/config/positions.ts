@@ -9,7 +9,8 @@ export interface Position {
 }
 
 /**
- * Position of the value at `path`; with `atKey`, of the key that names it (for "unknown key").
+ * Position of the value at `path`; with `atKey`, or when the value is a mapping or list, of the
+ * key that names it (for "unknown key", "missing key" or a rule about a whole block).
  * A path that does not exist in the file (a default, a missing key) resolves to the deepest
  * part that does.
  */
@@ -23,7 +24,9 @@ export function locate(parsed: ParsedYaml, path: ConfigPath, atKey = false): Pos
       const pair = node.items.find((p) => isPair(p) && scalarKey(p.key) === String(segment));
       if (!pair) break;
       const keyStart = rangeStart(pair.key);
-      if (isLast && atKey && keyStart !== undefined) {
+      // A problem with a whole mapping or list is shown at its key, not at its first entry.
+      const collection = isMap(pair.value) || isSeq(pair.value);
+      if (isLast && (atKey || collection) && keyStart !== undefined) {
         offset = keyStart;
         break;
       }

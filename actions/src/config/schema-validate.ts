@@ -30,6 +30,8 @@ export function validateAgainstSchema(parsed: ParsedYaml): ConfigIssue[] {
   const seen = new Set<string>();
   const issues: ConfigIssue[] = [];
   for (const error of validate.errors ?? []) {
+    // Errors about one property name are summed up by their "propertyNames" error.
+    if (error.propertyName !== undefined) continue;
     const issue = toIssue(parsed, error);
     const key = `${issue.line}:${issue.column}:${issue.message}`;
     if (!seen.has(key)) {
@@ -85,6 +87,45 @@ function toIssue(parsed: ParsedYaml, error: ErrorObject): ConfigIssue {
     case "pattern":
       message = `${JSON.stringify(error.data)} ${patternHint(parent)}`;
       break;
+    case "minimum":
+    case "maximum":
+    case "exclusiveMinimum":
+    case "exclusiveMaximum": {
+      const bound = {
+        minimum: "at least",
+        maximum: "at most",
+        exclusiveMinimum: "more than",
+        exclusiveMaximum: "less than",
+      }[error.keyword];
+      message = `is ${JSON.stringify(error.data)}; must be ${bound} ${String(params["limit"])}`;
+      break;
+    }
+    case "minLength":
+    case "maxLength": {
+      const length = typeof error.data === "string" ? error.data.length : 0;
+      const bound = error.keyword === "minLength" ? "at least" : "at most";
+      message = `${JSON.stringify(error.data)} is ${length} characters; must be ${bound} ${String(params["limit"])}`;
+      break;
+    }
+    case "minItems":
+    case "maxItems": {
+      const count = Array.isArray(error.data) ? error.data.length : 0;
+      const bound = error.keyword === "minItems" ? "at least" : "at most";
+      message = `has ${count} entr${count === 1 ? "y" : "ies"}; must have ${bound} ${String(params["limit"])}`;
+      break;
+    }
+    case "uniqueItems":
+      message = `lists ${JSON.stringify((error.data as unknown[])[Number(params["i"])])} twice; each entry must be unique`;
+      break;
+    case "propertyNames": {
+      // The schema of the names says what a name must look like.
+      const rule = parent?.["propertyNames"] as Record<string, unknown> | undefined;
+      const rules = typeof rule?.["description"] === "string" ? `: ${rule["description"]}` : "";
+      path = [...base, String(params["propertyName"])];
+      atKey = true;
+      message = `key "${String(params["propertyName"])}" is not allowed${rules}`;
+      break;
+    }
     default:
       message =
         (typeof error.data === "number" || typeof error.data === "string"

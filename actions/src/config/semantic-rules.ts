@@ -2,7 +2,7 @@
 // the suffixes the tool appends, and files the config refers to. Each rule names the field
 // it is about so the problem can be shown at its line.
 import { existsSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { isAbsolute, join, relative } from "node:path";
 import {
   IAM_ROLE_NAME,
   LAMBDA_ALIAS,
@@ -101,7 +101,7 @@ const rules: Rule[] = [
     c.data.source.kind === "local" && !isDir(c.data.source.path)
       ? problem(
           ["data", "source"],
-          `folder ${shown(c, c.data.source.path)} does not exist (paths are relative to the config file)`,
+          `folder ${shown(c.data.source.path)} does not exist (paths are relative to the config file)`,
         )
       : none,
   (c) =>
@@ -121,14 +121,24 @@ const rules: Rule[] = [
     !isDir(c.training.sourceDir)
       ? problem(
           ["training", "sourceDir"],
-          `folder ${shown(c, c.training.sourceDir)} does not exist (paths are relative to the config file)`,
+          `folder ${shown(c.training.sourceDir)} does not exist (paths are relative to the config file)`,
         )
       : none,
   (c) =>
-    isDir(c.training.sourceDir) && !existsSync(join(c.training.sourceDir, c.training.entryPoint))
+    // Only sourceDir is packed into sourcedir.tar.gz: the script cannot live outside it.
+    !entryPointInside(c)
       ? problem(
           ["training", "entryPoint"],
-          `${shown(c, join(c.training.sourceDir, c.training.entryPoint))} does not exist`,
+          `"${c.training.entryPoint}" points outside training.sourceDir; only that folder is packed for training`,
+        )
+      : none,
+  (c) =>
+    isDir(c.training.sourceDir) &&
+    entryPointInside(c) &&
+    !existsSync(join(c.training.sourceDir, c.training.entryPoint))
+      ? problem(
+          ["training", "entryPoint"],
+          `${shown(join(c.training.sourceDir, c.training.entryPoint))} does not exist`,
         )
       : none,
   (c) =>
@@ -179,11 +189,15 @@ const rules: Rule[] = [
     c.training.metrics.flatMap((m, i) => {
       let groups: number;
       try {
-        groups = new RegExp(`${m.regex}|`).exec("")?.length ?? 1;
+        new RegExp(m.regex);
+        // Matching the empty alternative yields one slot per capture group, plus one.
+        groups = new RegExp(`(?:${m.regex})|`).exec("")?.length ?? 1;
       } catch (error) {
+        // V8 says "Invalid regular expression: /.../: Unterminated character class".
+        const reason = (error as Error).message.split(": ").at(-1) ?? "";
         return problem(
           ["training", "metrics", i, "regex"],
-          `is not a valid regular expression: ${(error as Error).message}`,
+          `${JSON.stringify(m.regex)} is not a valid regular expression (${reason.toLowerCase()})`,
         );
       }
       return groups < 2
@@ -261,7 +275,8 @@ const rules: Rule[] = [
   (c) => {
     const a = c.endpoint.autoscaling;
     const n = c.endpoint.initialInstanceCount;
-    return a && (n < a.minCapacity || n > a.maxCapacity)
+    // With min above max the range is meaningless; the rule above already reports that.
+    return a && a.minCapacity <= a.maxCapacity && (n < a.minCapacity || n > a.maxCapacity)
       ? problem(
           ["endpoint", "initialInstanceCount"],
           `is ${n}, outside the auto-scaling range ${a.minCapacity}-${a.maxCapacity}`,
@@ -297,7 +312,7 @@ const rules: Rule[] = [
     c.lambda && !isDir(c.lambda.code)
       ? problem(
           ["lambda", "code"],
-          `folder ${shown(c, c.lambda.code)} does not exist (run npm run build; paths are relative to the config file)`,
+          `folder ${shown(c.lambda.code)} does not exist (run npm run build; paths are relative to the config file)`,
         )
       : none,
   (c) =>
@@ -351,6 +366,11 @@ function bucketRule(c: Config, path: ConfigPath, template: string): Problem[] {
     : optional(path, message);
 }
 
+function entryPointInside(c: Config): boolean {
+  const { sourceDir, entryPoint } = c.training;
+  return !relative(sourceDir, join(sourceDir, entryPoint)).startsWith("..");
+}
+
 function isDir(path: string): boolean {
   try {
     return statSync(path).isDirectory();
@@ -359,6 +379,9 @@ function isDir(path: string): boolean {
   }
 }
 
-function shown(c: Config, path: string): string {
-  return relative(process.cwd(), path) || ".";
+/** A path as the user can find it: relative to the working folder when inside it. */
+function shown(path: string): string {
+  const rel = relative(process.cwd(), path);
+  if (rel === "") return ".";
+  return rel.startsWith("..") || isAbsolute(rel) ? path : rel;
 }
