@@ -1,0 +1,159 @@
+// One apply: take the lock, compute (or verify) the plan against live AWS, ask, execute,
+// record the result in the state record, release the lock — whatever happens in between.
+import { computePlan, observe, planHashOf, type Observations } from "../plan/compute.js";
+import { hasChanges, type Plan } from "../plan/types.js";
+import { handlerFor } from "../resources/registry.js";
+import type { Session } from "../session.js";
+import { executePlan, type ExecuteOptions, type StepResult } from "./execute.js";
+import { acquireLock } from "./lock.js";
+
+export class PlanMismatchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PlanMismatchError";
+  }
+}
+
+export interface ApplyOptions {
+  /** Apply exactly this plan (from `mlops plan --out`); refuse if live state moved. */
+  plan?: Plan;
+  /** Asked before changing anything; false aborts. */
+  confirm: (plan: Plan) => Promise<boolean>;
+  operation?: string;
+  execute?: Partial<ExecuteOptions>;
+}
+
+export interface ApplyResult {
+  plan: Plan;
+  applied: boolean;
+  steps: StepResult[];
+  ok: boolean;
+}
+
+const DEFAULT_EXECUTE: Omit<ExecuteOptions, "onStepDone"> = {
+  concurrency: 8,
+  retryDeadlineMs: 3 * 60_000,
+  waitDeadlineMs: 90 * 60_000,
+  pollIntervalMs: 5_000,
+};
+
+export async function runApply(session: Session, options: ApplyOptions): Promise<ApplyResult> {
+  const { ctx, config } = session;
+  const bootstrapped = await bootstrapStateBucket(session);
+  const lock = await acquireLock(session.lock, {
+    operation: options.operation ?? "apply",
+    waitSeconds: config.state.lockTimeoutSeconds,
+    ttlSeconds: config.state.lockTtlSeconds,
+    clock: ctx.clock,
+    logger: ctx.logger,
+    signal: ctx.signal,
+  });
+  try {
+    const state = await session.state.read();
+    let plan: Plan;
+    let observations: Observations;
+    if (options.plan) {
+      observations = await verifyPlan(session, options.plan, bootstrapped);
+      // The state bucket this run bootstrapped is already what the plan wanted.
+      plan = {
+        ...options.plan,
+        changes: options.plan.changes.map((c) =>
+          c.address === bootstrapped ? { ...c, action: "noop" } : c,
+        ),
+      };
+    } else {
+      ({ plan, observations } = await computePlan({
+        graph: session.graph,
+        state,
+        handlers: session.handlers,
+        ctx,
+        configFile: config.file,
+      }));
+    }
+    if (!hasChanges(plan)) return { plan, applied: false, steps: [], ok: true };
+    if (!(await options.confirm(plan))) return { plan, applied: false, steps: [], ok: true };
+
+    const steps = await executePlan(plan, observations, session.handlers, ctx, {
+      ...DEFAULT_EXECUTE,
+      ...options.execute,
+      onStepDone: async (change, node) => {
+        await session.state.update((record) => {
+          const { [change.address]: _previous, ...others } = record.resources;
+          record.resources = others;
+          if (change.action !== "delete")
+            record.resources[change.address] = {
+              kind: node.kind,
+              name: node.name,
+              spec: node.spec,
+              dependsOn: node.dependsOn,
+            };
+        });
+      },
+    });
+    const ok = steps.every((s) => s.status === "done");
+    if (ok) await session.state.update((record) => (record.lastAppliedPlanHash = plan.planHash));
+    return { plan, applied: true, steps, ok };
+  } finally {
+    await lock.release();
+  }
+}
+
+/**
+ * Re-reads everything the plan was computed from and refuses, naming each difference, if the
+ * live state is not what the plan saw (or if the plan file was edited).
+ */
+async function verifyPlan(
+  session: Session,
+  plan: Plan,
+  bootstrapped: string | undefined,
+): Promise<Observations> {
+  if (planHashOf(plan) !== plan.planHash) {
+    throw new PlanMismatchError(
+      "the plan file does not match its own hash: it was edited or is corrupt; make a new plan",
+    );
+  }
+  if (
+    plan.project !== session.config.project ||
+    plan.account !== session.graph.context.account ||
+    plan.region !== session.config.region
+  ) {
+    throw new PlanMismatchError(
+      `the plan is for ${plan.project} in ${plan.account}/${plan.region}, not ${session.config.project} in ${session.graph.context.account}/${session.config.region}`,
+    );
+  }
+  const nodes = plan.changes.map((c) => plan.nodes[c.address]).filter((n) => n !== undefined);
+  for (const node of nodes) handlerFor(session.handlers, node.kind);
+  const observations = await observe(nodes, session.handlers, session.ctx);
+  const moved = plan.changes.filter(
+    (c) =>
+      c.address !== bootstrapped &&
+      (observations.get(c.address)?.digest ?? null) !== c.observedDigest,
+  );
+  if (moved.length > 0) {
+    const lines = moved.map((c) => {
+      const now = observations.get(c.address)?.digest ?? null;
+      const was = c.observedDigest === null ? "absent" : "present";
+      const is =
+        now === null ? "absent" : now === c.observedDigest ? "unchanged" : "present, changed";
+      return `  ${c.address}: was ${was} when planned, now ${is}`;
+    });
+    throw new PlanMismatchError(
+      `live AWS state changed since the plan was made (plan ${plan.planHash.slice(0, 12)}); nothing was applied:\n${lines.join("\n")}\nMake a new plan and review it.`,
+    );
+  }
+  return observations;
+}
+
+/** The lock lives in the state bucket, so the very first apply creates that bucket first. */
+async function bootstrapStateBucket(session: Session): Promise<string | undefined> {
+  const { ctx } = session;
+  const node = session.graph.nodes.find(
+    (n) => n.kind === "s3.bucket" && n.name === session.lock.bucket,
+  );
+  if (!node) return undefined;
+  const handler = handlerFor(session.handlers, node.kind);
+  if ((await handler.read(node, ctx)) !== undefined) return undefined;
+  ctx.logger.info(`creating the state bucket ${node.name} first: the lock lives there`);
+  await handler.create(node, ctx);
+  return node.address;
+}

@@ -1,0 +1,100 @@
+// The state record: what AWS cannot answer cheaply (which resources this tool manages, the
+// data manifest hash, training fingerprint -> job -> artifact, deployment history, the last
+// applied plan hash). Written with If-Match so two writers never lose each other's updates.
+import type { S3Client } from "@aws-sdk/client-s3";
+import { canonicalJson } from "../plan/canonical.js";
+import { getJson, putJsonIf } from "./s3-json.js";
+
+export const STATE_FORMAT_VERSION = 1;
+
+export interface ManagedResource {
+  kind: string;
+  name: string;
+  spec: unknown;
+  dependsOn: string[];
+}
+
+export interface TrainingRecord {
+  fingerprint: string;
+  job: string;
+  backend: string;
+  status: string;
+  artifact?: string;
+  metrics?: Record<string, number>;
+  finishedAt?: string;
+}
+
+export interface DeploymentRecord {
+  endpointConfig: string;
+  model: string;
+  at: string;
+  planHash: string;
+}
+
+export interface StateRecord {
+  version: typeof STATE_FORMAT_VERSION;
+  resources: Record<string, ManagedResource>;
+  data?: { manifestHash: string; files: number; syncedAt: string };
+  training: Record<string, TrainingRecord>;
+  deployments: DeploymentRecord[];
+  lastAppliedPlanHash?: string;
+  updatedAt?: string;
+}
+
+export function emptyState(): StateRecord {
+  return { version: STATE_FORMAT_VERSION, resources: {}, training: {}, deployments: [] };
+}
+
+export class StateConflictError extends Error {}
+
+export class StateStore {
+  /** Updates from one process are serialised; If-Match guards against other processes. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly s3: S3Client,
+    readonly bucket: string,
+    readonly key: string,
+  ) {}
+
+  async read(): Promise<StateRecord> {
+    const found = await getJson<StateRecord>(this.s3, this.bucket, this.key);
+    return found?.value ?? emptyState();
+  }
+
+  /**
+   * Read-modify-write with If-Match (If-None-Match for the first write). On a conflict the
+   * record is re-read and the mutation applied again, so concurrent writers both land.
+   * Nothing is written when the mutation changes nothing.
+   */
+  update(mutate: (record: StateRecord) => void): Promise<StateRecord> {
+    const next = this.queue.then(() => this.updateNow(mutate));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async updateNow(
+    mutate: (record: StateRecord) => void,
+    attempts = 5,
+  ): Promise<StateRecord> {
+    for (let i = 0; i < attempts; i++) {
+      const found = await getJson<StateRecord>(this.s3, this.bucket, this.key);
+      const record = found?.value ?? emptyState();
+      const before = canonicalJson(record);
+      mutate(record);
+      if (found && canonicalJson(record) === before) return record;
+      record.updatedAt = new Date().toISOString();
+      const written = await putJsonIf(
+        this.s3,
+        this.bucket,
+        this.key,
+        record,
+        found ? { ifMatch: found.etag } : { ifNoneMatch: "*" },
+      );
+      if (written !== undefined) return record;
+    }
+    throw new StateConflictError(
+      `the state record s3://${this.bucket}/${this.key} kept changing under us; try again`,
+    );
+  }
+}

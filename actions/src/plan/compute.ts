@@ -1,0 +1,142 @@
+// desired graph + live AWS -> Plan. Reads run in parallel (bounded); nothing is changed.
+import { relative } from "node:path";
+import { mapLimit } from "../apply/pool.js";
+import type { ManagedResource, StateRecord } from "../apply/state-store.js";
+import type { DesiredGraph, Node } from "../model/graph.js";
+import { topologicalOrder } from "../model/graph.js";
+import type { Change, HandlerContext } from "../resources/handler.js";
+import { handlerFor, type HandlerRegistry } from "../resources/registry.js";
+import { digest } from "./canonical.js";
+import { PLAN_FORMAT_VERSION, type Plan, type PlannedChange } from "./types.js";
+
+export const READ_CONCURRENCY = 16;
+
+export interface Observation {
+  observed: unknown;
+  /** null when the resource does not exist. */
+  digest: string | null;
+}
+
+export type Observations = Map<string, Observation>;
+
+/** Runs each handler's prepare step (content hashes, downloads) on the desired nodes. */
+export async function prepareNodes(
+  nodes: readonly Node[],
+  handlers: HandlerRegistry,
+  ctx: HandlerContext,
+): Promise<Node[]> {
+  return mapLimit(nodes, READ_CONCURRENCY, async (node) => {
+    const handler = handlerFor(handlers, node.kind);
+    return handler.prepare ? handler.prepare(node, ctx) : node;
+  });
+}
+
+/** Reads every node from AWS. */
+export async function observe(
+  nodes: readonly Node[],
+  handlers: HandlerRegistry,
+  ctx: HandlerContext,
+): Promise<Observations> {
+  const results = await mapLimit(nodes, READ_CONCURRENCY, async (node) => {
+    const observed = await handlerFor(handlers, node.kind).read(node, ctx);
+    return [
+      node.address,
+      { observed, digest: observed === undefined ? null : digest(observed) },
+    ] as const;
+  });
+  return new Map(results);
+}
+
+/** Nodes the state record says we manage but the config no longer wants: candidates to delete. */
+export function orphanNodes(state: StateRecord, desired: readonly Node[]): Node[] {
+  const wanted = new Set(desired.map((n) => n.address));
+  return Object.entries(state.resources)
+    .filter(([address]) => !wanted.has(address))
+    .map(([address, r]: [string, ManagedResource]) => ({
+      address,
+      kind: r.kind,
+      name: r.name,
+      spec: r.spec,
+      dependsOn: r.dependsOn,
+      tags: {},
+    }));
+}
+
+export interface PlanInput {
+  graph: DesiredGraph;
+  state: StateRecord;
+  handlers: HandlerRegistry;
+  ctx: HandlerContext;
+  configFile: string;
+}
+
+export async function computePlan(
+  input: PlanInput,
+): Promise<{ plan: Plan; observations: Observations }> {
+  const { graph, state, handlers, ctx } = input;
+  const desired = topologicalOrder(await prepareNodes(graph.nodes, handlers, ctx));
+  const orphans = orphanNodes(state, desired);
+  const observations = await observe([...desired, ...orphans], handlers, ctx);
+
+  const changes: PlannedChange[] = desired.map((node) => {
+    const seen = observations.get(node.address);
+    const handler = handlerFor(handlers, node.kind);
+    const change: Change =
+      seen?.observed === undefined
+        ? { action: "replace", reason: "does not exist", changes: [], risk: [] }
+        : handler.diff(node, seen.observed);
+    const action = seen?.observed === undefined ? "create" : change.action;
+    return {
+      address: node.address,
+      kind: node.kind,
+      name: node.name,
+      action,
+      reason: action === "create" ? "does not exist yet" : change.reason,
+      changes: change.changes,
+      risk: change.risk,
+      ...(change.summary !== undefined && { summary: change.summary }),
+      dependsOn: node.dependsOn,
+      observedDigest: seen?.digest ?? null,
+    };
+  });
+  for (const node of orphans) {
+    const seen = observations.get(node.address);
+    if (seen?.observed === undefined) continue;
+    changes.push({
+      address: node.address,
+      kind: node.kind,
+      name: node.name,
+      action: "delete",
+      reason: "no longer in the config",
+      changes: [],
+      risk: handlerFor(handlers, node.kind).deleteRisk ?? [],
+      dependsOn: node.dependsOn,
+      observedDigest: seen.digest,
+    });
+  }
+
+  const nodes = Object.fromEntries([...desired, ...orphans].map((n) => [n.address, n]));
+  const observedHash = digest(changes.map((c) => [c.address, c.observedDigest]));
+  const plan: Plan = {
+    formatVersion: PLAN_FORMAT_VERSION,
+    project: graph.context.project,
+    region: graph.context.region,
+    account: graph.context.account,
+    configFile: relative(process.cwd(), input.configFile) || input.configFile,
+    changes,
+    nodes,
+    observedHash,
+    planHash: "",
+  };
+  plan.planHash = planHashOf(plan);
+  return { plan, observations };
+}
+
+/**
+ * The plan's hash: everything but the hash itself and where the config file was read from
+ * (a PR plan and the merge's apply may run from different working directories).
+ */
+export function planHashOf(plan: Plan): string {
+  const { planHash: _hash, configFile: _file, ...body } = plan;
+  return digest(body);
+}

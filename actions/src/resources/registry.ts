@@ -1,0 +1,20 @@
+// Every resource kind the engine knows, by kind.
+import type { ResourceHandler } from "./handler.js";
+import { instanceProfileHandler } from "./iam/instance-profile.js";
+import { roleHandler } from "./iam/role.js";
+import { bucketHandler } from "./s3/bucket.js";
+import { datasetHandler } from "./s3/dataset.js";
+
+export type HandlerRegistry = Readonly<Record<string, ResourceHandler<never, never> | undefined>>;
+
+const all = [bucketHandler, datasetHandler, roleHandler, instanceProfileHandler] as const;
+
+export const defaultHandlers: HandlerRegistry = Object.fromEntries(
+  all.map((h) => [h.kind, h as unknown as ResourceHandler<never, never>]),
+);
+
+export function handlerFor(registry: HandlerRegistry, kind: string): ResourceHandler {
+  const handler = registry[kind];
+  if (!handler) throw new Error(`no handler for resource kind ${kind}`);
+  return handler;
+}

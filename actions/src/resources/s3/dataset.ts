@@ -1,0 +1,184 @@
+// s3.dataset: the training data set under the data prefix. prepare() hashes the source (a
+// local folder, a downloaded archive, or the listing of an s3:// prefix used in place); read()
+// fetches the manifest recorded by the last sync; a differing hash means a sync, which compares
+// against a real listing and uploads only what differs by content.
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { withContext } from "../../aws/errors.js";
+import { getJson } from "../../apply/s3-json.js";
+import {
+  buildLocalManifest,
+  describeSyncPlan,
+  fetchArchive,
+  planSync,
+  remoteListingManifest,
+  syncDataset,
+  type Manifest,
+  type ManifestEntry,
+} from "../../data-sync/index.js";
+import type { DatasetSpec } from "../../model/build-graph.js";
+import type { Node } from "../../model/graph.js";
+import type { Change, HandlerContext, ResourceHandler } from "../handler.js";
+import { noop } from "../handler.js";
+
+/** The spec after prepare(): what the data set hashes to right now. */
+export interface PreparedDatasetSpec extends DatasetSpec {
+  manifestHash: string;
+  fileCount: number;
+  totalBytes: number;
+}
+
+export interface DatasetObserved {
+  manifestHash: string;
+  fileCount: number;
+}
+
+interface ManifestRecord {
+  manifestHash: string;
+  files: ManifestEntry[];
+  syncedAt: string;
+}
+
+// Manifests built during prepare(), by hash: diff() uses them to say what a sync will do
+// without putting thousands of file entries into the plan.
+const prepared = new Map<string, { manifest: Manifest; dir: string }>();
+// Remote manifests read in read(), by hash, for the same reason.
+const recorded = new Map<string, ManifestEntry[]>();
+
+async function localSource(
+  node: Node<DatasetSpec>,
+  ctx: HandlerContext,
+): Promise<string | undefined> {
+  const source = node.spec.source;
+  if (source.kind === "local") return source.path;
+  if (source.kind === "archive") {
+    const archive = await fetchArchive(source.url, ctx.cacheDir, {
+      logger: ctx.logger,
+      signal: ctx.signal,
+    });
+    return archive.dir;
+  }
+  return undefined;
+}
+
+export const datasetHandler: ResourceHandler<PreparedDatasetSpec, DatasetObserved> = {
+  kind: "s3.dataset",
+
+  async prepare(node, ctx) {
+    const dir = await localSource(node, ctx);
+    let manifest: Manifest;
+    if (dir === undefined) {
+      const s = node.spec.source as { bucket: string; prefix: string };
+      manifest = await withContext(`listing s3://${s.bucket}/${s.prefix}`, () =>
+        remoteListingManifest(ctx.clients.s3, s.bucket, s.prefix),
+      );
+    } else {
+      manifest = await buildLocalManifest(dir, node.spec.exclude, { logger: ctx.logger });
+      prepared.set(manifest.hash, { manifest, dir });
+    }
+    return {
+      ...node,
+      spec: {
+        ...node.spec,
+        manifestHash: manifest.hash,
+        fileCount: manifest.files.length,
+        totalBytes: manifest.files.reduce((sum, f) => sum + f.size, 0),
+      },
+    };
+  },
+
+  async read(node, { clients: { s3 } }) {
+    if (node.spec.source.kind === "s3") {
+      // Used in place: the data is where it is; its listing hash is the spec.
+      return { manifestHash: node.spec.manifestHash, fileCount: node.spec.fileCount };
+    }
+    const found = await getJson<ManifestRecord>(
+      s3,
+      node.spec.manifest.bucket,
+      node.spec.manifest.key,
+    );
+    if (!found) return undefined;
+    recorded.set(found.value.manifestHash, found.value.files);
+    return { manifestHash: found.value.manifestHash, fileCount: found.value.files.length };
+  },
+
+  diff(node, observed): Change {
+    if (observed.manifestHash === node.spec.manifestHash)
+      return noop(`${node.spec.fileCount} files in sync`);
+    const local = prepared.get(node.spec.manifestHash)?.manifest;
+    const remote = recorded.get(observed.manifestHash);
+    const summary =
+      local && remote ? describeSyncPlan(planSync(local, remote, node.spec.delete)) : undefined;
+    return {
+      action: "update",
+      reason: "the data set changed since the last sync",
+      changes: [
+        { path: "manifestHash", before: observed.manifestHash, after: node.spec.manifestHash },
+      ],
+      risk: node.spec.delete ? ["deletes-data"] : [],
+      ...(summary !== undefined && { summary }),
+    };
+  },
+
+  create: (node, ctx) => sync(node, ctx),
+  update: (node, _observed, _change, ctx) => sync(node, ctx),
+
+  delete(node, _observed, ctx) {
+    // The objects stay; only `mlops destroy --include-data` removes them with the bucket.
+    ctx.logger.info(`${node.address}: data under ${node.name} is kept`);
+    return Promise.resolve();
+  },
+};
+
+async function sync(
+  node: Node<PreparedDatasetSpec>,
+  ctx: HandlerContext,
+): Promise<DatasetObserved> {
+  const spec = node.spec;
+  if (spec.source.kind === "s3")
+    return { manifestHash: spec.manifestHash, fileCount: spec.fileCount };
+  const dir = prepared.get(spec.manifestHash)?.dir ?? (await localSource(node, ctx));
+  if (dir === undefined) throw new Error(`${node.address}: no local data source`);
+  const manifest =
+    prepared.get(spec.manifestHash)?.manifest ?? (await buildLocalManifest(dir, spec.exclude));
+  if (manifest.hash !== spec.manifestHash) {
+    throw new Error(
+      `${node.address}: the data changed since the plan was made (hash ${manifest.hash.slice(0, 12)}, planned ${spec.manifestHash.slice(0, 12)}); make a new plan`,
+    );
+  }
+  const result = await syncDataset({
+    s3: ctx.clients.s3,
+    bucket: spec.bucket,
+    prefix: spec.prefix,
+    sourceDir: dir,
+    manifest,
+    delete: spec.delete,
+    logger: ctx.logger,
+    signal: ctx.signal,
+    clock: ctx.clock,
+  });
+  ctx.logger.info(
+    `${node.address}: uploaded ${result.uploaded.length} files (${result.bytesUploaded} bytes), deleted ${result.deleted.length}, ${result.unchanged} unchanged` +
+      (result.extraneousKept > 0
+        ? `, kept ${result.extraneousKept} objects not in the source (data.delete is false)`
+        : ""),
+  );
+  const record: ManifestRecord = {
+    manifestHash: manifest.hash,
+    files: manifest.files,
+    syncedAt: new Date(ctx.clock.now()).toISOString(),
+  };
+  await withContext(
+    `recording the data manifest in s3://${spec.manifest.bucket}/${spec.manifest.key}`,
+    () =>
+      ctx.clients.s3.send(
+        new PutObjectCommand({
+          Bucket: spec.manifest.bucket,
+          Key: spec.manifest.key,
+          Body: JSON.stringify(record),
+          ContentType: "application/json",
+          ServerSideEncryption: "AES256",
+        }),
+      ),
+  );
+  return { manifestHash: manifest.hash, fileCount: manifest.files.length };
+}

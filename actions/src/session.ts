@@ -1,0 +1,64 @@
+// Everything one run of the engine needs, built once from a loaded Config: AWS clients, the
+// account from STS, the desired graph, and where state and lock live.
+import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { StateStore } from "./apply/state-store.js";
+import type { LockLocation } from "./apply/lock.js";
+import { createClients, type AwsClients } from "./aws/clients.js";
+import { withContext } from "./aws/errors.js";
+import { systemClock, type Clock } from "./clock.js";
+import type { Config } from "./config/types.js";
+import type { Logger } from "./logger.js";
+import { buildGraph } from "./model/build-graph.js";
+import type { DesiredGraph } from "./model/graph.js";
+import type { HandlerContext } from "./resources/handler.js";
+import { defaultHandlers, type HandlerRegistry } from "./resources/registry.js";
+import { fillTemplate } from "./aws/naming.js";
+
+export interface Session {
+  config: Config;
+  clients: AwsClients;
+  graph: DesiredGraph;
+  handlers: HandlerRegistry;
+  ctx: HandlerContext;
+  state: StateStore;
+  lock: LockLocation;
+}
+
+export interface SessionOptions {
+  logger: Logger;
+  signal?: AbortSignal;
+  clock?: Clock;
+  clients?: AwsClients;
+  handlers?: HandlerRegistry;
+  cacheDir?: string;
+}
+
+export async function openSession(config: Config, options: SessionOptions): Promise<Session> {
+  const clients = options.clients ?? createClients(config.region);
+  const identity = await withContext(
+    "asking STS who we are (are AWS credentials configured?)",
+    () => clients.sts.send(new GetCallerIdentityCommand({})),
+  );
+  const account = identity.Account ?? "000000000000";
+  const graph = buildGraph(config, { account });
+  const stateBucket = fillTemplate(config.state.bucket, { account, region: config.region }).value;
+  const ctx: HandlerContext = {
+    clients,
+    logger: options.logger,
+    clock: options.clock ?? systemClock,
+    graph: graph.context,
+    signal: options.signal ?? new AbortController().signal,
+    cacheDir: options.cacheDir ?? process.env["MLOPS_CACHE_DIR"] ?? join(tmpdir(), "mlops-cache"),
+  };
+  return {
+    config,
+    clients,
+    graph,
+    handlers: options.handlers ?? defaultHandlers,
+    ctx,
+    state: new StateStore(clients.s3, stateBucket, `${config.state.prefix}state.json`),
+    lock: { s3: clients.s3, bucket: stateBucket, key: `${config.state.prefix}lock.json` },
+  };
+}
