@@ -56,6 +56,11 @@ def pick_speed(device: torch.device, amp: str = "auto", channels_last: bool | No
     return Speed(device, dtype, channels_last)
 
 
+def place(model: nn.Module, speed: Speed) -> nn.Module:
+    """Move to the device; NHWC weights match NHWC inputs (tensor-core convolutions)."""
+    return model.to(speed.device, memory_format=speed.memory_format)  # type: ignore[call-overload,no-any-return]
+
+
 def make_scaler(speed: Speed) -> Any:
     """fp16 gradients underflow without loss scaling; bf16 and fp32 need none (scaler disabled)."""
     enabled = speed.amp_dtype == torch.float16 and speed.device.type == "cuda"
@@ -108,7 +113,8 @@ def _batches(
     for step, (images, targets) in enumerate(loader):
         if limit is not None and step >= limit:
             return
-        images = images.to(speed.device, non_blocking=non_blocking, memory_format=speed.memory_format)
+        # (torch 1.13's type stubs omit memory_format; it is accepted at runtime.)
+        images = images.to(speed.device, non_blocking=non_blocking, memory_format=speed.memory_format)  # type: ignore[call-overload]
         yield images, targets.to(speed.device, non_blocking=non_blocking)
 
 

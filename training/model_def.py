@@ -92,6 +92,7 @@ def head_of(net: nn.Module) -> nn.Module:
     if isinstance(fc, nn.Sequential):
         return fc
     classifier = net.classifier
+    assert isinstance(classifier, nn.Sequential)
     head: nn.Module = classifier[len(classifier) - 1]
     return head
 

@@ -176,7 +176,7 @@ def main(argv: list[str] | None = None) -> None:
             model_dir = extract_model(model_dir, Path(tmp))
         holder = ModelHolder(model_dir)
         server = InferenceServer((args.host, args.port), holder, args.max_body_bytes)
-        host, port = server.server_address[:2]
+        host, port = str(server.server_address[0]), int(server.server_address[1])
         print(f"serving on http://{host}:{port}", flush=True)  # a parent process reads this line
         threading.Thread(target=holder.load, daemon=True).start()
         try:

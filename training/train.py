@@ -41,7 +41,7 @@ import checkpoint
 import distributed
 from artifacts import METRICS_FILE, write_json, write_model_dir
 from data import default_workers, load_splits, make_loader
-from engine import EpochStats, evaluate, make_scaler, pick_device, pick_speed, train_one_epoch
+from engine import EpochStats, evaluate, make_scaler, pick_device, pick_speed, place, train_one_epoch
 from model_def import ModelConfig, build_model, head_of
 from settings import parse_args
 
@@ -101,7 +101,7 @@ def run(args: argparse.Namespace, info: distributed.Dist) -> dict[str, Any] | No
     config = ModelConfig(arch=args.arch, num_classes=len(splits.classes), image_size=args.image_size)
     splits.apply_transforms(config)
 
-    model = build_network(args, config).to(device, memory_format=speed.memory_format)
+    model = place(build_network(args, config), speed)
     optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=args.learning_rate)
     scaler = make_scaler(speed)
     # Different augmentation on each rank; weights are already identical (seeded above).
@@ -222,6 +222,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any] | None:
     setup_logging(info)
     if args.unknown:
         log.warning("ignoring unknown arguments: %s", " ".join(args.unknown))
+    if args.hosts:
+        log.info("SageMaker host %s of %s, SM_NUM_GPUS=%d", args.current_host, args.hosts, args.num_gpus)
     if len(args.hosts) > 1 and not info.enabled:
         log.warning(
             "%d hosts but no torchrun: every host trains the whole job; "

@@ -123,3 +123,17 @@ def test_unsupported_content_type_and_accept(model: inference.LoadedModel) -> No
     with pytest.raises(inference.UnsupportedAccept):
         inference.output_fn(prediction, "text/csv")
     assert json.loads(inference.output_fn(prediction, "*/*")[0])["predictions"][0][0]["index"] == 1
+
+
+def test_original_projects_model_pth_still_loads(tmp_path: Path) -> None:
+    # The original saved only a ResNet-50 state_dict (head fc.0/fc.2, 133 breeds, no Normalize).
+    import torch
+
+    from model_def import build_model
+
+    torch.save(build_model("resnet50", 133).state_dict(), tmp_path / "model.pth")
+    legacy = inference.model_fn(str(tmp_path))
+    assert (legacy.config.arch, legacy.config.num_classes, legacy.config.image_size) == ("resnet50", 133, 224)
+    assert not legacy.config.normalize and legacy.labels[:2] == ["0", "1"]
+    result = invoke(legacy, held_out_jpeg(0), "image/jpeg")
+    assert len(result["scores"][0]) == 133 and len(result["predictions"][0]) == 5
