@@ -1,5 +1,6 @@
 // One apply: take the lock, compute (or verify) the plan against live AWS, ask, execute,
 // record the result in the state record, release the lock — whatever happens in between.
+import type { Node } from "../model/graph.js";
 import { computePlan, observe, planHashOf, type Observations } from "../plan/compute.js";
 import { hasChanges, type Plan } from "../plan/types.js";
 import { handlerFor } from "../resources/registry.js";
@@ -21,6 +22,10 @@ export interface ApplyOptions {
   confirm: (plan: Plan) => Promise<boolean>;
   operation?: string;
   execute?: Partial<ExecuteOptions>;
+  /** Narrows the desired graph (e.g. `mlops sync` works on the data nodes alone). */
+  selectNodes?: (nodes: readonly Node[]) => Node[];
+  /** Rewrites the computed plan (e.g. destroy turns it into deletions); its hash is redone. */
+  transform?: (plan: Plan) => Plan;
 }
 
 export interface ApplyResult {
@@ -62,13 +67,20 @@ export async function runApply(session: Session, options: ApplyOptions): Promise
         ),
       };
     } else {
+      const graph = options.selectNodes
+        ? { ...session.graph, nodes: options.selectNodes(session.graph.nodes) }
+        : session.graph;
       ({ plan, observations } = await computePlan({
-        graph: session.graph,
-        state,
+        graph,
+        state: options.selectNodes ? { ...state, resources: {} } : state,
         handlers: session.handlers,
         ctx,
         configFile: config.file,
       }));
+      if (options.transform) {
+        plan = options.transform(plan);
+        plan.planHash = planHashOf(plan);
+      }
     }
     if (!hasChanges(plan)) return { plan, applied: false, steps: [], ok: true };
     if (!(await options.confirm(plan))) return { plan, applied: false, steps: [], ok: true };
@@ -77,6 +89,7 @@ export async function runApply(session: Session, options: ApplyOptions): Promise
       ...DEFAULT_EXECUTE,
       ...options.execute,
       onStepDone: async (change, node) => {
+        if (change.action === "delete" && deletesState(session, node)) return;
         await session.state.update((record) => {
           const { [change.address]: _previous, ...others } = record.resources;
           record.resources = others;
@@ -91,7 +104,11 @@ export async function runApply(session: Session, options: ApplyOptions): Promise
       },
     });
     const ok = steps.every((s) => s.status === "done");
-    if (ok) await session.state.update((record) => (record.lastAppliedPlanHash = plan.planHash));
+    const stateGone = plan.changes.some(
+      (c) => c.action === "delete" && deletesState(session, plan.nodes[c.address]),
+    );
+    if (ok && !stateGone)
+      await session.state.update((record) => (record.lastAppliedPlanHash = plan.planHash));
     return { plan, applied: true, steps, ok };
   } finally {
     await lock.release();
@@ -142,6 +159,11 @@ async function verifyPlan(
     );
   }
   return observations;
+}
+
+/** Whether deleting this node deletes the state record (and lock) with it. */
+function deletesState(session: Session, node: Node | undefined): boolean {
+  return node?.kind === "s3.bucket" && node.name === session.lock.bucket;
 }
 
 /** The lock lives in the state bucket, so the very first apply creates that bucket first. */

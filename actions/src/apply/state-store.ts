@@ -45,7 +45,9 @@ export function emptyState(): StateRecord {
   return { version: STATE_FORMAT_VERSION, resources: {}, training: {}, deployments: [] };
 }
 
-export class StateConflictError extends Error {}
+export class StateConflictError extends Error {
+  override name = "StateConflictError";
+}
 
 export class StateStore {
   /** Updates from one process are serialised; If-Match guards against other processes. */

@@ -5,12 +5,29 @@ import { DEFAULT_CONFIG_PATH } from "../config/load.js";
 import { ConfigError } from "../config/issues.js";
 import type { Output } from "./output.js";
 import { UsageError } from "./usage-error.js";
+import { applyCommand } from "./apply-command.js";
+import { destroyCommand } from "./destroy-command.js";
+import { emulatorCommand } from "./emulator-command.js";
+import type { EngineOptions } from "./engine-command.js";
+import { iamPolicyCommand } from "./iam-policy-command.js";
+import { planCommand } from "./plan-command.js";
+import { syncCommand } from "./sync-command.js";
+import { unlockCommand } from "./unlock-command.js";
 import { validateCommand } from "./validate-command.js";
 
 const USAGE = `Usage: mlops <command> [options]
 
 Commands:
-  validate   check the config file against the schema and the rules AWS imposes
+  validate     check the config file against the schema and the rules AWS imposes
+               [--format text|json]
+  plan         show what apply would change  [--out PLAN.json] [--markdown-out FILE]
+               [--format text|markdown|json] [--detailed-exitcode]
+  apply        make AWS match the config  [--plan PLAN.json] [--auto-approve]
+  sync         sync the data set to S3 (checked against a listing)
+  destroy      delete what the config manages  --auto-approve [--include-data]
+  unlock ID    remove a stale apply lock
+  iam-policy   print the policy a CI role needs  --for plan|deploy [--account ID]
+  emulator     run the local AWS emulator in the foreground  [--port N]
 
 Common options:
   --config PATH   the config file (default ${DEFAULT_CONFIG_PATH})
@@ -28,7 +45,89 @@ const common = {
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
+const engine = (v: Record<string, unknown>): EngineOptions => ({
+  config: String(v["config"]),
+  debug: v["debug"] === true,
+});
+const optionalString = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+
 const commands: Record<string, Command> = {
+  plan: {
+    options: {
+      ...common,
+      out: { type: "string" },
+      "markdown-out": { type: "string" },
+      format: { type: "string", default: "text" },
+      "detailed-exitcode": { type: "boolean", default: false },
+    },
+    run: (v, _p, io) => {
+      const out = optionalString(v["out"]);
+      const markdownOut = optionalString(v["markdown-out"]);
+      return planCommand(
+        {
+          ...engine(v),
+          ...(out !== undefined && { out }),
+          ...(markdownOut !== undefined && { markdownOut }),
+          format: oneOf(v["format"], ["text", "markdown", "json"], "--format"),
+          detailedExitcode: v["detailed-exitcode"] === true,
+        },
+        io,
+      );
+    },
+  },
+  apply: {
+    options: {
+      ...common,
+      plan: { type: "string" },
+      "auto-approve": { type: "boolean", default: false },
+    },
+    run: (v, _p, io) => {
+      const plan = optionalString(v["plan"]);
+      return applyCommand(
+        {
+          ...engine(v),
+          ...(plan !== undefined && { plan }),
+          autoApprove: v["auto-approve"] === true,
+        },
+        io,
+      );
+    },
+  },
+  sync: { options: common, run: (v, _p, io) => syncCommand(engine(v), io) },
+  destroy: {
+    options: {
+      ...common,
+      "auto-approve": { type: "boolean", default: false },
+      "include-data": { type: "boolean", default: false },
+    },
+    run: (v, _p, io) =>
+      destroyCommand(
+        {
+          ...engine(v),
+          autoApprove: v["auto-approve"] === true,
+          includeData: v["include-data"] === true,
+        },
+        io,
+      ),
+  },
+  unlock: { options: common, run: (v, p, io) => unlockCommand({ ...engine(v), id: p[0] }, io) },
+  "iam-policy": {
+    options: { ...common, for: { type: "string" }, account: { type: "string" } },
+    run: (v, _p, io) =>
+      iamPolicyCommand(
+        {
+          config: String(v["config"]),
+          role: oneOf(v["for"], ["plan", "deploy"], "--for"),
+          account: optionalString(v["account"]),
+        },
+        io,
+      ),
+  },
+  emulator: {
+    options: { ...common, port: { type: "string" } },
+    run: (v, _p, io) =>
+      emulatorCommand({ port: v["port"] === undefined ? undefined : Number(v["port"]) }, io),
+  },
   validate: {
     options: { ...common, format: { type: "string", default: "text" } },
     run: (v, _p, io) =>
@@ -70,9 +169,15 @@ export async function main(argv: readonly string[], io: Output): Promise<number>
       io.err(error.message);
       return 1;
     }
-    io.err(`mlops: ${error instanceof Error ? error.message : String(error)}`);
+    if (isOperationalError(error)) {
+      // Something in AWS or the environment needs attention: the message says what.
+      io.err(`mlops: ${error.message}`);
+      if (debug && error.stack) io.err(error.stack);
+      return 1;
+    }
+    io.err(`mlops: internal error: ${error instanceof Error ? error.message : String(error)}`);
     if (debug && error instanceof Error && error.stack) io.err(error.stack);
-    else io.err("(run with --debug for details)");
+    else io.err("(run with --debug for the stack trace, and please report it)");
     return 1;
   }
 }
@@ -81,6 +186,21 @@ function oneOf<T extends string>(value: unknown, allowed: readonly T[], flag: st
   if (typeof value === "string" && (allowed as readonly string[]).includes(value))
     return value as T;
   throw new UsageError(`${flag} must be one of ${allowed.join(", ")}`);
+}
+
+const OPERATIONAL = new Set([
+  "AwsOperationError",
+  "LockError",
+  "PlanMismatchError",
+  "WaitError",
+  "StateConflictError",
+  "ArchiveError",
+  "AbortError",
+  "EmulatorError",
+]);
+
+function isOperationalError(error: unknown): error is Error {
+  return error instanceof Error && OPERATIONAL.has(error.name);
 }
 
 function isParseArgsError(error: unknown): boolean {

@@ -7,7 +7,7 @@ import {
   RemoveRoleFromInstanceProfileCommand,
 } from "@aws-sdk/client-iam";
 import { readOrUndefined, withContext } from "../../aws/errors.js";
-import type { InstanceProfileSpec } from "../../model/build-graph.js";
+import type { InstanceProfileSpec } from "../../model/iam-nodes.js";
 import { diffFields } from "../../plan/diff-fields.js";
 import type { ResourceHandler } from "../handler.js";
 import { noop } from "../handler.js";

@@ -20,7 +20,7 @@ import {
   type IAMClient,
 } from "@aws-sdk/client-iam";
 import { readOrUndefined, withContext } from "../../aws/errors.js";
-import type { RoleSpec } from "../../model/build-graph.js";
+import type { RoleSpec } from "../../model/iam-nodes.js";
 import type { Node } from "../../model/graph.js";
 import { diffFields } from "../../plan/diff-fields.js";
 import type { Change, ResourceHandler } from "../handler.js";

@@ -12,7 +12,7 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { AwsOperationError, readOrUndefined, withContext } from "../../aws/errors.js";
-import type { BucketSpec } from "../../model/build-graph.js";
+import type { BucketSpec } from "../../model/data-nodes.js";
 import type { Node } from "../../model/graph.js";
 import { diffFields } from "../../plan/diff-fields.js";
 import type { Change, ResourceHandler } from "../handler.js";

@@ -1,0 +1,43 @@
+// Nodes of the data capability: the bucket(s) and the synced data set.
+import type { Config } from "../config/types.js";
+import type { GraphBuilder } from "./graph-builder.js";
+
+export interface BucketSpec {
+  encryption: "AES256";
+  blockPublicAccess: true;
+}
+
+export interface DatasetSpec {
+  bucket: string;
+  prefix: string;
+  source: Config["data"]["source"];
+  delete: boolean;
+  exclude: string[];
+  /** Where the last synced manifest is kept (the state location). */
+  manifest: { bucket: string; key: string };
+}
+
+export const DATA_BUCKET = "s3.bucket.data";
+export const DATASET = "s3.dataset.data";
+
+export function addDataNodes({ add, config, layout }: GraphBuilder): void {
+  const bucket: BucketSpec = { encryption: "AES256", blockPublicAccess: true };
+  add<BucketSpec>(DATA_BUCKET, "s3.bucket", layout.dataBucket, bucket);
+  if (layout.stateBucket !== layout.dataBucket) {
+    add<BucketSpec>("s3.bucket.state", "s3.bucket", layout.stateBucket, bucket);
+  }
+  add<DatasetSpec>(
+    DATASET,
+    "s3.dataset",
+    `s3://${layout.dataBucket}/${layout.dataPrefix}`,
+    {
+      bucket: layout.dataBucket,
+      prefix: layout.dataPrefix,
+      source: config.data.source,
+      delete: config.data.delete,
+      exclude: config.data.exclude,
+      manifest: { bucket: layout.stateBucket, key: `${layout.statePrefix}data-manifest.json` },
+    },
+    [DATA_BUCKET],
+  );
+}

@@ -1,0 +1,17 @@
+// One plan: read the state record and compute the plan against live AWS. Changes nothing.
+import type { Session } from "../session.js";
+import { computePlan, type Observations } from "./compute.js";
+import type { Plan } from "./types.js";
+
+export async function runPlan(
+  session: Session,
+): Promise<{ plan: Plan; observations: Observations }> {
+  const state = await session.state.read();
+  return computePlan({
+    graph: session.graph,
+    state,
+    handlers: session.handlers,
+    ctx: session.ctx,
+    configFile: session.config.file,
+  });
+}
