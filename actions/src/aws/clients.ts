@@ -3,6 +3,7 @@
 // we only add path-style S3 addressing when a custom endpoint is set, since emulators on
 // `localhost` cannot serve virtual-hosted bucket names.
 import { ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
+import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { LambdaClient } from "@aws-sdk/client-lambda";
@@ -18,6 +19,7 @@ export interface AwsClients {
   autoscaling: ApplicationAutoScalingClient;
   lambda: LambdaClient;
   ec2: EC2Client;
+  logs: CloudWatchLogsClient;
 }
 
 export function createClients(region: string, env: NodeJS.ProcessEnv = process.env): AwsClients {
@@ -31,5 +33,6 @@ export function createClients(region: string, env: NodeJS.ProcessEnv = process.e
     autoscaling: new ApplicationAutoScalingClient(common),
     lambda: new LambdaClient(common),
     ec2: new EC2Client(common),
+    logs: new CloudWatchLogsClient(common),
   };
 }
