@@ -56,6 +56,15 @@ def all_reduce_sum(values: list[float], device: torch.device, info: Dist) -> lis
     return [float(v) for v in tensor.tolist()]
 
 
+def same_on_all_ranks(value: int, device: torch.device, info: Dist) -> bool:
+    """True when every rank holds `value` (e.g. the epoch each rank resumed from)."""
+    if not info.enabled:
+        return True
+    tensor = torch.tensor([value, -value], dtype=torch.int64, device=device)
+    dist.all_reduce(tensor, op=dist.ReduceOp.MAX)  # [max, -min]
+    return int(tensor[0]) == -int(tensor[1])
+
+
 def barrier(info: Dist) -> None:
     if info.enabled:
         dist.barrier()

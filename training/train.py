@@ -120,6 +120,9 @@ def run(args: argparse.Namespace, info: distributed.Dist) -> dict[str, Any] | No
             checkpoint.restore_rng(state["rng"])
         log.info("resuming from checkpoint at epoch %d (%s)", resumed_from, args.checkpoint_dir)
 
+    if not distributed.same_on_all_ranks(resumed_from, device, info):
+        # A rank that starts at another epoch would wait forever in the first all-reduce.
+        raise RuntimeError(f"ranks resumed from different epochs; this one from {resumed_from}")
     workers = default_workers(info) if args.workers is None else args.workers
     train_loader = make_loader(
         splits.train, args.batch_size, workers, device, info, train=True, seed=args.seed

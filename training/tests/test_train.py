@@ -7,7 +7,8 @@ import re
 import shutil
 from pathlib import Path
 
-from conftest import Run, train_into
+from conftest import IMAGE_SIZE, Run, train_into
+from generate_data import generate
 
 EPOCH_LINE = re.compile(r"^epoch=(\d+)/(\d+) train_loss=([0-9.]+) .*val_loss=([0-9.]+)", re.M)
 
@@ -63,3 +64,15 @@ def test_a_finished_checkpoint_only_retests(tmp_path: Path, data_dir: Path, trai
     again = train_into(tmp_path, data_dir, 2)
     assert not EPOCH_LINE.search(again.stdout)
     assert final_metrics(again.stdout) == final_metrics(trained.stdout)
+
+
+def test_early_stopping_on_validation_loss(tmp_path: Path) -> None:
+    # Frozen backbone (BatchNorm in eval mode) and learning rate 0: validation loss is exactly
+    # flat after epoch 1, so patience 1 must stop after epoch 2 of 5.
+    data = tmp_path / "data"
+    generate(data, classes=3, per_class={"train": 8, "valid": 4, "test": 4}, image_size=IMAGE_SIZE)
+    run = train_into(tmp_path, data, 5, "--patience", "1", "--learning-rate", "0", "--freeze-backbone")
+    assert [m.group(1) for m in EPOCH_LINE.finditer(run.stdout)] == ["1", "2"]
+    assert "early stop: no val_loss improvement for 1 epochs" in run.stdout
+    metrics = json.loads((run.model_dir / "metrics.json").read_text())
+    assert (metrics["stopped_early"], metrics["epochs_run"], metrics["best_epoch"]) == (True, 2, 1)
