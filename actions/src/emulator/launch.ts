@@ -26,6 +26,8 @@ export interface StartEmulatorOptions {
   readonly startTimeoutMs?: number;
   /** Path of launcher.py; default: found by walking up from this module, or $MLOPS_EMULATOR_LAUNCHER. */
   readonly launcherPath?: string;
+  /** Let the emulator outlive this process once release() is called (`npm run demo -- --keep`). */
+  readonly keepAlive?: boolean;
 }
 
 type Child = ChildProcessByStdio<Writable, Readable, Readable>;
@@ -68,6 +70,17 @@ export class Emulator extends EmulatorControl {
       }
     }
     this.#child.stdin.destroy();
+  }
+
+  /**
+   * Leaves the emulator running after this process exits (needs keepAlive): it is no longer
+   * stopped by the exit hook, and our ends of its pipes are closed.
+   */
+  release(): void {
+    live.delete(this);
+    this.#child.stdin.destroy();
+    this.#child.stdout.destroy();
+    this.#child.stderr.destroy();
   }
 
   /** Synchronous last resort for process exit handlers. */
@@ -122,7 +135,8 @@ export function findLauncher(startUrl: string = import.meta.url): string {
 export async function startEmulator(options: StartEmulatorOptions = {}): Promise<Emulator> {
   const python = options.python ?? process.env["MLOPS_PYTHON"] ?? "python3";
   const launcher = options.launcherPath ?? findLauncher();
-  const args = [launcher, "--exit-on-stdin-eof", "--port", String(options.port ?? 0)];
+  const args = [launcher, "--port", String(options.port ?? 0)];
+  if (options.keepAlive !== true) args.push("--exit-on-stdin-eof");
   if (options.updateDelayMs !== undefined) {
     args.push("--update-delay-ms", String(Math.round(options.updateDelayMs)));
   }

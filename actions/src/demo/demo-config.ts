@@ -1,0 +1,42 @@
+// The demo's config: every part of the product, on small generated data, training locally.
+export function demoConfig(options: {
+  repoRoot: string;
+  dataDir: string;
+  maxCapacity: number;
+  epochs: number;
+}): string {
+  return `# yaml-language-server: $schema=${options.repoRoot}/schemas/mlops.schema.json
+# Written by \`npm run demo\`: the dog-breed service's shape on generated shapes data.
+version: 1
+project: demo
+region: us-east-1
+tags: { purpose: demo }
+data:
+  source: ${options.dataDir}
+  bucket: demo-\${account}-\${region}
+  prefix: images/
+  delete: true
+training:
+  backend: local
+  sourceDir: ${options.repoRoot}/training
+  hyperparameters: { epochs: ${options.epochs}, arch: tiny, image-size: 32, batch-size: 16, seed: 0 }
+  local: { python: /usr/bin/python3 }
+model:
+  qualityGate: { metric: test_accuracy, min: 0.6 }
+endpoint:
+  name: demo-shapes
+  instanceType: ml.m5.large
+  autoscaling:
+    minCapacity: 1
+    maxCapacity: ${options.maxCapacity}
+    targetInvocationsPerInstance: 20
+    scaleInCooldown: 30s
+    scaleOutCooldown: 30s
+lambda:
+  name: demo-shapes-inference
+  code: ${options.repoRoot}/lambda/dist
+  alias: live
+  provisionedConcurrency: 2
+  reservedConcurrency: 5
+`;
+}
