@@ -5,7 +5,7 @@ import { build } from "esbuild";
 import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 
-const root = new URL("..", import.meta.url).pathname;
+const root = join(import.meta.dirname, "..");
 const entriesDir = join(root, "actions/src/entries");
 const entryPoints = readdirSync(entriesDir)
   .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))
