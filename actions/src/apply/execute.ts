@@ -164,7 +164,7 @@ async function runStep(
         return { ...base, status: "done", durationMs: 0, observed };
       case "create":
         ctx.logger.info(`+ ${change.address}: creating ${node.name}`);
-        after = await retry(`creating ${change.address}`, () => handler.create(node, ctx));
+        after = await retry(`creating ${change.address}`, resumableCreate(handler, node, ctx));
         break;
       case "replace":
         // Immutable properties changed: the old resource goes, then the new one is created.
@@ -172,7 +172,7 @@ async function runStep(
         await retry(`deleting ${change.address} to replace it`, () =>
           handler.delete(node, observed, ctx),
         );
-        after = await retry(`re-creating ${change.address}`, () => handler.create(node, ctx));
+        after = await retry(`re-creating ${change.address}`, resumableCreate(handler, node, ctx));
         break;
       case "update":
       case "train":
@@ -215,6 +215,33 @@ async function runStep(
       error: message + hint,
     };
   }
+}
+
+/**
+ * A create is several calls (create, then configure, tag, attach...). When a later call fails
+ * with a busy error, the retry must not create again (EntityAlreadyExists,
+ * BucketAlreadyOwnedByYou): from the second attempt on, it reads what the first one left and
+ * finishes it with an update.
+ */
+function resumableCreate(
+  handler: ResourceHandler,
+  node: Node,
+  ctx: HandlerContext,
+): () => Promise<unknown> {
+  let attempted = false;
+  return async () => {
+    if (attempted) {
+      const existing = await handler.read(node, ctx);
+      if (existing !== undefined) {
+        const change = handler.diff(node, existing);
+        if (change.action === "noop") return existing;
+        if (change.action === "update") return handler.update(node, existing, change, ctx);
+        await handler.delete(node, existing, ctx);
+      }
+    }
+    attempted = true;
+    return handler.create(node, ctx);
+  };
 }
 
 async function waitUntilReady(
