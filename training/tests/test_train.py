@@ -43,7 +43,11 @@ def test_metrics_are_fractions_and_match_the_final_log_line(trained: Run) -> Non
     assert json.loads((trained.output_dir / "metrics.json").read_text()) == metrics
 
 
-def test_resume_continues_after_the_saved_epoch(tmp_path: Path, data_dir: Path, trained: Run) -> None:
+def test_resume_continues_after_the_saved_epoch(tmp_path: Path) -> None:
+    # Small data: this checks state restoration, test_two_epochs... checks learning.
+    data_dir = tmp_path / "data"
+    generate(data_dir, classes=4, per_class={"train": 24, "valid": 6, "test": 6}, image_size=IMAGE_SIZE)
+    uninterrupted_run = train_into(tmp_path / "uninterrupted", data_dir, 2)
     first = train_into(tmp_path, data_dir, 1)
     assert [m.group(1) for m in EPOCH_LINE.finditer(first.stdout)] == ["1"]
     shutil.rmtree(first.model_dir)
@@ -55,7 +59,7 @@ def test_resume_continues_after_the_saved_epoch(tmp_path: Path, data_dir: Path, 
     metrics = json.loads((resumed.model_dir / "metrics.json").read_text())
     assert metrics["resumed_from_epoch"] == 1 and metrics["epochs_run"] == 2
     # Model, optimizer and RNG state all came back: epoch 2 matches the uninterrupted run's.
-    uninterrupted = {m.group(1): m for m in EPOCH_LINE.finditer(trained.stdout)}
+    uninterrupted = {m.group(1): m for m in EPOCH_LINE.finditer(uninterrupted_run.stdout)}
     assert lines["2"].group(3, 4) == uninterrupted["2"].group(3, 4)
 
 
