@@ -25,6 +25,9 @@ const SAGEMAKER_NOT_FOUND = [
   "Could not find endpoint",
   "Could not find endpoint configuration",
   "Could not find model",
+  // The emulator (moto) words a missing training job this way; AWS says "Requested resource
+  // not found".
+  "Could not find training job",
   "Requested resource not found",
   "does not exist",
 ];
