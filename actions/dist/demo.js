@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { createRequire as __mlopsCreateRequire } from 'node:module';const require = __mlopsCreateRequire(import.meta.url);
-import{main,startEmulator}from"./chunks/chunk-N4SEWFVT.js";import"./chunks/chunk-Y4I422QX.js";import"./chunks/chunk-5FGGYVNB.js";import{dirname}from"node:path";import{fileURLToPath}from"node:url";import{join as join2}from"node:path";import{spawnSync}from"node:child_process";import{existsSync,mkdirSync,readFileSync,rmSync,writeFileSync}from"node:fs";import{join}from"node:path";function demoConfig(options){return`# yaml-language-server: $schema=${options.repoRoot}/schemas/mlops.schema.json
+import{main,startEmulator}from"./chunks/chunk-CFHZG4YK.js";import"./chunks/chunk-Y4I422QX.js";import"./chunks/chunk-5FGGYVNB.js";import{dirname}from"node:path";import{fileURLToPath}from"node:url";import{join as join2}from"node:path";import{spawnSync}from"node:child_process";import{existsSync,mkdirSync,readFileSync,rmSync,writeFileSync}from"node:fs";import{join}from"node:path";function demoConfig(options){return`# yaml-language-server: $schema=${options.repoRoot}/schemas/mlops.schema.json
 # Written by \`npm run demo\`: the dog-breed service's shape on generated shapes data.
 version: 1
 project: demo
@@ -14,7 +14,7 @@ data:
 training:
   backend: local
   sourceDir: ${options.repoRoot}/training
-  hyperparameters: { epochs: ${options.epochs}, arch: tiny, image-size: 32, batch-size: 16, seed: 0 }
+  hyperparameters: { epochs: ${options.epochs}, arch: resnet18, image-size: 32, batch-size: 32, learning-rate: 0.0005, pretrained: false, seed: 0 }
   local: { python: /usr/bin/python3 }
 model:
   qualityGate: { metric: test_accuracy, min: 0.6 }

@@ -33,6 +33,7 @@ export interface SessionOptions {
   clients?: AwsClients;
   handlers?: HandlerRegistry;
   cacheDir?: string;
+  forceTraining?: boolean;
 }
 
 export async function openSession(config: Config, options: SessionOptions): Promise<Session> {
@@ -42,8 +43,9 @@ export async function openSession(config: Config, options: SessionOptions): Prom
     () => clients.sts.send(new GetCallerIdentityCommand({})),
   );
   const account = identity.Account ?? "000000000000";
-  const graph = buildGraph(config, { account });
+  const graph = buildGraph(config, { account, forceTraining: options.forceTraining === true });
   const stateBucket = fillTemplate(config.state.bucket, { account, region: config.region }).value;
+  const state = new StateStore(clients.s3, stateBucket, `${config.state.prefix}state.json`);
   const ctx: HandlerContext = {
     clients,
     logger: options.logger,
@@ -51,6 +53,7 @@ export async function openSession(config: Config, options: SessionOptions): Prom
     graph: graph.context,
     signal: options.signal ?? new AbortController().signal,
     cacheDir: options.cacheDir ?? process.env["MLOPS_CACHE_DIR"] ?? join(tmpdir(), "mlops-cache"),
+    state,
   };
   return {
     config,
@@ -58,7 +61,7 @@ export async function openSession(config: Config, options: SessionOptions): Prom
     graph,
     handlers: options.handlers ?? defaultHandlers,
     ctx,
-    state: new StateStore(clients.s3, stateBucket, `${config.state.prefix}state.json`),
+    state,
     lock: { s3: clients.s3, bucket: stateBucket, key: `${config.state.prefix}lock.json` },
   };
 }

@@ -177,6 +177,12 @@ async function runStep(
       case "update":
       case "train":
       case "wait": {
+        if (observed === undefined) {
+          // "train" for a run that never happened: bringing it into being is a create.
+          ctx.logger.info(`* ${change.address}: ${change.action} ${node.name}`);
+          after = await retry(`${change.action} ${change.address}`, resumableCreate(handler, node, ctx));
+          break;
+        }
         ctx.logger.info(`~ ${change.address}: ${change.action} ${node.name} (${change.reason})`);
         const asChange: Change = {
           action: "update",

@@ -17,6 +17,7 @@ export interface ManagedResource {
 export interface TrainingRecord {
   fingerprint: string;
   job: string;
+  attempt?: number;
   backend: string;
   status: string;
   artifact?: string;

@@ -15,14 +15,18 @@ export interface EngineOptions {
 export async function withSession<T>(
   options: EngineOptions,
   run: (session: Session, logger: Logger) => Promise<T>,
-  hooks: { logger?: Logger; prepare?: (config: Config) => Config } = {},
+  hooks: { logger?: Logger; prepare?: (config: Config) => Config; forceTraining?: boolean } = {},
 ): Promise<T> {
   const loaded = loadConfig(options.config);
   const config = hooks.prepare ? hooks.prepare(loaded) : loaded;
   const logger = hooks.logger ?? consoleLogger({ debug: options.debug });
   const interrupt = interruptSignal(logger);
   try {
-    const session = await openSession(config, { logger, signal: interrupt.signal });
+    const session = await openSession(config, {
+      logger,
+      signal: interrupt.signal,
+      ...(hooks.forceTraining === true && { forceTraining: true }),
+    });
     return await run(session, logger);
   } finally {
     interrupt.dispose();

@@ -12,6 +12,7 @@ import type { EngineOptions } from "./engine-command.js";
 import { iamPolicyCommand } from "./iam-policy-command.js";
 import { planCommand } from "./plan-command.js";
 import { syncCommand } from "./sync-command.js";
+import { trainCommand } from "./train-command.js";
 import { unlockCommand } from "./unlock-command.js";
 import { validateCommand } from "./validate-command.js";
 
@@ -23,6 +24,8 @@ Commands:
   plan         show what apply would change  [--out PLAN.json] [--markdown-out FILE]
                [--format text|markdown|json] [--detailed-exitcode]
   apply        make AWS match the config  [--plan PLAN.json] [--auto-approve]
+  train        train now, then deploy if the quality gate passes  [--backend B]
+               [--force] [--set key=value ...] [--no-deploy] [--auto-approve]
   sync         sync the data set to S3 (checked against a listing)
   destroy      delete what the config manages  --auto-approve [--include-data]
   unlock ID    remove a stale apply lock
@@ -87,6 +90,33 @@ const commands: Record<string, Command> = {
         {
           ...engine(v),
           ...(plan !== undefined && { plan }),
+          autoApprove: v["auto-approve"] === true,
+        },
+        io,
+      );
+    },
+  },
+  train: {
+    options: {
+      ...common,
+      backend: { type: "string" },
+      force: { type: "boolean", default: false },
+      set: { type: "string", multiple: true, default: [] },
+      "no-deploy": { type: "boolean", default: false },
+      "auto-approve": { type: "boolean", default: false },
+    },
+    run: (v, _p, io) => {
+      const backend =
+        v["backend"] === undefined
+          ? undefined
+          : oneOf(v["backend"], ["sagemaker", "ec2", "local"], "--backend");
+      return trainCommand(
+        {
+          ...engine(v),
+          ...(backend !== undefined && { backend }),
+          force: v["force"] === true,
+          set: (v["set"] as string[] | undefined) ?? [],
+          deploy: v["no-deploy"] !== true,
           autoApprove: v["auto-approve"] === true,
         },
         io,

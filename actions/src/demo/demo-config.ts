@@ -19,7 +19,7 @@ data:
 training:
   backend: local
   sourceDir: ${options.repoRoot}/training
-  hyperparameters: { epochs: ${options.epochs}, arch: tiny, image-size: 32, batch-size: 16, seed: 0 }
+  hyperparameters: { epochs: ${options.epochs}, arch: resnet18, image-size: 32, batch-size: 32, learning-rate: 0.0005, pretrained: false, seed: 0 }
   local: { python: /usr/bin/python3 }
 model:
   qualityGate: { metric: test_accuracy, min: 0.6 }

@@ -12,12 +12,21 @@ import {
 } from "./graph.js";
 import { storageLayout } from "./iam-policies.js";
 import { addIamNodes } from "./iam-nodes.js";
+import { addTrainingNodes } from "./sagemaker-nodes.js";
+import { addLambdaNodes } from "./lambda-nodes.js";
 
 export interface GraphInput {
   account: string;
+  /** `mlops train --force`. */
+  forceTraining?: boolean;
 }
 
-const BUILDERS: ((b: GraphBuilder) => void)[] = [addDataNodes, addIamNodes];
+const BUILDERS: ((b: GraphBuilder) => void)[] = [
+  addDataNodes,
+  addIamNodes,
+  addTrainingNodes,
+  addLambdaNodes,
+];
 
 export function buildGraph(config: Config, input: GraphInput): DesiredGraph {
   const context: GraphContext = {
@@ -37,6 +46,7 @@ export function buildGraph(config: Config, input: GraphInput): DesiredGraph {
     config,
     context,
     layout,
+    forceTraining: input.forceTraining === true,
     add: (address, kind, name, spec, dependsOn = []) => {
       const node = {
         address,

@@ -9,5 +9,6 @@ export interface GraphBuilder {
   config: Config;
   context: GraphContext;
   layout: StorageLayout;
+  forceTraining: boolean;
   add: <S>(address: string, kind: string, name: string, spec: S, dependsOn?: string[]) => Node<S>;
 }

@@ -19,16 +19,34 @@ export interface Observation {
 
 export type Observations = Map<string, Observation>;
 
-/** Runs each handler's prepare step (content hashes, downloads) on the desired nodes. */
+/**
+ * Runs each handler's prepare step (content hashes, downloads) on the desired nodes, each after
+ * its dependencies, which it receives prepared (training needs the data set's manifest hash).
+ */
 export async function prepareNodes(
   nodes: readonly Node[],
   handlers: HandlerRegistry,
   ctx: HandlerContext,
 ): Promise<Node[]> {
-  return mapLimit(nodes, READ_CONCURRENCY, async (node) => {
-    const handler = handlerFor(handlers, node.kind);
-    return handler.prepare ? handler.prepare(node, ctx) : node;
-  });
+  const byAddress = new Map(nodes.map((n) => [n.address, n]));
+  const started = new Map<string, Promise<Node>>();
+  const prepare = (node: Node): Promise<Node> => {
+    let promise = started.get(node.address);
+    if (!promise) {
+      promise = (async () => {
+        const deps = new Map<string, Node>();
+        for (const address of node.dependsOn) {
+          const dep = byAddress.get(address);
+          if (dep) deps.set(address, await prepare(dep));
+        }
+        const handler = handlerFor(handlers, node.kind);
+        return handler.prepare ? handler.prepare(node, ctx, deps) : node;
+      })();
+      started.set(node.address, promise);
+    }
+    return promise;
+  };
+  return Promise.all(nodes.map(prepare));
 }
 
 /** Reads every node from AWS. */
@@ -81,22 +99,32 @@ export async function computePlan(
   const changes: PlannedChange[] = desired.map((node) => {
     const seen = observations.get(node.address);
     const handler = handlerFor(handlers, node.kind);
-    const change: Change =
-      seen?.observed === undefined
-        ? { action: "replace", reason: "does not exist", changes: [], risk: [] }
-        : handler.diff(node, seen.observed);
-    const action = seen?.observed === undefined ? "create" : change.action;
-    return {
+    const base = {
       address: node.address,
       kind: node.kind,
       name: node.name,
-      action,
-      reason: action === "create" ? "does not exist yet" : change.reason,
+      dependsOn: node.dependsOn,
+      observedDigest: seen?.digest ?? null,
+    };
+    if (seen?.observed === undefined) {
+      const summary = handler.createSummary?.(node);
+      return {
+        ...base,
+        action: handler.createAction ?? "create",
+        reason: "does not exist yet",
+        changes: [],
+        risk: [],
+        ...(summary !== undefined && { summary }),
+      };
+    }
+    const change: Change = handler.diff(node, seen.observed);
+    return {
+      ...base,
+      action: change.action,
+      reason: change.reason,
       changes: change.changes,
       risk: change.risk,
       ...(change.summary !== undefined && { summary: change.summary }),
-      dependsOn: node.dependsOn,
-      observedDigest: seen?.digest ?? null,
     };
   });
   for (const node of orphans) {

@@ -44,7 +44,7 @@ export function renderText(
 
 function detailLines(change: PlannedChange): string[] {
   if (change.action === "noop") return [];
-  const out = change.action === "create" ? [] : [`      why: ${change.reason}`];
+  const out = change.observedDigest === null ? [] : [`      why: ${change.reason}`];
   if (change.summary) out.push(`      ${change.summary}`);
   for (const f of change.changes)
     out.push(`      ${f.path}: ${formatValue(f.before)} -> ${formatValue(f.after)}`);

@@ -1,4 +1,5 @@
 // The one shape every AWS resource kind implements. A reader who knows one handler knows all.
+import type { StateStore } from "../apply/state-store.js";
 import type { AwsClients } from "../aws/clients.js";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
@@ -30,6 +31,8 @@ export interface HandlerContext {
   signal: AbortSignal;
   /** Folder for downloads and other caches (data archives). */
   cacheDir: string;
+  /** The state record, for what AWS cannot answer cheaply (training records, deployments). */
+  state?: StateStore;
 }
 
 export type Status = "pending" | "ready" | "failed";
@@ -38,9 +41,10 @@ export interface ResourceHandler<Spec = unknown, Observed = unknown> {
   kind: string;
   /**
    * Fills content-derived parts of the spec (data manifest, code hashes) from local files or
-   * downloads. Optional; runs before read and diff, and its result is what the plan records.
+   * downloads. Optional; runs before read and diff, after the node's dependencies were prepared
+   * (passed by address), and its result is what the plan records.
    */
-  prepare?(node: Node<Spec>, ctx: HandlerContext): Promise<Node<Spec>>;
+  prepare?(node: Node<Spec>, ctx: HandlerContext, deps: ReadonlyMap<string, Node>): Promise<Node<Spec>>;
   /** The live resource with server-set fields stripped, or undefined when it does not exist. */
   read(node: Node<Spec>, ctx: HandlerContext): Promise<Observed | undefined>;
   diff(node: Node<Spec>, observed: Observed): Change;
@@ -54,6 +58,10 @@ export interface ResourceHandler<Spec = unknown, Observed = unknown> {
   delete(node: Node<Spec>, observed: Observed, ctx: HandlerContext): Promise<void>;
   /** For kinds with long operations: the executor polls read() until ready or failed. */
   status?(observed: Observed): Status;
+  /** How the plan calls bringing a missing one into being (training "trains"). */
+  createAction?: "create" | "train";
+  /** One line for the plan when the resource is to be created. */
+  createSummary?(node: Node<Spec>): string | undefined;
   /** Risks of deleting this resource (a bucket deletes data). */
   deleteRisk?: Risk[];
 }

@@ -1,0 +1,74 @@
+// `mlops train`: train on demand (hyperparameter overrides, another backend, --force to retry a
+// failed run or retrain a completed one), then deploy through the normal plan if the quality
+// gate passes (`--no-deploy` stops after training).
+import { runApply } from "../apply/run-apply.js";
+import type { Config, TrainingBackend } from "../config/types.js";
+import { DATA_BUCKET, DATASET } from "../model/data-nodes.js";
+import { roleAddress } from "../model/iam-nodes.js";
+import { TRAINING } from "../model/sagemaker-nodes.js";
+import { renderText } from "../plan/render-text.js";
+import { report } from "./apply-command.js";
+import { confirmer } from "./confirm.js";
+import { withSession, type EngineOptions } from "./engine-command.js";
+import type { Output } from "./output.js";
+import { UsageError } from "./usage-error.js";
+
+export interface TrainCommandOptions extends EngineOptions {
+  backend?: TrainingBackend;
+  force: boolean;
+  set: string[];
+  deploy: boolean;
+  autoApprove: boolean;
+}
+
+const TRAINING_ONLY = new Set([DATA_BUCKET, DATASET, roleAddress("sagemaker"), TRAINING]);
+
+export function parseOverrides(
+  pairs: readonly string[],
+): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw new UsageError(`--set takes key=value, got "${pair}"`);
+    const raw = pair.slice(eq + 1);
+    out[pair.slice(0, eq)] =
+      raw === "true"
+        ? true
+        : raw === "false"
+          ? false
+          : raw !== "" && Number.isFinite(Number(raw))
+            ? Number(raw)
+            : raw;
+  }
+  return out;
+}
+
+export async function trainCommand(options: TrainCommandOptions, io: Output): Promise<number> {
+  const overrides = parseOverrides(options.set);
+  const withOverrides = (config: Config): Config => ({
+    ...config,
+    training: {
+      ...config.training,
+      ...(options.backend !== undefined && { backend: options.backend }),
+      hyperparameters: { ...config.training.hyperparameters, ...overrides },
+    },
+  });
+  return withSession(
+    options,
+    async (session) => {
+      const ask = confirmer(options.autoApprove || !options.deploy, "train and deploy");
+      const result = await runApply(session, {
+        operation: "train",
+        ...(!options.deploy && {
+          selectNodes: (nodes) => nodes.filter((n) => TRAINING_ONLY.has(n.address)),
+        }),
+        confirm: async (plan) => {
+          io.out(renderText(plan, { colour: process.stdout.isTTY }));
+          return ask();
+        },
+      });
+      return report(result, io);
+    },
+    { prepare: withOverrides, forceTraining: options.force },
+  );
+}

@@ -1,0 +1,206 @@
+// Nodes of the training and serving capability: the training run (content-addressed by its
+// inputs), the SageMaker Model and EndpointConfig (immutable, named from their content), the
+// endpoint (updated in place) and its auto-scaling.
+import { derivedNames } from "../aws/naming.js";
+import { pytorchImageUri } from "../aws/pytorch-images.js";
+import type {
+  AutoscalingConfig,
+  DeploymentConfig,
+  MetricDefinition,
+  QualityGate,
+  TrainingBackend,
+} from "../config/types.js";
+import { digest } from "../plan/canonical.js";
+import { DATASET } from "./data-nodes.js";
+import type { GraphBuilder } from "./graph-builder.js";
+import { roleAddress, roleArn } from "./iam-nodes.js";
+
+export const TRAINING = "training.run.main";
+export const MODEL = "sagemaker.model.main";
+export const ENDPOINT_CONFIG = "sagemaker.endpoint-config.main";
+export const ENDPOINT = "sagemaker.endpoint.main";
+export const AUTOSCALING = "autoscaling.variant.main";
+
+export interface TrainingSpec {
+  backend: TrainingBackend;
+  project: string;
+  entryPoint: string;
+  /** Absolute path of the code folder (not part of the fingerprint: its content hash is). */
+  sourceDir: string;
+  hyperparameters: Record<string, string | number | boolean>;
+  metrics: MetricDefinition[];
+  image: string;
+  instance: { type: string; count: number; volumeSizeGB: number };
+  spot: { enabled: boolean; maxWaitSeconds?: number };
+  maxRuntimeSeconds: number;
+  vpc?: { subnets: string[]; securityGroups: string[] };
+  roleArn: string;
+  input: { bucket: string; prefix: string };
+  output: { bucket: string; artifactPrefix: string; checkpointPrefix: string; codePrefix: string };
+  python: string;
+  /** `mlops train --force`: train again even if a run with the same inputs exists or failed. */
+  force?: true;
+  /** Filled by prepare(): the hashes the fingerprint is made of, and the fingerprint. */
+  dataManifestHash?: string;
+  codeHash?: string;
+  fingerprint?: string;
+}
+
+export interface ModelSpec {
+  image: string;
+  roleArn: string;
+  region: string;
+  qualityGate?: QualityGate;
+  /** Filled by prepare() from the training node. */
+  trainingFingerprint?: string;
+}
+
+export interface EndpointConfigSpec {
+  variantName: string;
+  instanceType: string;
+  initialInstanceCount: number;
+  dataCapture?: { samplingPercentage: number; destination: string };
+  /** Filled by prepare(): the model this config serves. */
+  modelName?: string;
+}
+
+export interface EndpointSpec {
+  variantName: string;
+  instanceType: string;
+  deployment: DeploymentConfig;
+  /** When set, updates keep the scaled capacity and re-register scaling around type changes. */
+  autoscaling?: AutoscalingConfig;
+  keep: number;
+  /** Filled by prepare(): the endpoint config to serve. */
+  endpointConfigName?: string;
+  modelName?: string;
+}
+
+export interface AutoscalingSpec {
+  resourceId: string;
+  minCapacity: number;
+  maxCapacity: number;
+  policyName: string;
+  targetInvocationsPerInstance: number;
+  scaleInCooldownSeconds: number;
+  scaleOutCooldownSeconds: number;
+  disableScaleIn: boolean;
+}
+
+/** Content-derived names: the same inputs always give the same Model and EndpointConfig. */
+export function modelName(project: string, spec: ModelSpec): string {
+  return derivedNames.model(
+    project,
+    digest({ f: spec.trainingFingerprint, i: spec.image, r: spec.roleArn }).slice(0, 8),
+  );
+}
+
+export function endpointConfigName(project: string, spec: EndpointConfigSpec): string {
+  const { modelName: model, ...rest } = spec;
+  return derivedNames.endpointConfig(project, digest({ model, ...rest }).slice(0, 8));
+}
+
+/** Training, the Model and the EndpointConfig. */
+export function addTrainingNodes(b: GraphBuilder): void {
+  const { add, config, context, layout } = b;
+  const t = config.training;
+  const e = config.endpoint;
+  const sagemakerRole = roleArn(b, "sagemaker");
+  const trainingImage =
+    t.image ?? pytorchImageUri("training", context.region, t.framework.version, t.instance.type);
+
+  add<TrainingSpec>(
+    TRAINING,
+    "training.run",
+    `${config.project} (${t.backend})`,
+    {
+      backend: t.backend,
+      project: config.project,
+      entryPoint: t.entryPoint,
+      sourceDir: t.sourceDir,
+      hyperparameters: t.hyperparameters,
+      metrics: t.metrics,
+      image: trainingImage,
+      instance: t.instance,
+      spot: t.spot,
+      maxRuntimeSeconds: t.maxRuntimeSeconds,
+      ...(t.vpc !== undefined && { vpc: t.vpc }),
+      roleArn: sagemakerRole,
+      input: layout.trainingInput,
+      output: {
+        bucket: layout.dataBucket,
+        artifactPrefix: layout.artifactPrefix,
+        checkpointPrefix: layout.checkpointPrefix,
+        codePrefix: layout.codePrefix,
+      },
+      python: t.local.python,
+      ...(b.forceTraining && { force: true as const }),
+    },
+    [DATASET, roleAddress("sagemaker")],
+  );
+
+  add<ModelSpec>(
+    MODEL,
+    "sagemaker.model",
+    "(named from the trained model)",
+    {
+      image: pytorchImageUri("inference", context.region, t.framework.version, e.instanceType),
+      roleArn: sagemakerRole,
+      region: context.region,
+      ...(config.model.qualityGate !== undefined && { qualityGate: config.model.qualityGate }),
+    },
+    [TRAINING, roleAddress("sagemaker")],
+  );
+
+  add<EndpointConfigSpec>(
+    ENDPOINT_CONFIG,
+    "sagemaker.endpoint-config",
+    "(named from its content)",
+    {
+      variantName: e.variantName,
+      instanceType: e.instanceType,
+      initialInstanceCount: e.initialInstanceCount,
+      ...(e.dataCapture !== undefined && { dataCapture: e.dataCapture }),
+    },
+    [MODEL],
+  );
+}
+
+/** The endpoint and its auto-scaling. */
+export function addServingNodes(b: GraphBuilder): void {
+  const { add, config } = b;
+  const e = config.endpoint;
+  add<EndpointSpec>(
+    ENDPOINT,
+    "sagemaker.endpoint",
+    e.name,
+    {
+      variantName: e.variantName,
+      instanceType: e.instanceType,
+      deployment: e.deployment,
+      ...(e.autoscaling !== undefined && { autoscaling: e.autoscaling }),
+      keep: config.model.keep,
+    },
+    [ENDPOINT_CONFIG],
+  );
+
+  if (e.autoscaling) {
+    const a = e.autoscaling;
+    add<AutoscalingSpec>(
+      AUTOSCALING,
+      "autoscaling.variant",
+      `endpoint/${e.name}/variant/${e.variantName}`,
+      {
+        resourceId: `endpoint/${e.name}/variant/${e.variantName}`,
+        minCapacity: a.minCapacity,
+        maxCapacity: a.maxCapacity,
+        policyName: `${config.project}-invocations-per-instance`,
+        targetInvocationsPerInstance: a.targetInvocationsPerInstance,
+        scaleInCooldownSeconds: a.scaleInCooldownSeconds,
+        scaleOutCooldownSeconds: a.scaleOutCooldownSeconds,
+        disableScaleIn: a.disableScaleIn,
+      },
+      [ENDPOINT],
+    );
+  }
+}

@@ -1,0 +1,131 @@
+// sagemaker.model: the trained model in the PyTorch inference container. Immutable and named
+// from its content (training fingerprint, image, role), so it exists or is created; the quality
+// gate is checked here, before anything downstream can serve a model that failed it.
+import {
+  CreateModelCommand,
+  DeleteModelCommand,
+  DescribeModelCommand,
+} from "@aws-sdk/client-sagemaker";
+import { readOrUndefined, withContext } from "../../aws/errors.js";
+import type { Node } from "../../model/graph.js";
+import {
+  modelName,
+  TRAINING,
+  type ModelSpec,
+  type TrainingSpec,
+} from "../../model/sagemaker-nodes.js";
+import { checkGate } from "../../training/metrics.js";
+import type { HandlerContext, ResourceHandler } from "../handler.js";
+import { noop } from "../handler.js";
+import { tagsToList } from "../tags.js";
+
+export interface ModelObserved {
+  name: string;
+  artifact: string;
+  image: string;
+}
+
+export class QualityGateError extends Error {
+  override name = "QualityGateError";
+}
+
+/** The PyTorch inference container's contract for a model.tar.gz that carries its code. */
+export function inferenceEnvironment(region: string): Record<string, string> {
+  return {
+    SAGEMAKER_PROGRAM: "inference.py",
+    SAGEMAKER_SUBMIT_DIRECTORY: "/opt/ml/model/code",
+    SAGEMAKER_REGION: region,
+    SAGEMAKER_CONTAINER_LOG_LEVEL: "20",
+  };
+}
+
+export const modelHandler: ResourceHandler<ModelSpec, ModelObserved> = {
+  kind: "sagemaker.model",
+
+  prepare(node, _ctx, deps) {
+    const training = deps.get(TRAINING) as Node<TrainingSpec> | undefined;
+    const fingerprint = training?.spec.fingerprint;
+    if (!training || fingerprint === undefined)
+      throw new Error(`${node.address} needs a prepared ${TRAINING}`);
+    const spec: ModelSpec = { ...node.spec, trainingFingerprint: fingerprint };
+    return Promise.resolve({ ...node, name: modelName(training.spec.project, spec), spec });
+  },
+
+  createSummary(node) {
+    const gate = node.spec.qualityGate;
+    return (
+      `serves the model trained from ${node.spec.trainingFingerprint?.slice(0, 8) ?? "?"}` +
+      (gate
+        ? `, if ${gate.metric} ${gate.min !== undefined ? `>= ${gate.min}` : `<= ${String(gate.max)}`}`
+        : "")
+    );
+  },
+
+  async read(node, { clients: { sagemaker } }) {
+    const out = await readOrUndefined(`reading model ${node.name}`, () =>
+      sagemaker.send(new DescribeModelCommand({ ModelName: node.name })),
+    );
+    if (!out) return undefined;
+    return {
+      name: node.name,
+      artifact: out.PrimaryContainer?.ModelDataUrl ?? "",
+      image: out.PrimaryContainer?.Image ?? "",
+    };
+  },
+
+  // Named from its content: if it exists, it is what we want.
+  diff: () => noop("immutable, named from its content"),
+
+  async create(node, ctx) {
+    const artifact = await trainedArtifact(node, ctx);
+    await withContext(`creating model ${node.name}`, () =>
+      ctx.clients.sagemaker.send(
+        new CreateModelCommand({
+          ModelName: node.name,
+          ExecutionRoleArn: node.spec.roleArn,
+          PrimaryContainer: {
+            Image: node.spec.image,
+            ModelDataUrl: artifact,
+            Environment: inferenceEnvironment(node.spec.region),
+          },
+          Tags: tagsToList(node.tags),
+        }),
+      ),
+    );
+    return { name: node.name, artifact, image: node.spec.image };
+  },
+
+  update: (_node, observed) => Promise.resolve(observed),
+
+  async delete(node, _observed, { clients: { sagemaker } }) {
+    await withContext(`deleting model ${node.name}`, () =>
+      sagemaker.send(new DeleteModelCommand({ ModelName: node.name })),
+    );
+  },
+};
+
+/** The artifact of the training run this model is named after, once it passed the gate. */
+async function trainedArtifact(node: Node<ModelSpec>, ctx: HandlerContext): Promise<string> {
+  const fingerprint = node.spec.trainingFingerprint ?? "";
+  const run = (await ctx.state?.read())?.training[fingerprint];
+  if (!run?.artifact || run.status !== "Completed") {
+    throw new Error(
+      `${node.address}: no completed training run with fingerprint ${fingerprint.slice(0, 8)} is recorded`,
+    );
+  }
+  const gate = node.spec.qualityGate;
+  if (gate) {
+    const verdict = checkGate(gate, run.metrics ?? {});
+    if (!verdict) {
+      throw new QualityGateError(
+        `quality gate: ${run.job} reported no ${gate.metric} (it reported ${Object.keys(run.metrics ?? {}).join(", ") || "nothing"}); not deploying`,
+      );
+    }
+    if (!verdict.passed)
+      throw new QualityGateError(
+        `${verdict.message} (job ${run.job}); not deploying, the endpoint keeps its current model`,
+      );
+    ctx.logger.info(`${node.address}: ${verdict.message}`);
+  }
+  return run.artifact;
+}

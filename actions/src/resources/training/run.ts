@@ -1,0 +1,157 @@
+// training.run: training as a content-addressed resource. Its name is the fingerprint of its
+// inputs; a completed run with that fingerprint is reused, a running one waited for, a failed
+// one reported with its reason (and retried only with `mlops train --force`).
+import type { TrainingRecord } from "../../apply/state-store.js";
+import { derivedNames } from "../../aws/naming.js";
+import { DATASET } from "../../model/data-nodes.js";
+import type { Node } from "../../model/graph.js";
+import type { TrainingSpec } from "../../model/sagemaker-nodes.js";
+import { trainingFingerprint } from "../../training/fingerprint.js";
+import { runLocalTraining, TrainingFailedError } from "../../training/local-runner.js";
+import type { TrainingObserved } from "../../training/sagemaker-job.js";
+import { describeJob, startSageMakerJob, uploadSourceArchive, waitForJob } from "../../training/sagemaker-runner.js";
+import { packSourceDir, type SourceArchive } from "../../training/source-archive.js";
+import type { PreparedDatasetSpec } from "../s3/dataset.js";
+import type { Change, HandlerContext, ResourceHandler } from "../handler.js";
+import { noop } from "../handler.js";
+
+const MAX_ATTEMPTS_PROBED = 50;
+// Source archives packed in prepare(), by hash, so apply uploads exactly what was planned.
+const archives = new Map<string, SourceArchive>();
+
+const fingerprintOf = (node: Node<TrainingSpec>): string => {
+  if (!node.spec.fingerprint) throw new Error(`${node.address} was not prepared`);
+  return node.spec.fingerprint;
+};
+const jobName = (spec: TrainingSpec, attempt: number): string =>
+  derivedNames.trainingJob(spec.project, (spec.fingerprint ?? "").slice(0, 8), attempt);
+
+function describeMetrics(metrics: Record<string, number> | undefined): string {
+  return metrics ? Object.entries(metrics).map(([k, v]) => `${k}=${Number(v.toFixed(4))}`).join(" ") : "";
+}
+
+export const trainingHandler: ResourceHandler<TrainingSpec, TrainingObserved> = {
+  kind: "training.run",
+  createAction: "train",
+
+  async prepare(node, _ctx, deps) {
+    const dataset = deps.get(DATASET) as Node<PreparedDatasetSpec> | undefined;
+    if (!dataset) throw new Error(`${node.address} needs ${DATASET}`);
+    const archive = await packSourceDir(node.spec.sourceDir);
+    archives.set(archive.sha256, archive);
+    const fingerprint = trainingFingerprint(node.spec, dataset.spec.manifestHash, archive.sha256);
+    return {
+      ...node,
+      name: `${node.spec.project}-${fingerprint.slice(0, 8)}`,
+      spec: { ...node.spec, dataManifestHash: dataset.spec.manifestHash, codeHash: archive.sha256, fingerprint },
+    };
+  },
+
+  createSummary(node) {
+    const where = node.spec.backend === "sagemaker" ? `on SageMaker, ${node.spec.instance.count} x ${node.spec.instance.type}` : `with the ${node.spec.backend} backend`;
+    return `train ${where}: data ${node.spec.dataManifestHash?.slice(0, 8) ?? "?"}, code ${node.spec.codeHash?.slice(0, 8) ?? "?"}`;
+  },
+
+  async read(node, ctx) {
+    const fingerprint = fingerprintOf(node);
+    const record = (await ctx.state?.read())?.training[fingerprint];
+    if (node.spec.backend !== "sagemaker") return record ? fromRecord(record) : undefined;
+    // SageMaker job names are deterministic: probe attempts, so a job started by a run that
+    // timed out (or lost its state write) is still found and joined.
+    let latest: TrainingObserved | undefined;
+    for (let attempt = record?.attempt ?? 1; attempt <= MAX_ATTEMPTS_PROBED; attempt++) {
+      const seen = await describeJob(jobName(node.spec, attempt), fingerprint, attempt, ctx);
+      if (!seen) break;
+      latest = seen;
+    }
+    return latest ?? (record ? fromRecord(record) : undefined);
+  },
+
+  diff(node, observed): Change {
+    const base = { changes: [], risk: [] };
+    switch (observed.status) {
+      case "Completed":
+        return node.spec.force === true
+          ? { ...base, action: "update", reason: `forced retrain (last run ${observed.job})` }
+          : noop(`training unchanged, reusing job ${observed.job}${observed.metrics ? ` (${describeMetrics(observed.metrics)})` : ""}`);
+      case "InProgress":
+      case "Stopping":
+        return { ...base, action: "update", reason: `job ${observed.job} with the same inputs is ${observed.status}${observed.secondaryStatus ? ` (${observed.secondaryStatus})` : ""}: wait for it` };
+      default:
+        return {
+          ...base,
+          action: "update",
+          reason: `job ${observed.job} ${observed.status}${observed.failureReason ? `: ${observed.failureReason}` : ""}; ${node.spec.force === true ? "retrying (--force)" : 'retry with "mlops train --force"'}`,
+        };
+    }
+  },
+
+  create: (node, ctx) => train(node, 1, ctx),
+
+  async update(node, observed, _change, ctx) {
+    if (observed.status === "InProgress" || observed.status === "Stopping") {
+      const done = await waitForJob(node.spec, observed.job, observed.attempt, ctx);
+      return record(node, done, ctx);
+    }
+    if (node.spec.force !== true) {
+      if (observed.status === "Completed") return observed;
+      throw new TrainingFailedError(
+        `training job ${observed.job} ${observed.status}${observed.failureReason ? `: ${observed.failureReason}` : ""}. The endpoint keeps serving its current model. Fix the cause and run "mlops train --force" to retry.`,
+      );
+    }
+    return train(node, observed.attempt + 1, ctx);
+  },
+
+  delete: () => Promise.resolve(), // runs are history, not resources
+};
+
+function fromRecord(r: TrainingRecord): TrainingObserved {
+  return {
+    fingerprint: r.fingerprint,
+    job: r.job,
+    attempt: r.attempt ?? 1,
+    status: r.status as TrainingObserved["status"],
+    ...(r.artifact !== undefined && { artifact: r.artifact }),
+    ...(r.metrics !== undefined && { metrics: r.metrics }),
+  };
+}
+
+async function train(node: Node<TrainingSpec>, attempt: number, ctx: HandlerContext): Promise<TrainingObserved> {
+  const spec = node.spec;
+  const job = jobName(spec, attempt);
+  if (spec.backend === "ec2") {
+    throw new TrainingFailedError(
+      `training.backend is ec2: training runs on the GPU runner ("retrain" workflow, or "mlops train --backend local" on the runner); the endpoint keeps its current model until then`,
+    );
+  }
+  if (spec.backend === "local") {
+    const result = await runLocalTraining(spec, job, ctx);
+    return record(node, { ...fromRecord({ ...result, attempt }), status: "Completed" }, ctx);
+  }
+  const archive = archives.get(spec.codeHash ?? "") ?? (await packSourceDir(spec.sourceDir));
+  if (archive.sha256 !== spec.codeHash) {
+    throw new Error(`${node.address}: the training code changed since the plan was made; make a new plan`);
+  }
+  const sourceUri = await uploadSourceArchive(spec, archive, ctx);
+  await startSageMakerJob(spec, job, sourceUri, node.tags, ctx);
+  const done = await waitForJob(spec, job, attempt, ctx);
+  return record(node, done, ctx);
+}
+
+async function record(node: Node<TrainingSpec>, observed: TrainingObserved, ctx: HandlerContext): Promise<TrainingObserved> {
+  const entry: TrainingRecord = {
+    fingerprint: observed.fingerprint,
+    job: observed.job,
+    attempt: observed.attempt,
+    backend: node.spec.backend,
+    status: observed.status,
+    ...(observed.artifact !== undefined && { artifact: observed.artifact }),
+    ...(observed.metrics !== undefined && { metrics: observed.metrics }),
+    finishedAt: new Date(ctx.clock.now()).toISOString(),
+  };
+  await ctx.state?.update((state) => {
+    state.training[observed.fingerprint] = entry;
+  });
+  ctx.logger.info(`${node.address}: ${observed.job} ${observed.status} ${describeMetrics(observed.metrics)}`);
+  return observed;
+}

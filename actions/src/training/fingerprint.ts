@@ -1,0 +1,22 @@
+// The training fingerprint: a hash of everything that decides what a training run produces.
+// Same fingerprint, same model: a completed run is reused, a running one is waited for.
+import type { TrainingSpec } from "../model/sagemaker-nodes.js";
+import { digest } from "../plan/canonical.js";
+
+export function trainingFingerprint(spec: TrainingSpec, dataManifestHash: string, codeHash: string): string {
+  return digest({
+    data: dataManifestHash,
+    code: codeHash,
+    entryPoint: spec.entryPoint,
+    hyperparameters: spec.hyperparameters,
+    // Where it runs matters only on SageMaker, where image and instances are part of the job.
+    ...(spec.backend === "sagemaker" && { image: spec.image, instance: spec.instance }),
+  });
+}
+
+/** `--key value` arguments, the way SageMaker passes hyperparameters to the entry point. */
+export function hyperparameterArgs(hyperparameters: Record<string, string | number | boolean>): string[] {
+  return Object.keys(hyperparameters)
+    .sort()
+    .flatMap((key) => [`--${key}`, String(hyperparameters[key])]);
+}

@@ -1,0 +1,87 @@
+// Runs (or joins) a SageMaker training job and waits for it with our own short-interval poller,
+// reporting status and secondary-status transitions. Stopped counts as not completed.
+import { CreateTrainingJobCommand, DescribeTrainingJobCommand } from "@aws-sdk/client-sagemaker";
+import { HeadObjectCommand } from "@aws-sdk/client-s3";
+import { AwsOperationError, classifyError, isNotFound, withContext } from "../aws/errors.js";
+import { waitFor } from "../apply/wait.js";
+import type { TrainingSpec } from "../model/sagemaker-nodes.js";
+import type { HandlerContext } from "../resources/handler.js";
+import { TrainingFailedError } from "./local-runner.js";
+import { createTrainingJobRequest, observedFromDescribe, type TrainingObserved } from "./sagemaker-job.js";
+import { uploadFile } from "./s3-transfer.js";
+import type { SourceArchive } from "./source-archive.js";
+
+export const TRAINING_POLL_MS = Number(process.env["MLOPS_TRAINING_POLL_MS"] ?? 15_000);
+
+export async function uploadSourceArchive(spec: TrainingSpec, archive: SourceArchive, ctx: HandlerContext): Promise<string> {
+  const key = `${spec.output.codePrefix}${archive.sha256}/sourcedir.tar.gz`;
+  const uri = `s3://${spec.output.bucket}/${key}`;
+  try {
+    await ctx.clients.s3.send(new HeadObjectCommand({ Bucket: spec.output.bucket, Key: key }));
+    return uri; // content-addressed: already there
+  } catch (error) {
+    if (!isNotFound(error)) throw new AwsOperationError(`checking ${uri}`, error);
+  }
+  return uploadFile(ctx.clients.s3, spec.output.bucket, key, archive.bytes);
+}
+
+export async function startSageMakerJob(
+  spec: TrainingSpec,
+  job: string,
+  sourceUri: string,
+  tags: Record<string, string>,
+  ctx: HandlerContext,
+): Promise<void> {
+  try {
+    await ctx.clients.sagemaker.send(new CreateTrainingJobCommand(createTrainingJobRequest(spec, job, sourceUri, ctx.graph.region, tags)));
+    ctx.logger.info(`started SageMaker training job ${job} on ${spec.instance.count} x ${spec.instance.type}${spec.spot.enabled ? " (spot)" : ""}`);
+  } catch (error) {
+    // Another run started the same job (same fingerprint and attempt) a moment ago: join it.
+    const e = error as { name?: string; message?: string };
+    if (e.name === "ResourceInUse" || /already exists/i.test(e.message ?? "")) {
+      ctx.logger.info(`training job ${job} already exists; waiting for it`);
+      return;
+    }
+    if (classifyError(error) === "retryable") throw error;
+    throw new AwsOperationError(`creating training job ${job}`, error);
+  }
+}
+
+export async function describeJob(job: string, fingerprint: string, attempt: number, ctx: HandlerContext): Promise<TrainingObserved | undefined> {
+  try {
+    const out = await ctx.clients.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: job }));
+    return observedFromDescribe(out, fingerprint, attempt);
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw new AwsOperationError(`reading training job ${job}`, error);
+  }
+}
+
+export async function waitForJob(spec: TrainingSpec, job: string, attempt: number, ctx: HandlerContext): Promise<TrainingObserved> {
+  const fingerprint = spec.fingerprint ?? "";
+  const deadlineMs = (Math.max(spec.maxRuntimeSeconds, spec.spot.maxWaitSeconds ?? 0) + 1800) * 1000;
+  const done = await waitFor({
+    what: `training job ${job}`,
+    poll: async () => {
+      const seen = await describeJob(job, fingerprint, attempt, ctx);
+      if (!seen) throw new TrainingFailedError(`training job ${job} disappeared`);
+      return seen;
+    },
+    // Stopped is not success: the SDK waiter counts it as one, we do not.
+    status: (o) => (o.status === "Completed" ? "ready" : o.status === "Failed" || o.status === "Stopped" ? "failed" : "pending"),
+    describe: (o) => [o.status, o.secondaryStatus, o.failureReason].filter(Boolean).join(" / "),
+    intervalMs: TRAINING_POLL_MS,
+    deadlineMs,
+    clock: ctx.clock,
+    logger: ctx.logger,
+    signal: ctx.signal,
+  }).catch((error: unknown) => {
+    throw error instanceof Error && error.name === "WaitError" ? new TrainingFailedError(error.message) : error;
+  });
+  if (done.metrics) {
+    ctx.logger.info(`training job ${job}: ${Object.entries(done.metrics).map(([k, v]) => `${k}=${v}`).join(" ")}`);
+  }
+  return done;
+}
+
+export { withContext };
