@@ -1,5 +1,6 @@
-// Reads the model endpoint's answer. Two shapes are accepted:
-//   {"predictions":[{"top_k":[{"label","index","probability"}...],"scores":[...]}]}  (inference.py)
+// Reads the model endpoint's answer. These shapes are accepted:
+//   {"predictions":[[{"label","index","probability"}...]],"scores":[[...]]}  (training/inference.py)
+//   {"predictions":[{"top_k":[{"label","index","probability"}...],"scores":[...]}]}
 //   [[score, ...]]  (or a flat [score, ...], or {"predictions":[[...]]}: raw logits, as the
 //                    original container returned)
 // When top_k is missing it is computed here: softmax over the scores (unless they already are
@@ -93,6 +94,15 @@ export function parseModelOutput(body: Uint8Array, k: number): ModelOutput {
   const first: unknown = parsed.predictions[0];
   const bare = scoreRow(parsed.predictions);
   if (bare !== undefined) return { predictions: topK(bare, k), scores: bare };
+  if (Array.isArray(first)) {
+    // One top-k list per image, with the raw scores beside them.
+    const scores = parsed.scores === undefined ? [] : scoreRow(parsed.scores);
+    if (scores === undefined) throw unexpected("scores is not a list of numbers");
+    const predictions = readTopK(first)
+      .sort((a, b) => b.probability - a.probability || a.index - b.index)
+      .slice(0, k);
+    return { predictions, scores };
+  }
   if (!isObject(first)) throw unexpected("prediction is not an object");
 
   const scores = first.scores === undefined ? [] : numbers(first.scores);

@@ -4,6 +4,22 @@ import { parseModelOutput, softmax, topK } from "../../../lambda/src/predictions
 const encode = (value: unknown): Uint8Array => Buffer.from(JSON.stringify(value));
 
 describe("parseModelOutput", () => {
+  it("reads training/inference.py's shape: a top-k list per image and the raw scores", () => {
+    const body = {
+      predictions: [
+        [
+          { label: "002.Square_blue", index: 1, probability: 0.7 },
+          { label: "001.Circle_red", index: 0, probability: 0.2 },
+          { label: "003.Triangle_green", index: 2, probability: 0.1 },
+        ],
+      ],
+      scores: [[0.5, 1.7, -0.2]],
+    };
+    const out = parseModelOutput(Buffer.from(JSON.stringify(body)), 2);
+    expect(out.predictions.map((p) => p.label)).toEqual(["002.Square_blue", "001.Circle_red"]);
+    expect(out.scores).toEqual([0.5, 1.7, -0.2]);
+  });
+
   it("reads the inference.py shape and keeps k entries, highest first", () => {
     const output = parseModelOutput(
       encode({
