@@ -1,20 +1,41 @@
 // `npm run demo`: the whole product on this machine with no AWS account. Starts the local AWS
-// emulator, generates a small data set, then validates, plans, applies, re-plans (no changes),
-// changes the config and applies the minimal plan. Each step checks its outcome; the exit code
-// is 0 only if every step did what it should.
+// emulator and generates a small data set; validates and plans a config that uses every part
+// of the product; applies it (data sync, IAM, real local training, model, endpoint,
+// auto-scaling, the Lambda with version, alias and concurrency); re-plans (no changes); changes
+// a hyperparameter and the scaling maximum and applies the minimal plan through UpdateEndpoint;
+// then predicts through the real Lambda handler against the model served by serve.py. Each
+// step checks its outcome: the exit code is 0 only if every step did what it should.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { basename, join } from "node:path";
+import {
+  DescribeScalableTargetsCommand,
+  ApplicationAutoScalingClient,
+} from "@aws-sdk/client-application-auto-scaling";
+import {
+  GetAliasCommand,
+  GetFunctionConcurrencyCommand,
+  GetProvisionedConcurrencyConfigCommand,
+  LambdaClient,
+} from "@aws-sdk/client-lambda";
+import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { DescribeEndpointCommand, SageMakerClient } from "@aws-sdk/client-sagemaker";
+import { createHandler } from "../../../lambda/src/app.js";
+import type { StateRecord } from "../apply/state-store.js";
 import { main } from "../cli/main.js";
 import type { Output } from "../cli/output.js";
 import { startEmulator } from "../emulator/index.js";
+import type { Plan } from "../plan/types.js";
 import { demoConfig } from "./demo-config.js";
+import { localRuntime, startLocalModelServer } from "./local-model-server.js";
 
 export interface DemoOptions {
   repoRoot: string;
   workDir: string;
   keep: boolean;
   say: (line: string) => void;
+  /** Print the full output of each command (default: only plans and summaries). */
+  verbose?: boolean;
 }
 
 export interface DemoStep {
@@ -23,19 +44,36 @@ export interface DemoStep {
   detail: string;
 }
 
+export interface DemoResult {
+  steps: DemoStep[];
+  prediction?: { trueLabel: string; top: { label: string; probability: number }[] };
+}
+
 interface Captured {
   code: number;
   out: string;
   err: string;
 }
 
-export async function runDemo(options: DemoOptions): Promise<DemoStep[]> {
+const PYTHON = "/usr/bin/python3";
+const ENDPOINT = "demo-shapes";
+const FUNCTION = "demo-shapes-inference";
+/** What a hyperparameter and scaling change may touch: retraining, the endpoint, scaling. */
+export const EXPECTED_MINIMAL_CHANGE = [
+  "autoscaling.variant.main",
+  "sagemaker.endpoint-config.main",
+  "sagemaker.endpoint.main",
+  "sagemaker.model.main",
+  "training.run.main",
+];
+
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const { repoRoot, workDir, say } = options;
-  const steps: DemoStep[] = [];
-  const check = (name: string, ok: boolean, detail: string): void => {
-    steps.push({ name, ok, detail });
+  const result: DemoResult = { steps: [] };
+  const check = (name: string, ok: boolean, detail = ""): void => {
+    result.steps.push({ name, ok, detail });
     say(`${ok ? "✔" : "✘"} ${name}${detail ? `: ${detail}` : ""}`);
-    if (!ok) throw new Error(`demo step failed: ${name}`);
+    if (!ok) throw new Error(`demo step failed: ${name}${detail ? ` (${detail})` : ""}`);
   };
 
   rmSync(workDir, { recursive: true, force: true });
@@ -49,12 +87,22 @@ export async function runDemo(options: DemoOptions): Promise<DemoStep[]> {
   say("Starting the local AWS emulator (moto plus the operations it lacks)...");
   const emulator = await startEmulator({ updateDelayMs: 500, keepAlive: options.keep });
   const savedEnv = { ...process.env };
-  Object.assign(process.env, emulator.env(), { MLOPS_CACHE_DIR: join(workDir, "cache") });
+  Object.assign(process.env, emulator.env(), {
+    MLOPS_CACHE_DIR: join(workDir, "cache"),
+    MLOPS_TRAINING_POLL_MS: "500",
+  });
+  const aws = {
+    region: "us-east-1",
+    endpoint: emulator.endpoint,
+    credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+  };
+  const mlops = (...args: string[]): Promise<Captured> =>
+    run([...args, "--config", configFile], options.verbose === true, say);
   try {
     check("emulator", true, emulator.endpoint);
 
     const gen = spawnSync(
-      "/usr/bin/python3",
+      PYTHON,
       [
         join(repoRoot, "training/generate_data.py"),
         "--out",
@@ -62,11 +110,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoStep[]> {
         "--classes",
         "4",
         "--per-class-train",
-        "30",
+        "60",
         "--per-class-valid",
-        "8",
+        "10",
         "--per-class-test",
-        "8",
+        "10",
         "--seed",
         "0",
       ],
@@ -79,53 +127,107 @@ export async function runDemo(options: DemoOptions): Promise<DemoStep[]> {
     );
 
     writeConfig(3, 2);
-    const mlops = async (...args: string[]): Promise<Captured> =>
-      run([...args, "--config", configFile]);
-
     const valid = await mlops("validate");
     check("mlops validate", valid.code === 0, valid.out.trim());
 
-    const plan = await mlops(
-      "plan",
-      "--markdown-out",
-      join(workDir, "plan.md"),
-      "--out",
-      join(workDir, "plan.json"),
-    );
+    // 2. the full create plan, and the markdown that would be the PR comment
+    const planFile = join(workDir, "plan.json");
+    const plan = await mlops("plan", "--markdown-out", join(workDir, "plan.md"), "--out", planFile);
     say(indent(plan.out));
-    const planned = JSON.parse(readFileSync(join(workDir, "plan.json"), "utf8")) as {
-      changes: { action: string }[];
-    };
+    const created = readPlan(planFile);
+    const actions = new Set(created.changes.map((c) => c.action));
     check(
-      "mlops plan: everything to create",
-      plan.code === 0 && planned.changes.every((c) => c.action === "create"),
-      `${planned.changes.length} resources; the PR comment is in ${join(workDir, "plan.md")}`,
+      "mlops plan: a full create plan",
+      plan.code === 0 &&
+        [...actions].every((a) => a === "create" || a === "train") &&
+        created.changes.length >= 10,
+      `${created.changes.length} resources; the PR comment is ${join(workDir, "plan.md")}`,
     );
 
-    const apply = await mlops("apply", "--plan", join(workDir, "plan.json"), "--auto-approve");
+    // 3. apply exactly that plan
+    const apply = await mlops("apply", "--plan", planFile, "--auto-approve");
     say(indent(apply.out));
     check("mlops apply", apply.code === 0, lastLine(apply.out));
+    const sagemaker = new SageMakerClient(aws);
+    const endpoint = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: ENDPOINT }));
+    check(
+      "endpoint in service",
+      endpoint.EndpointStatus === "InService",
+      `${ENDPOINT} on ${endpoint.EndpointConfigName ?? "?"}`,
+    );
+    const target = await scalableTarget(aws);
+    check(
+      "auto-scaling registered",
+      target?.MaxCapacity === 3,
+      `min ${String(target?.MinCapacity)}, max ${String(target?.MaxCapacity)}`,
+    );
+    const lambda = new LambdaClient(aws);
+    const alias = await lambda.send(new GetAliasCommand({ FunctionName: FUNCTION, Name: "live" }));
+    const provisioned = await lambda.send(
+      new GetProvisionedConcurrencyConfigCommand({ FunctionName: FUNCTION, Qualifier: "live" }),
+    );
+    const reserved = await lambda.send(
+      new GetFunctionConcurrencyCommand({ FunctionName: FUNCTION }),
+    );
+    check(
+      "Lambda version, alias and concurrency",
+      alias.FunctionVersion !== "$LATEST" &&
+        provisioned.RequestedProvisionedConcurrentExecutions === 2 &&
+        reserved.ReservedConcurrentExecutions === 5,
+      `alias live -> version ${String(alias.FunctionVersion)}, provisioned ${String(provisioned.RequestedProvisionedConcurrentExecutions)} (${String(provisioned.Status)}), reserved ${String(reserved.ReservedConcurrentExecutions)}`,
+    );
 
+    // 4. nothing left to do
     const again = await mlops("plan", "--detailed-exitcode");
     check("second mlops plan reports no changes", again.code === 0, lastLine(again.out, 1));
 
-    writeConfig(5, 2);
-    const changed = await mlops("plan", "--detailed-exitcode");
+    // 5. a hyperparameter and the scaling maximum: only retraining, the endpoint and scaling
+    writeConfig(5, 3);
+    const changedFile = join(workDir, "plan-change.json");
+    const changed = await mlops("plan", "--detailed-exitcode", "--out", changedFile);
     say(indent(changed.out));
-    check("changed config gives a plan with changes", changed.code === 2, "");
+    const touched = readPlan(changedFile)
+      .changes.filter((c) => c.action !== "noop")
+      .map((c) => c.address)
+      .sort();
+    check(
+      "the change plans only retraining, the endpoint update and scaling",
+      changed.code === 2 && same(touched, EXPECTED_MINIMAL_CHANGE),
+      touched.join(", "),
+    );
 
-    const apply2 = await mlops("apply", "--auto-approve");
-    check("apply the change", apply2.code === 0, lastLine(apply2.out));
-
+    const apply2 = await mlops("apply", "--plan", changedFile, "--auto-approve");
+    say(indent(apply2.out));
+    const updated = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: ENDPOINT }));
+    const wantedConfig = readPlan(changedFile).nodes["sagemaker.endpoint-config.main"]?.name;
+    check(
+      "apply updated the endpoint in place",
+      apply2.code === 0 &&
+        updated.EndpointStatus === "InService" &&
+        updated.EndpointConfigName === wantedConfig &&
+        updated.EndpointConfigName !== endpoint.EndpointConfigName,
+      `${ENDPOINT}: ${endpoint.EndpointConfigName ?? "?"} -> ${updated.EndpointConfigName ?? "?"}`,
+    );
+    check("scaling maximum updated", (await scalableTarget(aws))?.MaxCapacity === 5, "max 5");
     const final = await mlops("plan", "--detailed-exitcode");
     check("converged", final.code === 0, "no changes");
-    return steps;
+
+    // 6. a prediction through the real Lambda handler, served by serve.py
+    result.prediction = await predict(options, aws, dataDir);
+    const top = result.prediction.top;
+    check(
+      "prediction through the Lambda handler",
+      top[0]?.label === result.prediction.trueLabel,
+      `true class ${result.prediction.trueLabel}; top 3: ${top.map((p) => `${p.label} ${(p.probability * 100).toFixed(1)}%`).join(", ")}`,
+    );
+    return result;
   } finally {
     if (options.keep) {
       say(
         `\nThe emulator keeps running at ${emulator.endpoint} (pid ${emulator.pid}). To use the CLI against it:`,
       );
       for (const [k, v] of Object.entries(emulator.env())) say(`  export ${k}=${v}`);
+      say(`  export MLOPS_CACHE_DIR=${join(workDir, "cache")}`);
       say(`  node actions/dist/cli.js plan --config ${configFile}`);
       say(`Stop it with: kill ${emulator.pid}`);
       emulator.release();
@@ -136,14 +238,93 @@ export async function runDemo(options: DemoOptions): Promise<DemoStep[]> {
   }
 }
 
-async function run(argv: string[]): Promise<Captured> {
+async function predict(
+  options: DemoOptions,
+  aws: {
+    region: string;
+    endpoint: string;
+    credentials: { accessKeyId: string; secretAccessKey: string };
+  },
+  dataDir: string,
+): Promise<NonNullable<DemoResult["prediction"]>> {
+  // The artifact the endpoint serves, as recorded by training.
+  const s3 = new S3Client({ ...aws, forcePathStyle: true });
+  const bucket = "demo-123456789012-us-east-1";
+  const state = JSON.parse(await text(s3, bucket, ".mlops/state.json")) as StateRecord;
+  const latest = Object.values(state.training)
+    .sort((a, b) => (a.finishedAt ?? "").localeCompare(b.finishedAt ?? ""))
+    .pop();
+  const artifact = latest?.artifact ?? "";
+  const key = artifact.replace(`s3://${bucket}/`, "");
+  const modelFile = join(options.workDir, "model.tar.gz");
+  const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  writeFileSync(modelFile, (await body.Body?.transformToByteArray()) ?? new Uint8Array());
+
+  const server = await startLocalModelServer(
+    PYTHON,
+    join(options.repoRoot, "training/serve.py"),
+    modelFile,
+  );
+  try {
+    // A held-out image: the test split is never trained on.
+    const classDir = join(dataDir, "test", readdirSync(join(dataDir, "test")).sort()[1] ?? "");
+    const image = join(classDir, readdirSync(classDir).sort()[0] ?? "");
+    const handler = createHandler({
+      runtime: localRuntime(server.url),
+      env: { MLOPS_ENDPOINT_NAME: ENDPOINT, MLOPS_TOP_K: "3" },
+      logSink: () => undefined,
+    });
+    const response = await handler({ image: readFileSync(image).toString("base64") });
+    if (response.statusCode !== 200)
+      throw new Error(`the Lambda handler answered ${response.statusCode}: ${response.body}`);
+    const parsed = JSON.parse(response.body) as {
+      predictions: { label: string; probability: number }[];
+    };
+    return { trueLabel: basename(classDir), top: parsed.predictions };
+  } finally {
+    await server.stop();
+  }
+}
+
+async function scalableTarget(aws: {
+  region: string;
+  endpoint: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+}) {
+  const out = await new ApplicationAutoScalingClient(aws).send(
+    new DescribeScalableTargetsCommand({
+      ServiceNamespace: "sagemaker",
+      ResourceIds: [`endpoint/${ENDPOINT}/variant/AllTraffic`],
+    }),
+  );
+  return out.ScalableTargets?.[0];
+}
+
+async function text(s3: S3Client, Bucket: string, Key: string): Promise<string> {
+  const out = await s3.send(new GetObjectCommand({ Bucket, Key }));
+  return (await out.Body?.transformToString()) ?? "";
+}
+
+async function run(
+  argv: string[],
+  verbose: boolean,
+  say: (line: string) => void,
+): Promise<Captured> {
   let out = "";
   let err = "";
   const io: Output = { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`) };
   const code = await main(argv, io);
-  if (code !== 0 && code !== 2 && err) process.stderr.write(err);
+  if (verbose && err) say(indent(err));
+  if (code !== 0 && code !== 2 && err) say(indent(err));
   return { code, out, err };
 }
+
+function readPlan(file: string): Plan {
+  return JSON.parse(readFileSync(file, "utf8")) as Plan;
+}
+
+const same = (a: readonly string[], b: readonly string[]): boolean =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
 
 function indent(text: string): string {
   return text

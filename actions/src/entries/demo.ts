@@ -9,14 +9,15 @@ process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] ??= "true";
 const repoRoot = findRepoRoot(dirname(fileURLToPath(import.meta.url)));
 const started = Date.now();
 try {
-  const steps = await runDemo({
+  const result = await runDemo({
     repoRoot,
     workDir: join(repoRoot, ".demo"),
     keep: process.argv.includes("--keep"),
+    verbose: process.argv.includes("--verbose"),
     say: (line) => process.stdout.write(`${line}\n`),
   });
   process.stdout.write(
-    `\nDemo complete: ${steps.length} steps passed in ${Math.round((Date.now() - started) / 1000)}s.\n`,
+    `\nDemo complete: ${result.steps.length} steps passed in ${Math.round((Date.now() - started) / 1000)}s.\n`,
   );
 } catch (error) {
   process.stderr.write(
