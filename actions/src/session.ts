@@ -34,6 +34,7 @@ export interface SessionOptions {
   handlers?: HandlerRegistry;
   cacheDir?: string;
   forceTraining?: boolean;
+  followLogs?: boolean;
 }
 
 export async function openSession(config: Config, options: SessionOptions): Promise<Session> {
@@ -54,6 +55,7 @@ export async function openSession(config: Config, options: SessionOptions): Prom
     signal: options.signal ?? new AbortController().signal,
     cacheDir: options.cacheDir ?? process.env["MLOPS_CACHE_DIR"] ?? join(tmpdir(), "mlops-cache"),
     state,
+    ...(options.followLogs === true && { followLogs: true }),
   };
   return {
     config,

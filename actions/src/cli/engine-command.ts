@@ -15,7 +15,12 @@ export interface EngineOptions {
 export async function withSession<T>(
   options: EngineOptions,
   run: (session: Session, logger: Logger) => Promise<T>,
-  hooks: { logger?: Logger; prepare?: (config: Config) => Config; forceTraining?: boolean } = {},
+  hooks: {
+    logger?: Logger;
+    prepare?: (config: Config) => Config;
+    forceTraining?: boolean;
+    followLogs?: boolean;
+  } = {},
 ): Promise<T> {
   const loaded = loadConfig(options.config);
   const config = hooks.prepare ? hooks.prepare(loaded) : loaded;
@@ -26,6 +31,7 @@ export async function withSession<T>(
       logger,
       signal: interrupt.signal,
       ...(hooks.forceTraining === true && { forceTraining: true }),
+      ...(hooks.followLogs === true && { followLogs: true }),
     });
     return await run(session, logger);
   } finally {

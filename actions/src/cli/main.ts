@@ -25,7 +25,7 @@ Commands:
                [--format text|markdown|json] [--detailed-exitcode]
   apply        make AWS match the config  [--plan PLAN.json] [--auto-approve]
   train        train now, then deploy if the quality gate passes  [--backend B]
-               [--force] [--set key=value ...] [--no-deploy] [--auto-approve]
+               [--force] [--set key=value ...] [--no-deploy] [--follow] [--auto-approve]
   sync         sync the data set to S3 (checked against a listing)
   destroy      delete what the config manages  --auto-approve [--include-data]
   unlock ID    remove a stale apply lock
@@ -103,6 +103,7 @@ const commands: Record<string, Command> = {
       force: { type: "boolean", default: false },
       set: { type: "string", multiple: true, default: [] },
       "no-deploy": { type: "boolean", default: false },
+      follow: { type: "boolean", default: false },
       "auto-approve": { type: "boolean", default: false },
     },
     run: (v, _p, io) => {
@@ -117,6 +118,7 @@ const commands: Record<string, Command> = {
           force: v["force"] === true,
           set: (v["set"] as string[] | undefined) ?? [],
           deploy: v["no-deploy"] !== true,
+          follow: v["follow"] === true,
           autoApprove: v["auto-approve"] === true,
         },
         io,

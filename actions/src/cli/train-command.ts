@@ -19,6 +19,7 @@ export interface TrainCommandOptions extends EngineOptions {
   set: string[];
   deploy: boolean;
   autoApprove: boolean;
+  follow: boolean;
 }
 
 const TRAINING_ONLY = new Set([DATA_BUCKET, DATASET, roleAddress("sagemaker"), TRAINING]);
@@ -69,6 +70,6 @@ export async function trainCommand(options: TrainCommandOptions, io: Output): Pr
       });
       return report(result, io);
     },
-    { prepare: withOverrides, forceTraining: options.force },
+    { prepare: withOverrides, forceTraining: options.force, followLogs: options.follow },
   );
 }

@@ -14,7 +14,8 @@ export interface FieldChange {
 }
 
 export interface Change {
-  action: "noop" | "update" | "replace";
+  /** "wait": something already in flight reaches the desired state; apply runs update() to wait. */
+  action: "noop" | "update" | "replace" | "wait";
   reason: string;
   changes: FieldChange[];
   risk: Risk[];
@@ -33,6 +34,8 @@ export interface HandlerContext {
   cacheDir: string;
   /** The state record, for what AWS cannot answer cheaply (training records, deployments). */
   state?: StateStore;
+  /** `--follow`: stream training logs while waiting. */
+  followLogs?: boolean;
 }
 
 export type Status = "pending" | "ready" | "failed";
@@ -44,7 +47,11 @@ export interface ResourceHandler<Spec = unknown, Observed = unknown> {
    * downloads. Optional; runs before read and diff, after the node's dependencies were prepared
    * (passed by address), and its result is what the plan records.
    */
-  prepare?(node: Node<Spec>, ctx: HandlerContext, deps: ReadonlyMap<string, Node>): Promise<Node<Spec>>;
+  prepare?(
+    node: Node<Spec>,
+    ctx: HandlerContext,
+    deps: ReadonlyMap<string, Node>,
+  ): Promise<Node<Spec>>;
   /** The live resource with server-set fields stripped, or undefined when it does not exist. */
   read(node: Node<Spec>, ctx: HandlerContext): Promise<Observed | undefined>;
   diff(node: Node<Spec>, observed: Observed): Change;

@@ -2,11 +2,12 @@
 // reporting status and secondary-status transitions. Stopped counts as not completed.
 import { CreateTrainingJobCommand, DescribeTrainingJobCommand } from "@aws-sdk/client-sagemaker";
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
-import { AwsOperationError, classifyError, isNotFound, withContext } from "../aws/errors.js";
+import { AwsOperationError, classifyError, isNotFound } from "../aws/errors.js";
 import { waitFor } from "../apply/wait.js";
 import type { TrainingSpec } from "../model/sagemaker-nodes.js";
 import type { HandlerContext } from "../resources/handler.js";
 import { TrainingFailedError } from "./local-runner.js";
+import { trainingLogFollower } from "./log-follower.js";
 import { createTrainingJobRequest, observedFromDescribe, type TrainingObserved } from "./sagemaker-job.js";
 import { uploadFile } from "./s3-transfer.js";
 import type { SourceArchive } from "./source-archive.js";
@@ -59,10 +60,12 @@ export async function describeJob(job: string, fingerprint: string, attempt: num
 
 export async function waitForJob(spec: TrainingSpec, job: string, attempt: number, ctx: HandlerContext): Promise<TrainingObserved> {
   const fingerprint = spec.fingerprint ?? "";
+  const follow = ctx.followLogs === true ? trainingLogFollower(ctx.clients.logs, job, ctx.logger) : undefined;
   const deadlineMs = (Math.max(spec.maxRuntimeSeconds, spec.spot.maxWaitSeconds ?? 0) + 1800) * 1000;
   const done = await waitFor({
     what: `training job ${job}`,
     poll: async () => {
+      await follow?.();
       const seen = await describeJob(job, fingerprint, attempt, ctx);
       if (!seen) throw new TrainingFailedError(`training job ${job} disappeared`);
       return seen;
@@ -83,5 +86,3 @@ export async function waitForJob(spec: TrainingSpec, job: string, attempt: numbe
   }
   return done;
 }
-
-export { withContext };

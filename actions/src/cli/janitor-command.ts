@@ -1,0 +1,68 @@
+// `mlops janitor`: terminate this project's EC2 runner instances past their expiry tag and, when
+// GITHUB_TOKEN and GITHUB_REPOSITORY are set, remove its stale offline runners.
+import type { EC2Client } from "@aws-sdk/client-ec2";
+import { createClients } from "../aws/clients.js";
+import { loadConfig } from "../config/load.js";
+import {
+  describeJanitorReport,
+  EC2_RUNNER_ERRORS,
+  GitHubRunnerApi,
+  runJanitor,
+  type RunnerApi,
+} from "../ec2-runner/index.js";
+import { consoleLogger } from "./console-logger.js";
+import type { Output } from "./output.js";
+
+export interface JanitorCommandOptions {
+  config: string;
+  dryRun: boolean;
+  debug?: boolean;
+}
+
+/** Injected by tests; the CLI builds them from the environment. */
+export interface JanitorDeps {
+  ec2?: Pick<EC2Client, "send">;
+  github?: RunnerApi | null;
+  now?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function janitorCommand(
+  options: JanitorCommandOptions,
+  io: Output,
+  deps: JanitorDeps = {},
+): Promise<number> {
+  const config = loadConfig(options.config);
+  const env = deps.env ?? process.env;
+  const logger = consoleLogger({ debug: options.debug === true });
+  const token = env["GITHUB_TOKEN"] ?? "";
+  const repository = env["GITHUB_REPOSITORY"] ?? "";
+  try {
+    const github =
+      deps.github === undefined
+        ? token !== "" && repository !== ""
+          ? new GitHubRunnerApi({
+              token,
+              repository,
+              ...(env["GITHUB_API_URL"] !== undefined && { apiUrl: env["GITHUB_API_URL"] }),
+            })
+          : undefined
+        : (deps.github ?? undefined);
+    const report = await runJanitor({
+      project: config.project,
+      ec2: deps.ec2 ?? createClients(config.region, env).ec2,
+      ...(github !== undefined && { github }),
+      now: deps.now ?? Date.now(),
+      dryRun: options.dryRun,
+      logger,
+    });
+    for (const line of describeJanitorReport(report, options.dryRun)) io.out(line);
+    return 0;
+  } catch (error) {
+    if (error instanceof Error && EC2_RUNNER_ERRORS.has(error.name)) {
+      io.err(`mlops: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+}
