@@ -67,18 +67,10 @@ const prefixCondition = (prefixes: string[]): Condition => ({
   StringLike: { "s3:prefix": prefixes.flatMap((p) => [p, `${p}*`]) },
 });
 
-export function endpointArn(ctx: GraphContext, endpointName: string): string {
-  // SageMaker ARNs are lowercase; a mixed-case ARN in a policy never matches (AccessDenied).
-  return `arn:${ctx.partition}:sagemaker:${ctx.region}:${ctx.account}:endpoint/${endpointName.toLowerCase()}`;
-}
-
-export function sageMakerExecutionPolicy(
-  config: Config,
-  ctx: GraphContext,
-  layout: StorageLayout,
-): PolicyDocument {
+/** Read (and list) the training data, wherever it lives. */
+function readTrainingData(ctx: GraphContext, layout: StorageLayout): PolicyStatement[] {
   const input = layout.trainingInput;
-  const statements: PolicyStatement[] = [
+  return [
     {
       Sid: "ReadTrainingData",
       Effect: "Allow",
@@ -92,6 +84,21 @@ export function sageMakerExecutionPolicy(
       Resource: [s3Bucket(ctx, input.bucket)],
       Condition: prefixCondition([input.prefix]),
     },
+  ];
+}
+
+export function endpointArn(ctx: GraphContext, endpointName: string): string {
+  // SageMaker ARNs are lowercase; a mixed-case ARN in a policy never matches (AccessDenied).
+  return `arn:${ctx.partition}:sagemaker:${ctx.region}:${ctx.account}:endpoint/${endpointName.toLowerCase()}`;
+}
+
+export function sageMakerExecutionPolicy(
+  config: Config,
+  ctx: GraphContext,
+  layout: StorageLayout,
+): PolicyDocument {
+  const statements: PolicyStatement[] = [
+    ...readTrainingData(ctx, layout),
     {
       Sid: "ReadCodeWriteArtifacts",
       Effect: "Allow",
@@ -216,23 +223,10 @@ export function lambdaExecutionPolicy(config: Config, ctx: GraphContext): Policy
 }
 
 export function ec2RunnerPolicy(ctx: GraphContext, layout: StorageLayout): PolicyDocument {
-  const input = layout.trainingInput;
   return {
     Version: "2012-10-17",
     Statement: [
-      {
-        Sid: "ReadTrainingData",
-        Effect: "Allow",
-        Action: ["s3:GetObject"],
-        Resource: [s3Object(ctx, input.bucket, input.prefix)],
-      },
-      {
-        Sid: "ListTrainingData",
-        Effect: "Allow",
-        Action: ["s3:ListBucket"],
-        Resource: [s3Bucket(ctx, input.bucket)],
-        Condition: prefixCondition([input.prefix]),
-      },
+      ...readTrainingData(ctx, layout),
       {
         Sid: "WriteArtifactsAndState",
         Effect: "Allow",
