@@ -1,0 +1,222 @@
+// lambda.function: the function's $LATEST: code (compared by CodeSha256 of the deterministic
+// zip), configuration and tags. Only what differs is updated, because every update makes the
+// next PublishVersion mint a new version; between steps we wait for LastUpdateStatus Successful
+// (State Active after a create). create() and update() both converge from a fresh read, so the
+// executor's busy retry (ResourceConflictException, a role IAM has not propagated yet: "The role
+// defined for the function cannot be assumed by Lambda") re-runs them without repeating a step.
+import {
+  CreateFunctionCommand,
+  DeleteFunctionCommand,
+  GetFunctionCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
+  UpdateFunctionCodeCommand,
+  UpdateFunctionConfigurationCommand,
+  type FunctionConfiguration,
+} from "@aws-sdk/client-lambda";
+import { AwsOperationError, readOrUndefined, withContext } from "../../aws/errors.js";
+import type { Node } from "../../model/graph.js";
+import type { FunctionSpec } from "../../model/lambda-nodes.js";
+import { diffFields } from "../../plan/diff-fields.js";
+import type { Change, HandlerContext, ResourceHandler } from "../handler.js";
+import { noop } from "../handler.js";
+import { tagDelta, type Tags } from "../tags.js";
+import {
+  codeForUpload,
+  codeSha256Of,
+  deleteIfPresent,
+  isSettled,
+  versionFields,
+  waitUntilSettled,
+  type VersionFields,
+} from "./common.js";
+
+export interface FunctionObserved extends VersionFields {
+  arn: string;
+  tags: Tags;
+}
+
+type Comparable = Omit<FunctionObserved, "arn">;
+
+const CODE_FIELDS = ["codeSha256", "architecture"] as const;
+const CONFIG_FIELDS = [
+  "runtime",
+  "handler",
+  "memory",
+  "timeoutSeconds",
+  "role",
+  "environment",
+] as const;
+
+function desired(node: Node<FunctionSpec>): Comparable {
+  const { code: _code, ...version } = node.spec;
+  return { ...version, tags: node.tags };
+}
+
+const userTags = (tags: Record<string, string> | undefined): Tags =>
+  Object.fromEntries(Object.entries(tags ?? {}).filter(([k]) => !k.startsWith("aws:")));
+
+interface Live {
+  configuration: FunctionConfiguration;
+  observed: FunctionObserved;
+}
+
+async function readLive(node: Node<FunctionSpec>, ctx: HandlerContext): Promise<Live | undefined> {
+  const out = await readOrUndefined(`reading Lambda function ${node.name}`, () =>
+    ctx.clients.lambda.send(new GetFunctionCommand({ FunctionName: node.name })),
+  );
+  const configuration = out?.Configuration;
+  if (!out || !configuration) return undefined;
+  return {
+    configuration,
+    observed: {
+      arn: configuration.FunctionArn ?? "",
+      ...versionFields(configuration),
+      tags: userTags(out.Tags),
+    },
+  };
+}
+
+const differs = (
+  have: Comparable,
+  want: Comparable,
+  fields: readonly (keyof Comparable)[],
+): boolean => fields.some((f) => diffFields(have[f], want[f]).length > 0);
+
+function isAlreadyExists(error: unknown): boolean {
+  const e = error as { name?: string; message?: string } | undefined;
+  return e?.name === "ResourceConflictException" && /already exist/i.test(e.message ?? "");
+}
+
+export const functionHandler: ResourceHandler<FunctionSpec, FunctionObserved> = {
+  kind: "lambda.function",
+
+  async prepare(node) {
+    return { ...node, spec: { ...node.spec, codeSha256: await codeSha256Of(node.spec.code) } };
+  },
+
+  async read(node, ctx) {
+    return (await readLive(node, ctx))?.observed;
+  },
+
+  diff(node, observed): Change {
+    const { arn: _arn, ...have } = observed;
+    const changes = diffFields(have, desired(node));
+    if (changes.length === 0) return noop();
+    const parts = [...new Set(changes.map((c) => c.path.split(".")[0] ?? c.path))];
+    return {
+      action: "update",
+      reason: `${parts.map((p) => (p === "codeSha256" ? "code" : p)).join(", ")} differ`,
+      changes,
+      risk: [],
+    };
+  },
+
+  async create(node, ctx) {
+    const { spec } = node;
+    const zip = await codeForUpload(spec.code, spec.codeSha256);
+    try {
+      await ctx.clients.lambda.send(
+        new CreateFunctionCommand({
+          FunctionName: node.name,
+          Role: spec.role,
+          Runtime: spec.runtime,
+          Handler: spec.handler,
+          Code: { ZipFile: zip },
+          MemorySize: spec.memory,
+          Timeout: spec.timeoutSeconds,
+          Architectures: [spec.architecture],
+          Environment: { Variables: spec.environment },
+          Description: `Managed by mlops (${node.address})`,
+          Publish: false,
+          Tags: node.tags,
+        }),
+      );
+    } catch (error) {
+      if (!isAlreadyExists(error))
+        throw new AwsOperationError(`creating Lambda function ${node.name}`, error);
+      // Created by an earlier attempt (or by someone else): converge it instead.
+      ctx.logger.info(`${node.address}: ${node.name} exists already; updating it instead`);
+      return converge(node, ctx);
+    }
+    await waitUntilSettled(ctx, node.name);
+    return readAfterChange(node, ctx);
+  },
+
+  async update(node, _observed, _change, ctx) {
+    return converge(node, ctx);
+  },
+
+  async delete(node, _observed, { clients: { lambda } }) {
+    await deleteIfPresent(`deleting Lambda function ${node.name}`, () =>
+      lambda.send(new DeleteFunctionCommand({ FunctionName: node.name })),
+    );
+  },
+};
+
+/** Brings the live function to the spec, one step at a time, skipping steps already done. */
+async function converge(node: Node<FunctionSpec>, ctx: HandlerContext): Promise<FunctionObserved> {
+  const { spec } = node;
+  const FunctionName = node.name;
+  const lambda = ctx.clients.lambda;
+  const live = await readLive(node, ctx);
+  if (!live) return functionHandler.create(node, ctx);
+  if (!isSettled(live.configuration)) {
+    await waitUntilSettled(ctx, FunctionName, { failedIsSettled: true });
+  }
+  const want = desired(node);
+  const have = live.observed;
+
+  if (differs(have, want, CODE_FIELDS)) {
+    const zip = await codeForUpload(spec.code, spec.codeSha256);
+    await withContext(`updating the code of Lambda function ${FunctionName}`, () =>
+      lambda.send(
+        new UpdateFunctionCodeCommand({
+          FunctionName,
+          ZipFile: zip,
+          Architectures: [spec.architecture],
+          Publish: false,
+        }),
+      ),
+    );
+    await waitUntilSettled(ctx, FunctionName);
+  }
+  if (differs(have, want, CONFIG_FIELDS)) {
+    await withContext(`updating the configuration of Lambda function ${FunctionName}`, () =>
+      lambda.send(
+        new UpdateFunctionConfigurationCommand({
+          FunctionName,
+          Role: spec.role,
+          Runtime: spec.runtime,
+          Handler: spec.handler,
+          MemorySize: spec.memory,
+          Timeout: spec.timeoutSeconds,
+          Environment: { Variables: spec.environment },
+        }),
+      ),
+    );
+    await waitUntilSettled(ctx, FunctionName);
+  }
+  const { set, remove } = tagDelta(have.tags, node.tags);
+  if (Object.keys(set).length > 0) {
+    await withContext(`tagging Lambda function ${FunctionName}`, () =>
+      lambda.send(new TagResourceCommand({ Resource: have.arn, Tags: set })),
+    );
+  }
+  if (remove.length > 0) {
+    await withContext(`untagging Lambda function ${FunctionName}`, () =>
+      lambda.send(new UntagResourceCommand({ Resource: have.arn, TagKeys: remove })),
+    );
+  }
+  return readAfterChange(node, ctx);
+}
+
+/** What AWS reports after our changes. */
+async function readAfterChange(
+  node: Node<FunctionSpec>,
+  ctx: HandlerContext,
+): Promise<FunctionObserved> {
+  const after = await readLive(node, ctx);
+  if (!after) throw new Error(`Lambda function ${node.name} disappeared while being changed`);
+  return after.observed;
+}

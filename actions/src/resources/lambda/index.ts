@@ -1,0 +1,14 @@
+// The Lambda capability's handlers (see model/lambda-nodes.ts for how the nodes fit together).
+import { aliasHandler } from "./alias.js";
+import { functionHandler } from "./function.js";
+import { logGroupHandler } from "./log-group.js";
+import { provisionedConcurrencyHandler } from "./provisioned-concurrency.js";
+import { reservedConcurrencyHandler } from "./reserved-concurrency.js";
+
+export const lambdaHandlers = [
+  logGroupHandler,
+  functionHandler,
+  aliasHandler,
+  reservedConcurrencyHandler,
+  provisionedConcurrencyHandler,
+] as const;

@@ -1,0 +1,123 @@
+// lambda.reserved-concurrency: concurrency reserved for (and capping) the function. The account
+// must keep a minimum unreserved (100 on AWS), so before PutFunctionConcurrency we read
+// GetAccountSettings and this function's current reservation (which the new one replaces) and
+// refuse with a message that says what fits. Removing it from the config deletes it.
+import {
+  DeleteFunctionConcurrencyCommand,
+  GetAccountSettingsCommand,
+  GetFunctionConcurrencyCommand,
+  PutFunctionConcurrencyCommand,
+} from "@aws-sdk/client-lambda";
+import { readOrUndefined, withContext } from "../../aws/errors.js";
+import type { Node } from "../../model/graph.js";
+import type { ReservedConcurrencySpec } from "../../model/lambda-nodes.js";
+import type { Change, HandlerContext, ResourceHandler } from "../handler.js";
+import { noop } from "../handler.js";
+import { deleteIfPresent } from "./common.js";
+
+/** What AWS insists stays unreserved in every account. */
+export const MIN_UNRESERVED_CONCURRENCY = 100;
+
+export interface ReservedConcurrencyObserved {
+  concurrency: number;
+}
+
+export class ReservedConcurrencyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ReservedConcurrencyError";
+  }
+}
+
+async function currentReservation(
+  functionName: string,
+  ctx: HandlerContext,
+): Promise<number | undefined> {
+  const out = await readOrUndefined(`reading the reserved concurrency of ${functionName}`, () =>
+    ctx.clients.lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: functionName })),
+  );
+  return out?.ReservedConcurrentExecutions;
+}
+
+/** Throws when reserving `wanted` would leave the account less than the minimum unreserved. */
+async function checkAccountRoom(
+  functionName: string,
+  wanted: number,
+  ctx: HandlerContext,
+): Promise<void> {
+  const current = (await currentReservation(functionName, ctx)) ?? 0;
+  if (wanted <= current) return; // lowering a reservation only frees concurrency
+  const settings = await withContext("reading the Lambda account settings", () =>
+    ctx.clients.lambda.send(new GetAccountSettingsCommand({})),
+  );
+  const limit = settings.AccountLimit?.ConcurrentExecutions;
+  const unreserved = settings.AccountLimit?.UnreservedConcurrentExecutions;
+  if (unreserved === undefined) return; // nothing to check against: let Lambda decide
+  const available = unreserved + current - MIN_UNRESERVED_CONCURRENCY;
+  if (wanted > available) {
+    throw new ReservedConcurrencyError(
+      `cannot reserve ${wanted} concurrent executions for Lambda function ${functionName}: ` +
+        `the account's limit is ${limit ?? "unknown"}, ${unreserved} are unreserved now` +
+        (current > 0 ? ` (this function reserves ${current})` : "") +
+        `, and at least ${MIN_UNRESERVED_CONCURRENCY} must stay unreserved, so at most ` +
+        `${Math.max(0, available)} fit. Lower lambda.reservedConcurrency (or leave it unset), ` +
+        `free reservations of other functions, or ask AWS for a higher "Concurrent executions" quota.`,
+    );
+  }
+}
+
+async function put(
+  node: Node<ReservedConcurrencySpec>,
+  ctx: HandlerContext,
+): Promise<ReservedConcurrencyObserved> {
+  const { functionName, concurrency } = node.spec;
+  await checkAccountRoom(functionName, concurrency, ctx);
+  const out = await withContext(
+    `reserving ${concurrency} concurrent executions for ${functionName}`,
+    () =>
+      ctx.clients.lambda.send(
+        new PutFunctionConcurrencyCommand({
+          FunctionName: functionName,
+          ReservedConcurrentExecutions: concurrency,
+        }),
+      ),
+  );
+  return { concurrency: out.ReservedConcurrentExecutions ?? concurrency };
+}
+
+export const reservedConcurrencyHandler: ResourceHandler<
+  ReservedConcurrencySpec,
+  ReservedConcurrencyObserved
+> = {
+  kind: "lambda.reserved-concurrency",
+
+  async read(node, ctx) {
+    const concurrency = await currentReservation(node.spec.functionName, ctx);
+    return concurrency === undefined ? undefined : { concurrency };
+  },
+
+  diff(node, observed): Change {
+    if (observed.concurrency === node.spec.concurrency) return noop();
+    return {
+      action: "update",
+      reason: `reserve ${node.spec.concurrency} instead of ${observed.concurrency}`,
+      changes: [
+        { path: "concurrency", before: observed.concurrency, after: node.spec.concurrency },
+      ],
+      risk: [],
+    };
+  },
+
+  create: put,
+
+  update(node, _observed, _change, ctx) {
+    return put(node, ctx);
+  },
+
+  async delete(node, _observed, { clients: { lambda } }) {
+    const FunctionName = node.spec.functionName;
+    await deleteIfPresent(`removing the reserved concurrency of ${FunctionName}`, () =>
+      lambda.send(new DeleteFunctionConcurrencyCommand({ FunctionName })),
+    );
+  },
+};
