@@ -20,6 +20,7 @@ export interface TrainingRecord {
   attempt?: number;
   backend: string;
   status: string;
+  failureReason?: string;
   artifact?: string;
   metrics?: Record<string, number>;
   finishedAt?: string;

@@ -13,6 +13,10 @@ export interface RetryOptions {
   signal?: AbortSignal;
 }
 
+function isSdkError(error: unknown): boolean {
+  return typeof error === "object" && error !== null && "$metadata" in error;
+}
+
 export async function retryBusy<T>(
   what: string,
   fn: () => Promise<T>,
@@ -27,7 +31,11 @@ export async function retryBusy<T>(
       const cls = error instanceof AwsOperationError ? error.errorClass : classifyError(error);
       const elapsed = clock.now() - started;
       if (cls !== "retryable" || elapsed >= options.deadlineMs || options.signal?.aborted) {
-        throw error instanceof AwsOperationError ? error : new AwsOperationError(what, error);
+        // Our own errors (a failed gate, a failed training run) pass through as they are;
+        // raw SDK errors get the context of what we were doing.
+        throw error instanceof AwsOperationError || !isSdkError(error)
+          ? error
+          : new AwsOperationError(what, error);
       }
       // Exponential back-off with full jitter, capped, never past the deadline.
       const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));

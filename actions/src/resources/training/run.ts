@@ -111,6 +111,7 @@ function fromRecord(r: TrainingRecord): TrainingObserved {
     job: r.job,
     attempt: r.attempt ?? 1,
     status: r.status as TrainingObserved["status"],
+    ...(r.failureReason !== undefined && { failureReason: r.failureReason }),
     ...(r.artifact !== undefined && { artifact: r.artifact }),
     ...(r.metrics !== undefined && { metrics: r.metrics }),
   };
@@ -125,8 +126,16 @@ async function train(node: Node<TrainingSpec>, attempt: number, ctx: HandlerCont
     );
   }
   if (spec.backend === "local") {
-    const result = await runLocalTraining(spec, job, ctx);
-    return record(node, { ...fromRecord({ ...result, attempt }), status: "Completed" }, ctx);
+    try {
+      const result = await runLocalTraining(spec, job, ctx);
+      return await record(node, fromRecord({ ...result, attempt }), ctx);
+    } catch (error) {
+      if (!(error instanceof TrainingFailedError)) throw error;
+      // Remembered, so the next plan reports it instead of silently training again.
+      const failureReason = error.message.split("\n")[0] ?? error.message;
+      await record(node, { fingerprint: spec.fingerprint ?? "", job, attempt, status: "Failed", failureReason }, ctx);
+      throw error;
+    }
   }
   const archive = archives.get(spec.codeHash ?? "") ?? (await packSourceDir(spec.sourceDir));
   if (archive.sha256 !== spec.codeHash) {
@@ -145,6 +154,7 @@ async function record(node: Node<TrainingSpec>, observed: TrainingObserved, ctx:
     attempt: observed.attempt,
     backend: node.spec.backend,
     status: observed.status,
+    ...(observed.failureReason !== undefined && { failureReason: observed.failureReason }),
     ...(observed.artifact !== undefined && { artifact: observed.artifact }),
     ...(observed.metrics !== undefined && { metrics: observed.metrics }),
     finishedAt: new Date(ctx.clock.now()).toISOString(),
