@@ -1,0 +1,374 @@
+// The S3 and IAM handlers against aws-sdk-client-mock: exact requests and every fault path.
+import {
+  CreateRoleCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  PutRolePolicyCommand,
+  TagRoleCommand,
+  UntagRoleCommand,
+  UpdateAssumeRolePolicyCommand,
+} from "@aws-sdk/client-iam";
+import {
+  CreateBucketCommand,
+  GetBucketEncryptionCommand,
+  GetBucketTaggingCommand,
+  GetObjectCommand,
+  GetPublicAccessBlockCommand,
+  HeadBucketCommand,
+  PutBucketEncryptionCommand,
+  PutBucketTaggingCommand,
+  PutPublicAccessBlockCommand,
+} from "@aws-sdk/client-s3";
+import { describe, expect, it } from "vitest";
+import { executePlan } from "../../../actions/src/apply/execute.js";
+import { AwsOperationError } from "../../../actions/src/aws/errors.js";
+import type { BucketSpec } from "../../../actions/src/model/data-nodes.js";
+import type { RoleSpec } from "../../../actions/src/model/iam-nodes.js";
+import { trustPolicy } from "../../../actions/src/model/iam-policies.js";
+import { normalizePolicy } from "../../../actions/src/resources/iam/policy-normalize.js";
+import { roleHandler, type RoleObserved } from "../../../actions/src/resources/iam/role.js";
+import { defaultHandlers } from "../../../actions/src/resources/registry.js";
+import { bucketHandler } from "../../../actions/src/resources/s3/bucket.js";
+import {
+  datasetHandler,
+  type PreparedDatasetSpec,
+} from "../../../actions/src/resources/s3/dataset.js";
+import { awsError, mockedClients, testContext, testNode, testPlan } from "./helpers.js";
+
+const EXECUTE = {
+  concurrency: 4,
+  retryDeadlineMs: 60_000,
+  waitDeadlineMs: 60_000,
+  pollIntervalMs: 1000,
+};
+
+const bucketNode = () =>
+  testNode<BucketSpec>("s3.bucket.data", {
+    kind: "s3.bucket",
+    name: "pets-data",
+    spec: { encryption: "AES256", blockPublicAccess: true },
+  });
+
+const POLICY: RoleSpec["policy"] = {
+  Version: "2012-10-17",
+  Statement: [
+    {
+      Sid: "ReadTrainingData",
+      Effect: "Allow",
+      Action: ["s3:GetObject"],
+      Resource: ["arn:aws:s3:::pets-data/data/*"],
+    },
+    {
+      Sid: "ListTrainingData",
+      Effect: "Allow",
+      Action: ["s3:ListBucket"],
+      Resource: ["arn:aws:s3:::pets-data"],
+      Condition: { StringLike: { "s3:prefix": ["data/", "data/*"] } },
+    },
+  ],
+};
+
+const roleNode = () =>
+  testNode<RoleSpec>("iam.role.sagemaker", {
+    kind: "iam.role",
+    name: "pets-sagemaker",
+    spec: {
+      path: "/mlops/",
+      trust: trustPolicy("sagemaker.amazonaws.com"),
+      policyName: "mlops-least-privilege",
+      policy: POLICY,
+    },
+  });
+
+describe("s3.bucket handler", () => {
+  it("reads a bucket that does not exist (HeadBucket 404) as undefined", async () => {
+    const aws = mockedClients();
+    aws.s3.on(HeadBucketCommand).rejects(awsError("NotFound", "", 404));
+    await expect(
+      bucketHandler.read(bucketNode(), testContext(aws.clients)),
+    ).resolves.toBeUndefined();
+    expect(aws.s3.commandCalls(GetBucketTaggingCommand)).toHaveLength(0);
+  });
+
+  it("reports a bucket name taken by another account (HeadBucket 403) as access denied", async () => {
+    const aws = mockedClients();
+    aws.s3.on(HeadBucketCommand).rejects(awsError("Forbidden", "", 403));
+    const error = await bucketHandler
+      .read(bucketNode(), testContext(aws.clients))
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AwsOperationError);
+    expect((error as AwsOperationError).errorClass).toBe("access-denied");
+    expect((error as Error).message).toContain("bucket names are global: choose another");
+  });
+
+  it("reads an unconfigured bucket (no encryption, no tag set) without failing", async () => {
+    const aws = mockedClients();
+    aws.s3.on(HeadBucketCommand).resolves({});
+    aws.s3
+      .on(GetBucketEncryptionCommand)
+      .rejects(awsError("ServerSideEncryptionConfigurationNotFoundError", "none", 404));
+    aws.s3
+      .on(GetPublicAccessBlockCommand)
+      .rejects(awsError("NoSuchPublicAccessBlockConfiguration", "none", 404));
+    aws.s3.on(GetBucketTaggingCommand).rejects(awsError("NoSuchTagSet", "none", 404));
+    const observed = await bucketHandler.read(bucketNode(), testContext(aws.clients));
+    expect(observed).toEqual({ encryption: null, blockPublicAccess: false, tags: {} });
+    const change = bucketHandler.diff(bucketNode(), observed as never);
+    expect(change.action).toBe("update");
+    expect(change.changes.map((c) => c.path)).toEqual([
+      "blockPublicAccess",
+      "encryption",
+      "tags.mlops:address",
+    ]);
+  });
+
+  it("apply names the missing permission and points at the iam-policy command", async () => {
+    const aws = mockedClients();
+    aws.s3
+      .on(CreateBucketCommand)
+      .rejects(
+        awsError(
+          "AccessDenied",
+          'User: arn:aws:sts::123456789012:assumed-role/deploy/gh is not authorized to perform: s3:CreateBucket on resource: "arn:aws:s3:::pets-data" because no identity-based policy allows the s3:CreateBucket action',
+          403,
+        ),
+      );
+    const ctx = testContext(aws.clients);
+    const { plan, observations } = testPlan([{ node: bucketNode(), action: "create" }]);
+    const [step] = await executePlan(plan, observations, defaultHandlers, ctx, EXECUTE);
+    expect(step?.status).toBe("failed");
+    expect(step?.error).toContain(
+      "creating S3 bucket pets-data: access denied: the credentials lack s3:CreateBucket",
+    );
+    expect(step?.error).toContain(
+      "(check the deploy role's policy: mlops iam-policy --for deploy)",
+    );
+    // Access denied is not retried.
+    expect(aws.s3.commandCalls(CreateBucketCommand)).toHaveLength(1);
+    expect(
+      ctx.logger.lines.some(
+        (l) => l.startsWith("error: s3.bucket.data:") && l.includes("s3:CreateBucket"),
+      ),
+    ).toBe(true);
+  });
+
+  it("a create retried after a throttled configuration call converges instead of failing on the existing bucket", async () => {
+    const aws = mockedClients();
+    let exists = false;
+    aws.s3.on(CreateBucketCommand).callsFake(() => {
+      if (exists)
+        throw awsError(
+          "BucketAlreadyOwnedByYou",
+          "Your previous request to create the named bucket succeeded and you already own it.",
+          409,
+        );
+      exists = true;
+      return {};
+    });
+    aws.s3.on(HeadBucketCommand).callsFake(() => {
+      if (!exists) throw awsError("NotFound", "", 404);
+      return {};
+    });
+    aws.s3
+      .on(GetBucketEncryptionCommand)
+      .rejects(awsError("ServerSideEncryptionConfigurationNotFoundError", "none", 404));
+    aws.s3
+      .on(GetPublicAccessBlockCommand)
+      .rejects(awsError("NoSuchPublicAccessBlockConfiguration", "none", 404));
+    aws.s3.on(GetBucketTaggingCommand).rejects(awsError("NoSuchTagSet", "none", 404));
+    aws.s3
+      .on(PutBucketEncryptionCommand)
+      .rejectsOnce(awsError("SlowDown", "Please reduce your request rate.", 503))
+      .resolves({});
+    aws.s3.on(PutPublicAccessBlockCommand).resolves({});
+    aws.s3.on(PutBucketTaggingCommand).resolves({});
+    const ctx = testContext(aws.clients);
+    const { plan, observations } = testPlan([{ node: bucketNode(), action: "create" }]);
+    const [step] = await executePlan(plan, observations, defaultHandlers, ctx, EXECUTE);
+    expect(step?.error).toBeUndefined();
+    expect(step?.status).toBe("done");
+    expect(aws.s3.commandCalls(CreateBucketCommand)).toHaveLength(1);
+    expect(aws.s3.commandCalls(PutBucketEncryptionCommand)).toHaveLength(2);
+    expect(aws.s3.commandCalls(PutPublicAccessBlockCommand)).toHaveLength(1);
+  });
+});
+
+describe("s3.dataset handler", () => {
+  it("reads a data set never synced (no manifest object) as undefined", async () => {
+    const aws = mockedClients();
+    aws.s3
+      .on(GetObjectCommand)
+      .rejects(awsError("NoSuchKey", "The specified key does not exist.", 404));
+    const node = testNode<PreparedDatasetSpec>("s3.dataset.data", {
+      kind: "s3.dataset",
+      spec: {
+        bucket: "pets-data",
+        prefix: "data/",
+        source: { kind: "local", path: "/tmp/none" },
+        delete: false,
+        exclude: [],
+        manifest: { bucket: "pets-data", key: ".mlops/data-manifest.json" },
+        manifestHash: "abc",
+        fileCount: 1,
+        totalBytes: 1,
+      },
+    });
+    await expect(datasetHandler.read(node, testContext(aws.clients))).resolves.toBeUndefined();
+    expect(aws.s3.commandCalls(GetObjectCommand)[0]?.args[0].input).toEqual({
+      Bucket: "pets-data",
+      Key: ".mlops/data-manifest.json",
+    });
+  });
+});
+
+describe("iam.role handler", () => {
+  const stored = (doc: unknown): string => encodeURIComponent(JSON.stringify(doc));
+
+  function mockRole(
+    aws: ReturnType<typeof mockedClients>,
+    trust: unknown,
+    policy: unknown,
+    tags = roleNode().tags,
+  ) {
+    aws.iam.on(GetRoleCommand).resolves({
+      Role: {
+        RoleName: "pets-sagemaker",
+        RoleId: "AROA",
+        Arn: "arn:aws:iam::123456789012:role/mlops/pets-sagemaker",
+        Path: "/mlops/",
+        CreateDate: new Date(),
+        AssumeRolePolicyDocument: stored(trust),
+        Tags: Object.entries(tags)
+          .reverse()
+          .map(([Key, Value]) => ({ Key, Value })),
+      },
+    });
+    aws.iam.on(GetRolePolicyCommand).resolves({
+      RoleName: "pets-sagemaker",
+      PolicyName: "mlops-least-privilege",
+      PolicyDocument: stored(policy),
+    });
+  }
+
+  it("reads a missing role (NoSuchEntity) as undefined", async () => {
+    const aws = mockedClients();
+    aws.iam
+      .on(GetRoleCommand)
+      .rejects(awsError("NoSuchEntity", "The role with name pets-sagemaker cannot be found.", 404));
+    await expect(roleHandler.read(roleNode(), testContext(aws.clients))).resolves.toBeUndefined();
+  });
+
+  it("does not see drift in a policy IAM returns with single strings and other key order", async () => {
+    const aws = mockedClients();
+    // What IAM hands back: URL-encoded, single values not in lists, keys in another order.
+    mockRole(
+      aws,
+      {
+        Statement: [
+          {
+            Action: "sts:AssumeRole",
+            Principal: { Service: "sagemaker.amazonaws.com" },
+            Effect: "Allow",
+          },
+        ],
+        Version: "2012-10-17",
+      },
+      {
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Resource: "arn:aws:s3:::pets-data/data/*",
+            Action: "s3:GetObject",
+            Effect: "Allow",
+            Sid: "ReadTrainingData",
+          },
+          {
+            Condition: { StringLike: { "s3:prefix": ["data/*", "data/"] } },
+            Sid: "ListTrainingData",
+            Resource: ["arn:aws:s3:::pets-data"],
+            Effect: "Allow",
+            Action: "s3:ListBucket",
+          },
+        ],
+      },
+    );
+    const observed = await roleHandler.read(roleNode(), testContext(aws.clients));
+    expect(observed).toBeDefined();
+    expect(roleHandler.diff(roleNode(), observed as RoleObserved)).toMatchObject({
+      action: "noop",
+      changes: [],
+    });
+  });
+
+  it("sees a real policy change and updates only the inline policy", async () => {
+    const aws = mockedClients();
+    const widened = structuredClone(POLICY);
+    (widened.Statement[0] as { Action: string[] }).Action.push("s3:PutObject");
+    mockRole(aws, trustPolicy("sagemaker.amazonaws.com"), widened);
+    aws.iam.on(PutRolePolicyCommand).resolves({});
+    const ctx = testContext(aws.clients);
+    const observed = (await roleHandler.read(roleNode(), ctx)) as RoleObserved;
+    const change = roleHandler.diff(roleNode(), observed);
+    expect(change.action).toBe("update");
+    expect(change.reason).toBe("policy differ");
+    expect(change.changes.map((c) => c.path)).toEqual(["policy.Statement"]);
+    await roleHandler.update(roleNode(), observed, change, ctx);
+    expect(aws.iam.commandCalls(PutRolePolicyCommand)).toHaveLength(1);
+    expect(
+      JSON.parse(aws.iam.commandCalls(PutRolePolicyCommand)[0]?.args[0].input.PolicyDocument ?? ""),
+    ).toEqual(POLICY);
+    expect(aws.iam.commandCalls(UpdateAssumeRolePolicyCommand)).toHaveLength(0);
+    expect(aws.iam.commandCalls(TagRoleCommand)).toHaveLength(0);
+    expect(aws.iam.commandCalls(UntagRoleCommand)).toHaveLength(0);
+    expect(aws.iam.commandCalls(CreateRoleCommand)).toHaveLength(0);
+  });
+
+  it("normalises both sides the same way (string vs list, key order)", () => {
+    expect(
+      normalizePolicy({
+        Statement: { Effect: "Allow", Action: "s3:GetObject", Resource: ["b", "a"] },
+      }),
+    ).toEqual(
+      normalizePolicy({
+        Version: "2012-10-17",
+        Statement: [{ Resource: ["a", "b"], Action: ["s3:GetObject"], Effect: "Allow" }],
+      }),
+    );
+  });
+
+  it("a create retried after a throttled policy write converges instead of failing on the existing role", async () => {
+    const aws = mockedClients();
+    let created = false;
+    aws.iam.on(CreateRoleCommand).callsFake(() => {
+      if (created)
+        throw awsError("EntityAlreadyExists", "Role with name pets-sagemaker already exists.", 409);
+      created = true;
+      return { Role: { Arn: "arn:aws:iam::123456789012:role/mlops/pets-sagemaker" } };
+    });
+    aws.iam.on(GetRoleCommand).callsFake(() => {
+      if (!created) throw awsError("NoSuchEntity", "not found", 404);
+      return {
+        Role: {
+          Arn: "arn:aws:iam::123456789012:role/mlops/pets-sagemaker",
+          Path: "/mlops/",
+          AssumeRolePolicyDocument: encodeURIComponent(
+            JSON.stringify(trustPolicy("sagemaker.amazonaws.com")),
+          ),
+          Tags: Object.entries(roleNode().tags).map(([Key, Value]) => ({ Key, Value })),
+        },
+      };
+    });
+    aws.iam.on(GetRolePolicyCommand).rejects(awsError("NoSuchEntity", "no policy", 404));
+    aws.iam
+      .on(PutRolePolicyCommand)
+      .rejectsOnce(awsError("Throttling", "Rate exceeded", 400))
+      .resolves({});
+    const ctx = testContext(aws.clients);
+    const { plan, observations } = testPlan([{ node: roleNode(), action: "create" }]);
+    const [step] = await executePlan(plan, observations, defaultHandlers, ctx, EXECUTE);
+    expect(step?.error).toBeUndefined();
+    expect(step?.status).toBe("done");
+    expect(aws.iam.commandCalls(CreateRoleCommand)).toHaveLength(1);
+    expect(aws.iam.commandCalls(PutRolePolicyCommand)).toHaveLength(2);
+  });
+});
