@@ -294,6 +294,12 @@ export function fakeAws(): FakeAws {
       }
       qualified(state, input.FunctionVersion);
       state.aliases.set(input.Name, input.FunctionVersion);
+      // Provisioned concurrency stays on the alias and is allocated to the new version.
+      const p = state.provisioned.get(input.Name);
+      if (p) {
+        const fail = failingProvisioned.delete(input.FunctionName);
+        state.provisioned.set(input.Name, { ...p, status: "IN_PROGRESS", pollsLeft: 2, fail });
+      }
       return { Name: input.Name, FunctionVersion: input.FunctionVersion };
     };
   lambda.on(CreateAliasCommand).callsFake(putAlias("lambda:CreateAlias", false));
