@@ -1,0 +1,30 @@
+// What an on-demand training run changes, shared by `mlops train` and the train action: the
+// config with a backend and hyperparameter overrides, and the nodes a train-only run touches.
+import type { Config, TrainingBackend } from "../config/types.js";
+import { DATA_BUCKET, DATASET } from "./data-nodes.js";
+import type { Node } from "./graph.js";
+import { roleAddress } from "./iam-nodes.js";
+import { TRAINING } from "./sagemaker-nodes.js";
+
+export interface TrainingOverrides {
+  backend?: TrainingBackend | undefined;
+  hyperparameters?: Record<string, string | number | boolean>;
+}
+
+export function withTrainingOverrides(config: Config, overrides: TrainingOverrides): Config {
+  return {
+    ...config,
+    training: {
+      ...config.training,
+      ...(overrides.backend !== undefined && { backend: overrides.backend }),
+      hyperparameters: { ...config.training.hyperparameters, ...overrides.hyperparameters },
+    },
+  };
+}
+
+const TRAINING_ONLY = new Set([DATA_BUCKET, DATASET, roleAddress("sagemaker"), TRAINING]);
+
+/** The nodes a train-without-deploy run works on: the data, the training role, the run. */
+export function trainingOnlyNodes(nodes: readonly Node[]): Node[] {
+  return nodes.filter((n) => TRAINING_ONLY.has(n.address));
+}
