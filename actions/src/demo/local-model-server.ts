@@ -27,27 +27,40 @@ export function startLocalModelServer(
       child.kill("SIGKILL");
       reject(new Error(`serve.py did not start within 60s:\n${output}`));
     }, 60_000);
+    let announced = false;
     const onData = (chunk: Buffer): void => {
       output += chunk.toString("utf8");
       const url = /serving on (http:\/\/\S+)/.exec(output)?.[1];
-      if (url) {
-        clearTimeout(timer);
-        resolve({
-          url,
-          stop: () =>
-            new Promise<void>((done) => {
-              if (child.exitCode !== null) {
-                done();
-                return;
-              }
-              child.once("close", () => {
-                done();
-              });
-              child.kill("SIGTERM");
-            }),
-        });
+      if (url && !announced) {
+        announced = true;
+        // serve.py answers /ping with 200 once the model is loaded (503 before).
+        void waitUntilHealthy(url, 60_000).then(
+          () => {
+            clearTimeout(timer);
+            resolve(server(url));
+          },
+          (error: unknown) => {
+            clearTimeout(timer);
+            child.kill("SIGKILL");
+            reject(error instanceof Error ? error : new Error(String(error)));
+          },
+        );
       }
     };
+    const server = (url: string): LocalModelServer => ({
+      url,
+      stop: () =>
+        new Promise<void>((done) => {
+          if (child.exitCode !== null) {
+            done();
+            return;
+          }
+          child.once("close", () => {
+            done();
+          });
+          child.kill("SIGTERM");
+        }),
+    });
     child.stdout.on("data", onData);
     child.stderr.on("data", onData);
     child.once("exit", (code) => {
@@ -55,6 +68,19 @@ export function startLocalModelServer(
       reject(new Error(`serve.py exited with code ${String(code)}:\n${output}`));
     });
   });
+}
+
+async function waitUntilHealthy(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await fetch(`${url}/ping`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`serve.py did not load the model within ${timeoutMs / 1000}s`);
 }
 
 /** An EndpointRuntime whose InvokeEndpoint is a POST to serve.py's /invocations. */

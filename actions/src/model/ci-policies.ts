@@ -112,6 +112,13 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
         Action: ["lambda:GetAccountSettings"],
         Resource: ["*"],
       },
+      {
+        // DescribeLogGroups is authorised on the account's log-group:* resource.
+        Sid: "ReadLogGroup",
+        Effect: "Allow",
+        Action: ["logs:DescribeLogGroups", "logs:ListTagsForResource"],
+        Resource: [arn("logs", "log-group:*"), ...logGroup],
+      },
     );
   }
   if (role === "plan") return { Version: "2012-10-17", Statement: statements };
@@ -178,9 +185,17 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
         "sagemaker:DeleteEndpointConfig",
         "sagemaker:CreateEndpoint",
         "sagemaker:UpdateEndpoint",
+        "sagemaker:DeleteEndpoint",
         "sagemaker:AddTags",
       ],
       Resource: sagemakerResources,
+    },
+    {
+      // Listing (to remove superseded models and configs) has no resource-level permissions.
+      Sid: "ListSageMaker",
+      Effect: "Allow",
+      Action: ["sagemaker:ListEndpointConfigs", "sagemaker:ListModels"],
+      Resource: ["*"],
     },
     {
       Sid: "ManageScaling",
@@ -221,17 +236,79 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
           "lambda:DeleteFunctionConcurrency",
           "lambda:PutProvisionedConcurrencyConfig",
           "lambda:DeleteProvisionedConcurrencyConfig",
+          "lambda:DeleteAlias",
+          "lambda:DeleteFunction",
           "lambda:TagResource",
+          "lambda:UntagResource",
         ],
         Resource: fn,
       },
       {
         Sid: "LambdaLogGroup",
         Effect: "Allow",
-        Action: ["logs:CreateLogGroup", "logs:PutRetentionPolicy", "logs:TagResource"],
+        Action: [
+          "logs:CreateLogGroup",
+          "logs:DeleteLogGroup",
+          "logs:PutRetentionPolicy",
+          "logs:TagResource",
+          "logs:UntagResource",
+        ],
         Resource: logGroup,
       },
     );
   }
+  if (config.training.backend === "ec2")
+    statements.push(...ec2RunnerStatements(ctx.partition, ctx.region, ctx.account, config));
   return { Version: "2012-10-17", Statement: statements };
+}
+
+/** Launching and cleaning up the GPU runner: only instances tagged for this project. */
+function ec2RunnerStatements(
+  partition: string,
+  region: string,
+  account: string,
+  config: Config,
+): PolicyStatement[] {
+  const tagged = { StringEquals: { "aws:ResourceTag/mlops:project": [config.project] } };
+  return [
+    {
+      Sid: "RunnerAmi",
+      Effect: "Allow",
+      Action: ["ssm:GetParameter"],
+      Resource: [`arn:${partition}:ssm:${region}::parameter/aws/service/deeplearning/*`],
+    },
+    {
+      // RunInstances touches several resource types; the request must tag the instance.
+      Sid: "LaunchRunner",
+      Effect: "Allow",
+      Action: ["ec2:RunInstances", "ec2:CreateTags"],
+      Resource: ["*"],
+      Condition: { StringEquals: { "aws:RequestTag/mlops:project": [config.project] } },
+    },
+    {
+      Sid: "LaunchRunnerFromImagesAndSubnets",
+      Effect: "Allow",
+      Action: ["ec2:RunInstances"],
+      Resource: [
+        `arn:${partition}:ec2:${region}::image/*`,
+        `arn:${partition}:ec2:${region}:${account}:subnet/*`,
+        `arn:${partition}:ec2:${region}:${account}:security-group/*`,
+        `arn:${partition}:ec2:${region}:${account}:network-interface/*`,
+        `arn:${partition}:ec2:${region}:${account}:volume/*`,
+      ],
+    },
+    {
+      Sid: "StopRunner",
+      Effect: "Allow",
+      Action: ["ec2:TerminateInstances"],
+      Resource: ["*"],
+      Condition: tagged,
+    },
+    {
+      Sid: "SeeRunners",
+      Effect: "Allow",
+      Action: ["ec2:DescribeInstances", "ec2:DescribeInstanceAttribute"],
+      Resource: ["*"],
+    },
+  ];
 }

@@ -14,7 +14,10 @@ import {
   type ModelSpec,
   type TrainingSpec,
 } from "../../model/sagemaker-nodes.js";
+import { derivedNames } from "../../aws/naming.js";
 import { checkGate } from "../../training/metrics.js";
+import type { TrainingObserved } from "../../training/sagemaker-job.js";
+import { describeJob } from "../../training/sagemaker-runner.js";
 import type { HandlerContext, ResourceHandler } from "../handler.js";
 import { noop } from "../handler.js";
 import { tagsToList } from "../tags.js";
@@ -107,7 +110,8 @@ export const modelHandler: ResourceHandler<ModelSpec, ModelObserved> = {
 /** The artifact of the training run this model is named after, once it passed the gate. */
 async function trainedArtifact(node: Node<ModelSpec>, ctx: HandlerContext): Promise<string> {
   const fingerprint = node.spec.trainingFingerprint ?? "";
-  const run = (await ctx.state?.read())?.training[fingerprint];
+  const run =
+    (await ctx.state?.read())?.training[fingerprint] ?? (await findSageMakerRun(node, ctx));
   if (!run?.artifact || run.status !== "Completed") {
     throw new Error(
       `${node.address}: no completed training run with fingerprint ${fingerprint.slice(0, 8)} is recorded`,
@@ -128,4 +132,28 @@ async function trainedArtifact(node: Node<ModelSpec>, ctx: HandlerContext): Prom
     ctx.logger.info(`${node.address}: ${verdict.message}`);
   }
   return run.artifact;
+}
+
+/**
+ * The state record is a cache: if it was lost, the SageMaker job (named from the fingerprint)
+ * still says where its model is.
+ */
+async function findSageMakerRun(
+  node: Node<ModelSpec>,
+  ctx: HandlerContext,
+): Promise<TrainingObserved | undefined> {
+  const fingerprint = node.spec.trainingFingerprint ?? "";
+  const project = node.tags["mlops:project"] ?? "";
+  let latest: TrainingObserved | undefined;
+  for (let attempt = 1; attempt <= 50; attempt++) {
+    const seen = await describeJob(
+      derivedNames.trainingJob(project, fingerprint.slice(0, 8), attempt),
+      fingerprint,
+      attempt,
+      ctx,
+    );
+    if (!seen) break;
+    if (seen.status === "Completed") latest = seen;
+  }
+  return latest;
 }
