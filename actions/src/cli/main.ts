@@ -10,6 +10,7 @@ import { destroyCommand } from "./destroy-command.js";
 import { emulatorCommand } from "./emulator-command.js";
 import type { EngineOptions } from "./engine-command.js";
 import { iamPolicyCommand } from "./iam-policy-command.js";
+import { janitorCommand } from "./janitor-command.js";
 import { planCommand } from "./plan-command.js";
 import { syncCommand } from "./sync-command.js";
 import { trainCommand } from "./train-command.js";
@@ -30,6 +31,7 @@ Commands:
   destroy      delete what the config manages  --auto-approve [--include-data]
   unlock ID    remove a stale apply lock
   iam-policy   print the policy a CI role needs  --for plan|deploy [--account ID]
+  janitor      terminate expired EC2 runner instances, remove stale runners  [--dry-run]
   emulator     run the local AWS emulator in the foreground  [--port N]
 
 Common options:
@@ -152,6 +154,14 @@ const commands: Record<string, Command> = {
           role: oneOf(v["for"], ["plan", "deploy"], "--for"),
           account: optionalString(v["account"]),
         },
+        io,
+      ),
+  },
+  janitor: {
+    options: { ...common, "dry-run": { type: "boolean", default: false } },
+    run: (v, _p, io) =>
+      janitorCommand(
+        { config: String(v["config"]), dryRun: v["dry-run"] === true, debug: v["debug"] === true },
         io,
       ),
   },
