@@ -241,7 +241,8 @@ function resumableCreate(
       if (existing !== undefined) {
         const change = handler.diff(node, existing);
         if (change.action === "noop") return existing;
-        if (change.action === "update") return handler.update(node, existing, change, ctx);
+        if (change.action === "update" || change.action === "wait")
+          return handler.update(node, existing, change, ctx);
         await handler.delete(node, existing, ctx);
       }
     }

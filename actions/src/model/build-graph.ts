@@ -12,7 +12,7 @@ import {
 } from "./graph.js";
 import { storageLayout } from "./iam-policies.js";
 import { addIamNodes } from "./iam-nodes.js";
-import { addTrainingNodes } from "./sagemaker-nodes.js";
+import { addServingNodes, addTrainingNodes } from "./sagemaker-nodes.js";
 import { addLambdaNodes } from "./lambda-nodes.js";
 
 export interface GraphInput {
@@ -25,6 +25,7 @@ const BUILDERS: ((b: GraphBuilder) => void)[] = [
   addDataNodes,
   addIamNodes,
   addTrainingNodes,
+  addServingNodes,
   addLambdaNodes,
 ];
 

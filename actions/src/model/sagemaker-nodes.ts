@@ -95,6 +95,9 @@ export function modelName(project: string, spec: ModelSpec): string {
   );
 }
 
+/** The target-tracking policy's name (the endpoint re-puts it around instance-type changes). */
+export const scalingPolicyName = (project: string): string => `${project}-invocations-per-instance`;
+
 export function endpointConfigName(project: string, spec: EndpointConfigSpec): string {
   const { modelName: model, ...rest } = spec;
   return derivedNames.endpointConfig(project, digest({ model, ...rest }).slice(0, 8));
@@ -194,7 +197,7 @@ export function addServingNodes(b: GraphBuilder): void {
         resourceId: `endpoint/${e.name}/variant/${e.variantName}`,
         minCapacity: a.minCapacity,
         maxCapacity: a.maxCapacity,
-        policyName: `${config.project}-invocations-per-instance`,
+        policyName: scalingPolicyName(config.project),
         targetInvocationsPerInstance: a.targetInvocationsPerInstance,
         scaleInCooldownSeconds: a.scaleInCooldownSeconds,
         scaleOutCooldownSeconds: a.scaleOutCooldownSeconds,

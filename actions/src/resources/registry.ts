@@ -1,10 +1,12 @@
 // Every resource kind the engine knows, by kind.
+import { autoscalingHandler } from "./autoscaling/variant.js";
 import type { ResourceHandler } from "./handler.js";
 import { instanceProfileHandler } from "./iam/instance-profile.js";
 import { roleHandler } from "./iam/role.js";
 import { lambdaHandlers } from "./lambda/index.js";
 import { bucketHandler } from "./s3/bucket.js";
 import { datasetHandler } from "./s3/dataset.js";
+import { endpointHandler } from "./sagemaker/endpoint.js";
 import { endpointConfigHandler } from "./sagemaker/endpoint-config.js";
 import { modelHandler } from "./sagemaker/model.js";
 import { trainingHandler } from "./training/run.js";
@@ -20,6 +22,8 @@ const all = [
   trainingHandler,
   modelHandler,
   endpointConfigHandler,
+  endpointHandler,
+  autoscalingHandler,
 ] as const;
 
 export const defaultHandlers: HandlerRegistry = Object.fromEntries(

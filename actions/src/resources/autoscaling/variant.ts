@@ -1,0 +1,84 @@
+// autoscaling.variant: the endpoint variant as an Application Auto Scaling target (min/max
+// instances) with one target-tracking policy on invocations per instance (per minute). Only
+// Application Auto Scaling is called: changing the scaling never touches the endpoint.
+import type { AutoscalingSpec } from "../../model/sagemaker-nodes.js";
+import { diffFields } from "../../plan/diff-fields.js";
+import type { Change, ResourceHandler, Risk } from "../handler.js";
+import { noop } from "../handler.js";
+import {
+  INVOCATIONS_METRIC,
+  applyScaling,
+  deregisterTarget,
+  putPolicy,
+  readScaling,
+  registerTarget,
+  trackingConfiguration,
+  type ScalingObserved,
+} from "./variant-scaling.js";
+
+export type AutoscalingObserved = ScalingObserved;
+
+/** The spec in the shape read() reports, so the two compare field by field. */
+export function desiredScaling(spec: AutoscalingSpec): Required<ScalingObserved> {
+  return {
+    min: spec.minCapacity,
+    max: spec.maxCapacity,
+    policy: {
+      name: spec.policyName,
+      target: spec.targetInvocationsPerInstance,
+      scaleInCooldown: spec.scaleInCooldownSeconds,
+      scaleOutCooldown: spec.scaleOutCooldownSeconds,
+      disableScaleIn: spec.disableScaleIn,
+      metric: INVOCATIONS_METRIC,
+    },
+  };
+}
+
+export const autoscalingHandler: ResourceHandler<AutoscalingSpec, AutoscalingObserved> = {
+  kind: "autoscaling.variant",
+
+  createSummary: (node) =>
+    `${node.spec.minCapacity}-${node.spec.maxCapacity} instances, target ${node.spec.targetInvocationsPerInstance} invocations per instance per minute`,
+
+  read: (node, ctx) => readScaling(ctx, node.spec.resourceId, node.spec.policyName),
+
+  diff(node, observed): Change {
+    const changes = diffFields(observed, desiredScaling(node.spec));
+    if (changes.length === 0) return noop();
+    const risk: Risk[] = node.spec.minCapacity > observed.min ? ["cost-up"] : [];
+    return {
+      action: "update",
+      reason: observed.policy
+        ? `scaling differs: ${changes.map((c) => c.path).join(", ")}`
+        : `the target-tracking policy ${node.spec.policyName} is missing`,
+      changes,
+      risk,
+    };
+  },
+
+  async create(node, ctx) {
+    await applyScaling(ctx, node.spec);
+    return desiredScaling(node.spec);
+  },
+
+  async update(node, observed, _change, ctx) {
+    // Only the calls the difference needs (both are create-or-update, so a retry is safe).
+    const desired = desiredScaling(node.spec);
+    const changed = diffFields(observed, desired).map((c) => c.path);
+    if (changed.some((p) => p === "min" || p === "max")) {
+      await registerTarget(ctx, node.spec.resourceId, desired.min, desired.max);
+    }
+    if (changed.some((p) => p.startsWith("policy"))) {
+      await putPolicy(
+        ctx,
+        node.spec.resourceId,
+        node.spec.policyName,
+        trackingConfiguration(node.spec),
+      );
+    }
+    return desired;
+  },
+
+  // Deregistering removes the target's policies with it.
+  delete: (node, _observed, ctx) => deregisterTarget(ctx, node.spec.resourceId),
+};

@@ -1,0 +1,123 @@
+// What the endpoint looks like (DescribeEndpoint + the serving config's variant), and the small
+// pieces the handler and the deployment share: busy statuses, the poller, the scaling spec.
+import { DescribeEndpointCommand, DescribeEndpointConfigCommand } from "@aws-sdk/client-sagemaker";
+import { waitFor } from "../../apply/wait.js";
+import { readOrUndefined } from "../../aws/errors.js";
+import type { Node } from "../../model/graph.js";
+import {
+  scalingPolicyName,
+  type AutoscalingSpec,
+  type EndpointSpec,
+} from "../../model/sagemaker-nodes.js";
+import type { HandlerContext } from "../handler.js";
+import { variantResourceId } from "../autoscaling/variant-scaling.js";
+
+export interface EndpointObserved {
+  name: string;
+  status: string;
+  endpointConfigName: string;
+  /** The config an update in flight moves to (DescribeEndpoint.PendingDeploymentSummary). */
+  pendingEndpointConfigName?: string;
+  /** Of the serving config's variant; "" when that config can no longer be read. */
+  instanceType: string;
+  modelName: string;
+  failureReason?: string;
+  /**
+   * The variants by name. Their live instance counts are left out on purpose: auto-scaling
+   * moves them at any time, and they would make every saved plan stale ("live state changed").
+   */
+  variants: { name: string }[];
+}
+
+/** Statuses that end by themselves; no change is accepted meanwhile. */
+export const BUSY_STATUSES = new Set(["Creating", "Updating", "SystemUpdating", "RollingBack"]);
+
+/** Poll interval for endpoint transitions ($MLOPS_ENDPOINT_POLL_MS; tests use a short one). */
+export function endpointPollMs(): number {
+  const value = Number(process.env["MLOPS_ENDPOINT_POLL_MS"]);
+  return Number.isFinite(value) && value > 0 ? value : 10_000;
+}
+
+export function requireConfig(node: Node<EndpointSpec>): string {
+  const config = node.spec.endpointConfigName;
+  if (config === undefined)
+    throw new Error(`${node.address} was not prepared (no endpoint config)`);
+  return config;
+}
+
+export async function readEndpoint(
+  node: Node<EndpointSpec>,
+  ctx: HandlerContext,
+): Promise<EndpointObserved | undefined> {
+  const { sagemaker } = ctx.clients;
+  const out = await readOrUndefined(`reading endpoint ${node.name}`, () =>
+    sagemaker.send(new DescribeEndpointCommand({ EndpointName: node.name })),
+  );
+  if (!out) return undefined;
+  const configName = out.EndpointConfigName ?? "";
+  const config =
+    configName === ""
+      ? undefined
+      : await readOrUndefined(`reading endpoint config ${configName}`, () =>
+          sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: configName })),
+        );
+  const configVariants = config?.ProductionVariants ?? [];
+  const variant =
+    configVariants.find((v) => v.VariantName === node.spec.variantName) ?? configVariants[0];
+  const pending = out.PendingDeploymentSummary?.EndpointConfigName;
+  const names = (out.ProductionVariants ?? configVariants).map((v) => v.VariantName ?? "");
+  return {
+    name: node.name,
+    status: out.EndpointStatus ?? "",
+    endpointConfigName: configName,
+    ...(pending !== undefined && pending !== "" && { pendingEndpointConfigName: pending }),
+    instanceType: variant?.InstanceType ?? "",
+    modelName: variant?.ModelName ?? "",
+    ...(out.FailureReason !== undefined &&
+      out.FailureReason !== "" && { failureReason: out.FailureReason }),
+    variants: names.sort().map((name) => ({ name })),
+  };
+}
+
+/** The autoscaling node's spec, rebuilt from the endpoint's (same names, same values). */
+export function scalingSpecOf(node: Node<EndpointSpec>): AutoscalingSpec | undefined {
+  const a = node.spec.autoscaling;
+  if (!a) return undefined;
+  return {
+    resourceId: variantResourceId(node.name, node.spec.variantName),
+    minCapacity: a.minCapacity,
+    maxCapacity: a.maxCapacity,
+    policyName: scalingPolicyName(node.tags["mlops:project"] ?? ""),
+    targetInvocationsPerInstance: a.targetInvocationsPerInstance,
+    scaleInCooldownSeconds: a.scaleInCooldownSeconds,
+    scaleOutCooldownSeconds: a.scaleOutCooldownSeconds,
+    disableScaleIn: a.disableScaleIn,
+  };
+}
+
+/** Polls until the endpoint is in no busy status (or gone); returns what it then is. */
+export async function waitUntilSettled(
+  node: Node<EndpointSpec>,
+  ctx: HandlerContext,
+  what: string,
+  deadlineMs: number,
+): Promise<EndpointObserved> {
+  const settled = await waitFor({
+    what,
+    poll: () => readEndpoint(node, ctx),
+    status: (o) => (o !== undefined && BUSY_STATUSES.has(o.status) ? "pending" : "ready"),
+    describe: (o) =>
+      o === undefined
+        ? "gone"
+        : [o.status, o.pendingEndpointConfigName && `to ${o.pendingEndpointConfigName}`]
+            .filter(Boolean)
+            .join(" "),
+    intervalMs: endpointPollMs(),
+    deadlineMs,
+    clock: ctx.clock,
+    logger: ctx.logger,
+    signal: ctx.signal,
+  });
+  if (!settled) throw new Error(`endpoint ${node.name} disappeared while ${what}`);
+  return settled;
+}

@@ -1,0 +1,235 @@
+// sagemaker.endpoint: the one endpoint of the project, updated in place. It serves the endpoint
+// config the graph derives from the trained model; a different config is a deployment (see
+// endpoint-deploy.ts), verified after the fact because SageMaker rolls back silently.
+import { CreateEndpointCommand, DeleteEndpointCommand } from "@aws-sdk/client-sagemaker";
+import { waitFor } from "../../apply/wait.js";
+import { AwsOperationError, isNotFound, withContext } from "../../aws/errors.js";
+import type { Node } from "../../model/graph.js";
+import {
+  ENDPOINT_CONFIG,
+  type EndpointConfigSpec,
+  type EndpointSpec,
+} from "../../model/sagemaker-nodes.js";
+import { applyScaling, removeScaling, variantResourceId } from "../autoscaling/variant-scaling.js";
+import type { Change, ResourceHandler, Risk, Status } from "../handler.js";
+import { noop } from "../handler.js";
+import { tagsToList } from "../tags.js";
+import { deployEndpoint } from "./endpoint-deploy.js";
+import {
+  BUSY_STATUSES,
+  endpointPollMs,
+  readEndpoint,
+  requireConfig,
+  scalingSpecOf,
+  waitUntilSettled,
+  type EndpointObserved,
+} from "./endpoint-observe.js";
+
+export type { EndpointObserved } from "./endpoint-observe.js";
+
+const DELETE_DEADLINE_MS = 30 * 60_000;
+/** Endpoints whose scaling delete() took off for a replacement; create() puts it back. */
+const rescaleAfterCreate = new Set<string>();
+
+export const endpointHandler: ResourceHandler<EndpointSpec, EndpointObserved> = {
+  kind: "sagemaker.endpoint",
+
+  prepare(node, _ctx, deps) {
+    const config = deps.get(ENDPOINT_CONFIG) as Node<EndpointConfigSpec> | undefined;
+    if (!config) throw new Error(`${node.address} needs ${ENDPOINT_CONFIG}`);
+    const spec: EndpointSpec = {
+      ...node.spec,
+      endpointConfigName: config.name,
+      ...(config.spec.modelName !== undefined && { modelName: config.spec.modelName }),
+    };
+    return Promise.resolve({ ...node, spec });
+  },
+
+  createSummary: (node) =>
+    `serves ${node.spec.endpointConfigName ?? "?"} on ${node.spec.instanceType}${node.spec.autoscaling ? ` (auto-scaled ${node.spec.autoscaling.minCapacity}-${node.spec.autoscaling.maxCapacity})` : ""}`,
+
+  read: (node, ctx) => readEndpoint(node, ctx),
+
+  diff: (node, observed) => diffEndpoint(node.spec, observed),
+
+  async create(node, ctx) {
+    const spec = node.spec;
+    const config = requireConfig(node);
+    await withContext(`creating endpoint ${node.name}`, () =>
+      ctx.clients.sagemaker.send(
+        new CreateEndpointCommand({
+          EndpointName: node.name,
+          EndpointConfigName: config,
+          Tags: tagsToList(node.tags),
+        }),
+      ),
+    );
+    let created: EndpointObserved = {
+      name: node.name,
+      status: "Creating",
+      endpointConfigName: config,
+      instanceType: spec.instanceType,
+      modelName: spec.modelName ?? "",
+      variants: [{ name: spec.variantName }],
+    };
+    const scaling = scalingSpecOf(node);
+    if (rescaleAfterCreate.has(node.name) && scaling) {
+      // A replacement: the auto-scaling node was planned as unchanged, so put its target and
+      // policy back here once the new endpoint is in service.
+      created = await waitUntilSettled(
+        node,
+        ctx,
+        `${node.address}: creating`,
+        DELETE_DEADLINE_MS * 3,
+      );
+      if (created.status === "InService") {
+        await applyScaling(ctx, scaling);
+        rescaleAfterCreate.delete(node.name);
+      }
+    }
+    return created;
+  },
+
+  update: (node, observed, _change, ctx) => deployEndpoint(node, observed, ctx),
+
+  async delete(node, observed, ctx) {
+    // AWS asks for scaling to be removed first (it would also try to, with our permissions).
+    const variants = new Set([...observed.variants.map((v) => v.name), node.spec.variantName]);
+    for (const variant of variants) {
+      const removed = await removeScaling(ctx, variantResourceId(node.name, variant));
+      if (removed && node.spec.autoscaling) rescaleAfterCreate.add(node.name);
+    }
+    if (observed.status !== "Deleting") {
+      try {
+        await ctx.clients.sagemaker.send(new DeleteEndpointCommand({ EndpointName: node.name }));
+      } catch (error) {
+        if (!isNotFound(error))
+          throw new AwsOperationError(`deleting endpoint ${node.name}`, error);
+      }
+    }
+    // A replacement creates the same name next, which SageMaker refuses until this one is gone.
+    await waitFor({
+      what: `${node.address}: deleting ${node.name}`,
+      poll: () => readEndpoint(node, ctx),
+      status: (o) => (o === undefined ? "ready" : "pending"),
+      describe: (o) => (o === undefined ? "deleted" : o.status),
+      intervalMs: endpointPollMs(),
+      deadlineMs: DELETE_DEADLINE_MS,
+      clock: ctx.clock,
+      logger: ctx.logger,
+      signal: ctx.signal,
+    });
+  },
+
+  status: endpointStatus,
+};
+
+export function endpointStatus(observed: EndpointObserved): Status {
+  if (BUSY_STATUSES.has(observed.status)) return "pending";
+  return observed.status === "InService" ? "ready" : "failed";
+}
+
+const because = (o: EndpointObserved): string =>
+  o.failureReason ? `: ${o.failureReason}` : " (SageMaker gave no FailureReason)";
+
+export function diffEndpoint(spec: EndpointSpec, observed: EndpointObserved): Change {
+  const desired = spec.endpointConfigName ?? "";
+  const onDesired =
+    observed.endpointConfigName === desired || observed.pendingEndpointConfigName === desired;
+  const changes = [
+    { path: "endpointConfigName", before: observed.endpointConfigName, after: desired },
+    ...(observed.instanceType !== spec.instanceType
+      ? [
+          {
+            path: "instanceType",
+            before: observed.instanceType || "(unknown)",
+            after: spec.instanceType,
+          },
+        ]
+      : []),
+    ...(observed.variants.some((v) => v.name === spec.variantName)
+      ? []
+      : [
+          {
+            path: "variantName",
+            before: observed.variants.map((v) => v.name).join(", "),
+            after: spec.variantName,
+          },
+        ]),
+  ];
+  switch (observed.status) {
+    case "Failed":
+      return {
+        action: "replace",
+        reason: `ENDPOINT IS FAILED${because(observed)}. SageMaker only allows deleting a Failed endpoint: it is deleted and created again on ${desired}, and serves nothing until the new one is InService`,
+        changes: observed.endpointConfigName === desired ? [] : changes,
+        risk: ["downtime"],
+      };
+    case "Deleting":
+      return {
+        action: "replace",
+        reason: `the endpoint is being deleted; it is created again on ${desired} once it is gone`,
+        changes: [],
+        risk: ["downtime"],
+      };
+    case "UpdateRollbackFailed":
+    case "OutOfService":
+      return {
+        action: "update",
+        reason: `NEEDS A HUMAN: the endpoint is ${observed.status}${because(observed)}${observed.status === "UpdateRollbackFailed" ? " (it serves a mix of old and new variants)" : ""}. Apply stops here without touching it; repair it in SageMaker (e.g. update it to a known-good config), then plan again`,
+        changes: [],
+        risk: ["downtime"],
+      };
+    case "InService":
+      if (onDesired) return noop(`serving ${desired}`);
+      return update(spec, observed, changes, `deploy ${observed.endpointConfigName} -> ${desired}`);
+    default: // Creating, Updating, SystemUpdating, RollingBack
+      if (onDesired) {
+        return {
+          action: "wait",
+          reason: `${observed.status} towards ${desired}: wait for it, then verify the cutover`,
+          changes: [],
+          risk: [],
+        };
+      }
+      return update(
+        spec,
+        observed,
+        changes,
+        `${observed.status} now; once done, deploy ${observed.endpointConfigName} -> ${desired}`,
+      );
+  }
+}
+
+function update(
+  spec: EndpointSpec,
+  observed: EndpointObserved,
+  changes: Change["changes"],
+  reason: string,
+): Change {
+  const risk: Risk[] = isBigger(spec.instanceType, observed.instanceType) ? ["cost-up"] : [];
+  const scaled = spec.autoscaling !== undefined && observed.instanceType !== spec.instanceType;
+  return {
+    action: "update",
+    reason: `${reason}${observed.modelName && spec.modelName && observed.modelName !== spec.modelName ? ` (model ${observed.modelName} -> ${spec.modelName})` : ""}`,
+    changes,
+    risk,
+    summary: `${spec.deployment.strategy} ${spec.deployment.strategy === "rolling" ? `in batches of ${spec.deployment.maxBatchSize}%` : spec.deployment.traffic}${spec.autoscaling ? ", keeping the scaled instance count" : ""}${scaled ? "; scaling is deregistered for the instance-type change and registered again" : ""}`,
+  };
+}
+
+const SIZES = ["nano", "micro", "small", "medium", "large", "xlarge"];
+
+/** Whether `after` is a larger size of the same family (ml.m5.large -> ml.m5.2xlarge). */
+export function isBigger(after: string, before: string): boolean {
+  const parse = (t: string): { family: string; rank: number } | undefined => {
+    const m = /^ml\.([a-z0-9-]+)\.(\d*)(\w+)$/.exec(t);
+    if (!m?.[1] || !m[3]) return undefined;
+    const base = SIZES.indexOf(m[3]);
+    if (base < 0) return undefined;
+    return { family: m[1], rank: m[2] ? base + Number(m[2]) : base };
+  };
+  const a = parse(after);
+  const b = parse(before);
+  return a !== undefined && b !== undefined && a.family === b.family && a.rank > b.rank;
+}
