@@ -3,9 +3,7 @@
 // gate passes (`--no-deploy` stops after training).
 import { runApply } from "../apply/run-apply.js";
 import type { Config, TrainingBackend } from "../config/types.js";
-import { DATA_BUCKET, DATASET } from "../model/data-nodes.js";
-import { roleAddress } from "../model/iam-nodes.js";
-import { TRAINING } from "../model/sagemaker-nodes.js";
+import { trainingOnlyNodes, withTrainingOverrides } from "../model/train-run.js";
 import { renderText } from "../plan/render-text.js";
 import { report } from "./apply-command.js";
 import { confirmer } from "./confirm.js";
@@ -21,8 +19,6 @@ export interface TrainCommandOptions extends EngineOptions {
   autoApprove: boolean;
   follow: boolean;
 }
-
-const TRAINING_ONLY = new Set([DATA_BUCKET, DATASET, roleAddress("sagemaker"), TRAINING]);
 
 export function parseOverrides(
   pairs: readonly string[],
@@ -46,23 +42,15 @@ export function parseOverrides(
 
 export async function trainCommand(options: TrainCommandOptions, io: Output): Promise<number> {
   const overrides = parseOverrides(options.set);
-  const withOverrides = (config: Config): Config => ({
-    ...config,
-    training: {
-      ...config.training,
-      ...(options.backend !== undefined && { backend: options.backend }),
-      hyperparameters: { ...config.training.hyperparameters, ...overrides },
-    },
-  });
+  const withOverrides = (config: Config): Config =>
+    withTrainingOverrides(config, { backend: options.backend, hyperparameters: overrides });
   return withSession(
     options,
     async (session) => {
       const ask = confirmer(options.autoApprove || !options.deploy, "train and deploy");
       const result = await runApply(session, {
         operation: "train",
-        ...(!options.deploy && {
-          selectNodes: (nodes) => nodes.filter((n) => TRAINING_ONLY.has(n.address)),
-        }),
+        ...(!options.deploy && { selectNodes: trainingOnlyNodes }),
         confirm: async (plan) => {
           io.out(renderText(plan, { colour: process.stdout.isTTY }));
           return ask();

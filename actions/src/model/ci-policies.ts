@@ -298,6 +298,14 @@ function ec2RunnerStatements(
       ],
     },
     {
+      // The first spot launch in an account creates EC2's spot service-linked role.
+      Sid: "SpotServiceLinkedRole",
+      Effect: "Allow",
+      Action: ["iam:CreateServiceLinkedRole"],
+      Resource: [`arn:${partition}:iam::${account}:role/aws-service-role/spot.amazonaws.com/*`],
+      Condition: { StringLike: { "iam:AWSServiceName": ["spot.amazonaws.com"] } },
+    },
+    {
       Sid: "StopRunner",
       Effect: "Allow",
       Action: ["ec2:TerminateInstances"],
@@ -307,7 +315,7 @@ function ec2RunnerStatements(
     {
       Sid: "SeeRunners",
       Effect: "Allow",
-      Action: ["ec2:DescribeInstances", "ec2:DescribeInstanceAttribute"],
+      Action: ["ec2:DescribeInstances", "ec2:DescribeInstanceAttribute", "ec2:DescribeImages"],
       Resource: ["*"],
     },
   ];
