@@ -1,5 +1,5 @@
 #!/usr/bin/env node
 import { createRequire as __mlopsCreateRequire } from 'node:module';const require = __mlopsCreateRequire(import.meta.url);
-import{main}from"./chunks/chunk-RJ3ZMLKV.js";import"./chunks/chunk-L53O5AGA.js";import"./chunks/chunk-M6FKGHOE.js";import"./chunks/chunk-OVZ6P4NE.js";import"./chunks/chunk-MQF42Q6E.js";import"./chunks/chunk-CU7LXRRD.js";import"./chunks/chunk-UNYXES6D.js";import"./chunks/chunk-DYMSLCVZ.js";import"./chunks/chunk-4OKSGJ7I.js";import"./chunks/chunk-4OXKHEPD.js";import"./chunks/chunk-USNMZTEW.js";import"./chunks/chunk-5FGGYVNB.js";var processOutput={out:text=>process.stdout.write(`${text}
+import{main}from"./chunks/chunk-R6IPF5SN.js";import"./chunks/chunk-RARWRNRZ.js";import"./chunks/chunk-EKSGGXY7.js";import"./chunks/chunk-Q5VL77BP.js";import"./chunks/chunk-P2DOVDCA.js";import"./chunks/chunk-K5SIENPG.js";import"./chunks/chunk-UNYXES6D.js";import"./chunks/chunk-4JOREYR3.js";import"./chunks/chunk-OFXAGUF3.js";import"./chunks/chunk-G3BODFVR.js";import"./chunks/chunk-Y4I422QX.js";import"./chunks/chunk-5FGGYVNB.js";var processOutput={out:text=>process.stdout.write(`${text}
 `),err:text=>process.stderr.write(`${text}
 `)};process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED??="true";process.exitCode=await main(process.argv.slice(2),processOutput);
