@@ -180,7 +180,10 @@ async function runStep(
         if (observed === undefined) {
           // "train" for a run that never happened: bringing it into being is a create.
           ctx.logger.info(`* ${change.address}: ${change.action} ${node.name}`);
-          after = await retry(`${change.action} ${change.address}`, resumableCreate(handler, node, ctx));
+          after = await retry(
+            `${change.action} ${change.address}`,
+            resumableCreate(handler, node, ctx),
+          );
           break;
         }
         ctx.logger.info(`~ ${change.address}: ${change.action} ${node.name} (${change.reason})`);

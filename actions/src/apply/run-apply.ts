@@ -7,6 +7,7 @@ import { handlerFor } from "../resources/registry.js";
 import type { Session } from "../session.js";
 import { executePlan, type ExecuteOptions, type StepResult } from "./execute.js";
 import { acquireLock } from "./lock.js";
+import { pollInterval } from "./wait.js";
 
 export class PlanMismatchError extends Error {
   constructor(message: string) {
@@ -35,11 +36,10 @@ export interface ApplyResult {
   ok: boolean;
 }
 
-const DEFAULT_EXECUTE: Omit<ExecuteOptions, "onStepDone"> = {
+const DEFAULT_EXECUTE: Omit<ExecuteOptions, "onStepDone" | "pollIntervalMs"> = {
   concurrency: 8,
   retryDeadlineMs: 3 * 60_000,
   waitDeadlineMs: 90 * 60_000,
-  pollIntervalMs: 5_000,
 };
 
 export async function runApply(session: Session, options: ApplyOptions): Promise<ApplyResult> {
@@ -87,6 +87,7 @@ export async function runApply(session: Session, options: ApplyOptions): Promise
 
     const steps = await executePlan(plan, observations, session.handlers, ctx, {
       ...DEFAULT_EXECUTE,
+      pollIntervalMs: pollInterval(5_000),
       ...options.execute,
       onStepDone: async (change, node) => {
         if (change.action === "delete" && deletesState(session, node)) return;

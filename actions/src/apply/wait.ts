@@ -26,6 +26,15 @@ export class WaitError extends Error {
 
 const HEARTBEAT_MS = 60_000;
 
+/**
+ * A poll interval: the given default, or $MLOPS_POLL_MS for every poll at once (the demo and
+ * tests against the local emulator, where nothing takes seconds).
+ */
+export function pollInterval(defaultMs: number): number {
+  const override = Number(process.env["MLOPS_POLL_MS"]);
+  return Number.isFinite(override) && override > 0 ? override : defaultMs;
+}
+
 export async function waitFor<T>(options: WaitOptions<T>): Promise<T> {
   const { clock, logger } = options;
   const started = clock.now();

@@ -89,7 +89,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const savedEnv = { ...process.env };
   Object.assign(process.env, emulator.env(), {
     MLOPS_CACHE_DIR: join(workDir, "cache"),
-    MLOPS_TRAINING_POLL_MS: "500",
+    MLOPS_POLL_MS: "250",
   });
   const aws = {
     region: "us-east-1",

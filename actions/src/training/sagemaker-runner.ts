@@ -3,7 +3,7 @@
 import { CreateTrainingJobCommand, DescribeTrainingJobCommand } from "@aws-sdk/client-sagemaker";
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import { AwsOperationError, classifyError, isNotFound } from "../aws/errors.js";
-import { waitFor } from "../apply/wait.js";
+import { pollInterval, waitFor } from "../apply/wait.js";
 import type { TrainingSpec } from "../model/sagemaker-nodes.js";
 import type { HandlerContext } from "../resources/handler.js";
 import { TrainingFailedError } from "./local-runner.js";
@@ -12,7 +12,8 @@ import { createTrainingJobRequest, observedFromDescribe, type TrainingObserved }
 import { uploadFile } from "./s3-transfer.js";
 import type { SourceArchive } from "./source-archive.js";
 
-export const TRAINING_POLL_MS = Number(process.env["MLOPS_TRAINING_POLL_MS"] ?? 15_000);
+/** Training jobs run for minutes to hours: one look every 15 s is plenty. */
+const TRAINING_POLL_MS = 15_000;
 
 export async function uploadSourceArchive(spec: TrainingSpec, archive: SourceArchive, ctx: HandlerContext): Promise<string> {
   const key = `${spec.output.codePrefix}${archive.sha256}/sourcedir.tar.gz`;
@@ -73,7 +74,7 @@ export async function waitForJob(spec: TrainingSpec, job: string, attempt: numbe
     // Stopped is not success: the SDK waiter counts it as one, we do not.
     status: (o) => (o.status === "Completed" ? "ready" : o.status === "Failed" || o.status === "Stopped" ? "failed" : "pending"),
     describe: (o) => [o.status, o.secondaryStatus, o.failureReason].filter(Boolean).join(" / "),
-    intervalMs: TRAINING_POLL_MS,
+    intervalMs: pollInterval(TRAINING_POLL_MS),
     deadlineMs,
     clock: ctx.clock,
     logger: ctx.logger,

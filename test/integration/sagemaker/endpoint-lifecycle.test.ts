@@ -189,8 +189,7 @@ beforeAll(async () => {
   emulator = await startEmulator({ updateDelayMs: 300 });
   aws = emulatorHandle(emulator.endpoint);
   for (const [k, v] of Object.entries(aws.env)) vi.stubEnv(k, v);
-  vi.stubEnv("MLOPS_ENDPOINT_POLL_MS", "100");
-  vi.stubEnv("MLOPS_TRAINING_POLL_MS", "100");
+  vi.stubEnv("MLOPS_POLL_MS", "100");
   sagemaker = new SageMakerClient(aws.clientConfig);
   autoscaling = new ApplicationAutoScalingClient(aws.clientConfig);
   dir = mkdtempSync(join(tmpdir(), "mlops-sagemaker-it-"));

@@ -8,7 +8,7 @@ import {
   type GetProvisionedConcurrencyConfigCommandOutput,
 } from "@aws-sdk/client-lambda";
 import { AwsOperationError, isNotFound, readOrUndefined, withContext } from "../../aws/errors.js";
-import { waitFor } from "../../apply/wait.js";
+import { pollInterval, waitFor } from "../../apply/wait.js";
 import type { FunctionVersionSpec } from "../../model/lambda-nodes.js";
 import type { HandlerContext, Status } from "../handler.js";
 import { zipDirectory } from "./package-zip.js";
@@ -114,7 +114,7 @@ export async function waitUntilSettled(
       ),
     status: (c) => functionStatus(c, options.failedIsSettled === true),
     describe: describeFunction,
-    intervalMs: FUNCTION_POLL_MS,
+    intervalMs: pollInterval(FUNCTION_POLL_MS),
     deadlineMs: FUNCTION_WAIT_DEADLINE_MS,
     clock: ctx.clock,
     logger: ctx.logger,
@@ -180,7 +180,7 @@ export async function waitForProvisioned(
       o === undefined
         ? "removed"
         : [o.status, o.failureReason].filter((p) => p !== undefined).join(" / "),
-    intervalMs: PROVISIONED_POLL_MS,
+    intervalMs: pollInterval(PROVISIONED_POLL_MS),
     deadlineMs: PROVISIONED_WAIT_DEADLINE_MS,
     clock: ctx.clock,
     logger: ctx.logger,

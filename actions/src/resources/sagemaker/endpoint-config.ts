@@ -6,7 +6,6 @@ import {
   DescribeEndpointConfigCommand,
 } from "@aws-sdk/client-sagemaker";
 import { readOrUndefined, withContext } from "../../aws/errors.js";
-import type { Node } from "../../model/graph.js";
 import { endpointConfigName, MODEL, type EndpointConfigSpec } from "../../model/sagemaker-nodes.js";
 import type { ResourceHandler } from "../handler.js";
 import { noop } from "../handler.js";

@@ -1,7 +1,7 @@
 // What the endpoint looks like (DescribeEndpoint + the serving config's variant), and the small
 // pieces the handler and the deployment share: busy statuses, the poller, the scaling spec.
 import { DescribeEndpointCommand, DescribeEndpointConfigCommand } from "@aws-sdk/client-sagemaker";
-import { waitFor } from "../../apply/wait.js";
+import { pollInterval, waitFor } from "../../apply/wait.js";
 import { readOrUndefined } from "../../aws/errors.js";
 import type { Node } from "../../model/graph.js";
 import {
@@ -32,11 +32,8 @@ export interface EndpointObserved {
 /** Statuses that end by themselves; no change is accepted meanwhile. */
 export const BUSY_STATUSES = new Set(["Creating", "Updating", "SystemUpdating", "RollingBack"]);
 
-/** Poll interval for endpoint transitions ($MLOPS_ENDPOINT_POLL_MS; tests use a short one). */
-export function endpointPollMs(): number {
-  const value = Number(process.env["MLOPS_ENDPOINT_POLL_MS"]);
-  return Number.isFinite(value) && value > 0 ? value : 10_000;
-}
+/** Poll interval for endpoint transitions: readiness is noticed within 10 s. */
+export const endpointPollMs = (): number => pollInterval(10_000);
 
 export function requireConfig(node: Node<EndpointSpec>): string {
   const config = node.spec.endpointConfigName;
