@@ -12,6 +12,9 @@ import { getJson, putJsonIf } from "./s3-json.js";
 export interface LockInfo {
   id: string;
   owner: string;
+  /** Where the holder runs, so a lock left by a process that died on this machine is spotted. */
+  host?: string;
+  pid?: number;
   runUrl?: string;
   operation: string;
   createdAt: string;
@@ -59,15 +62,22 @@ export async function acquireLock(where: LockLocation, options: AcquireOptions):
     }
     const holder = await getJson<LockInfo>(where.s3, where.bucket, where.key);
     if (holder) {
-      const expired = Date.parse(holder.value.expiresAt) < clock.now();
+      const expired =
+        Date.parse(holder.value.expiresAt) < clock.now() || holderIsGone(holder.value);
       const line = describeHolder(holder.value, expired);
       if (line !== reported) {
         logger.info(`waiting for the lock: ${line}`);
         reported = line;
       }
-      if (clock.now() - started >= options.waitSeconds * 1000 || options.signal?.aborted) {
+      // Waiting for a holder whose process is gone would only waste the timeout.
+      if (
+        clock.now() - started >= options.waitSeconds * 1000 ||
+        options.signal?.aborted ||
+        holderIsGone(holder.value)
+      ) {
         throw new LockError(
-          `could not take the lock s3://${where.bucket}/${where.key} within ${options.waitSeconds}s: ${line}.` +
+          `could not take the lock s3://${where.bucket}/${where.key}` +
+            `${holderIsGone(holder.value) ? "" : ` within ${options.waitSeconds}s`}: ${line}.` +
             (expired
               ? ` If that run is gone, remove it with: mlops unlock ${holder.value.id}`
               : ""),
@@ -118,6 +128,8 @@ function newLockInfo(options: AcquireOptions, now: number): LockInfo {
   return {
     id: randomUUID(),
     owner,
+    host: hostname(),
+    pid: process.pid,
     ...(runUrl !== undefined && { runUrl }),
     operation: options.operation,
     createdAt: new Date(now).toISOString(),
@@ -125,11 +137,22 @@ function newLockInfo(options: AcquireOptions, now: number): LockInfo {
   };
 }
 
+/** A holder on this machine whose process no longer exists will never release its lock. */
+function holderIsGone(lock: LockInfo): boolean {
+  if (lock.host !== hostname() || lock.pid === undefined || lock.pid === process.pid) return false;
+  try {
+    process.kill(lock.pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}
+
 function describeHolder(lock: LockInfo, expired: boolean): string {
   return (
     `held by ${lock.owner} for ${lock.operation} since ${lock.createdAt}` +
     (lock.runUrl ? ` (${lock.runUrl})` : "") +
-    ` [lock ${lock.id}${expired ? `, expired at ${lock.expiresAt}` : ""}]`
+    ` [lock ${lock.id}${holderIsGone(lock) ? ", its process is gone" : expired ? `, expired at ${lock.expiresAt}` : ""}]`
   );
 }
 

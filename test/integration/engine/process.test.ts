@@ -143,6 +143,9 @@ describe("mlops as a process", { timeout: 90_000 }, () => {
     const blocked = await cli(["apply", "--config", w.config, "--auto-approve"]);
     expect(blocked.code).toBe(1);
     expect(blocked.stderr).toContain(`(pid ${String(first.child.pid)}) for apply`);
+    // Same machine, dead process: said so, with the command that removes it.
+    expect(blocked.stderr).toContain("its process is gone");
+    expect(blocked.stderr).toMatch(/remove it with: mlops unlock [0-9a-f-]{36}/);
     const id = /\[lock ([0-9a-f-]{36})/.exec(blocked.stderr)?.[1];
     expect(id).toBeDefined();
 
