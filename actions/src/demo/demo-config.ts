@@ -4,6 +4,7 @@ export function demoConfig(options: {
   dataDir: string;
   maxCapacity: number;
   epochs: number;
+  python: string;
 }): string {
   return `# yaml-language-server: $schema=${options.repoRoot}/schemas/mlops.schema.json
 # Written by \`npm run demo\`: the dog-breed service's shape on generated shapes data.
@@ -20,7 +21,7 @@ training:
   backend: local
   sourceDir: ${options.repoRoot}/training
   hyperparameters: { epochs: ${options.epochs}, arch: resnet18, image-size: 32, batch-size: 32, learning-rate: 0.0005, pretrained: false, seed: 0 }
-  local: { python: /usr/bin/python3 }
+  local: { python: ${options.python} }
 model:
   qualityGate: { metric: test_accuracy, min: 0.6 }
 endpoint:

@@ -55,7 +55,25 @@ interface Captured {
   err: string;
 }
 
-const PYTHON = "/usr/bin/python3";
+/** The Python that trains and serves (torch + torchvision); Debian's by default. */
+const PYTHON = process.env["MLOPS_DEMO_PYTHON"] ?? "/usr/bin/python3";
+
+/** Says exactly what is missing before anything starts. */
+export function demoPrerequisites(): string[] {
+  const missing: string[] = [];
+  const torch = spawnSync(PYTHON, ["-c", "import torch, torchvision, PIL"], { encoding: "utf8" });
+  if (torch.status !== 0) {
+    missing.push(
+      `${PYTHON} with torch, torchvision and pillow (Debian: bash scripts/install-python-deps.sh; or set MLOPS_DEMO_PYTHON to a Python that has them)`,
+    );
+  }
+  const moto = spawnSync(process.env["MLOPS_PYTHON"] ?? "python3", ["-c", "import moto"], {
+    encoding: "utf8",
+  });
+  if (moto.status !== 0)
+    missing.push(`moto, the local AWS emulator: pip install 'moto[server]==5.2.1'`);
+  return missing;
+}
 const ENDPOINT = "demo-shapes";
 const FUNCTION = "demo-shapes-inference";
 /** What a hyperparameter and scaling change may touch: retraining, the endpoint, scaling. */
@@ -76,12 +94,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     if (!ok) throw new Error(`demo step failed: ${name}${detail ? ` (${detail})` : ""}`);
   };
 
+  const missing = demoPrerequisites();
+  if (missing.length > 0) throw new Error(`missing prerequisites:\n  - ${missing.join("\n  - ")}`);
   rmSync(workDir, { recursive: true, force: true });
   mkdirSync(workDir, { recursive: true });
   const dataDir = join(workDir, "data");
   const configFile = join(workDir, "mlops.yaml");
   const writeConfig = (maxCapacity: number, epochs: number): void => {
-    writeFileSync(configFile, demoConfig({ repoRoot, dataDir, maxCapacity, epochs }));
+    writeFileSync(
+      configFile,
+      demoConfig({ repoRoot, dataDir, maxCapacity, epochs, python: PYTHON }),
+    );
   };
 
   say("Starting the local AWS emulator (moto plus the operations it lacks)...");
