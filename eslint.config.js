@@ -5,7 +5,15 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   {
-    ignores: ["actions/dist/**", "lambda/dist/**", "node_modules/**", "coverage/**", "training/**"],
+    ignores: [
+      "actions/dist/**",
+      "lambda/dist/**",
+      "node_modules/**",
+      "coverage/**",
+      "training/**",
+      "bench/out/**",
+      ".demo/**",
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,

@@ -5,7 +5,6 @@ import { createClients } from "../aws/clients.js";
 import { loadConfig } from "../config/load.js";
 import {
   describeJanitorReport,
-  EC2_RUNNER_ERRORS,
   GitHubRunnerApi,
   runJanitor,
   type RunnerApi,
@@ -37,32 +36,24 @@ export async function janitorCommand(
   const logger = consoleLogger({ debug: options.debug === true });
   const token = env["GITHUB_TOKEN"] ?? "";
   const repository = env["GITHUB_REPOSITORY"] ?? "";
-  try {
-    const github =
-      deps.github === undefined
-        ? token !== "" && repository !== ""
-          ? new GitHubRunnerApi({
-              token,
-              repository,
-              ...(env["GITHUB_API_URL"] !== undefined && { apiUrl: env["GITHUB_API_URL"] }),
-            })
-          : undefined
-        : (deps.github ?? undefined);
-    const report = await runJanitor({
-      project: config.project,
-      ec2: deps.ec2 ?? createClients(config.region, env).ec2,
-      ...(github !== undefined && { github }),
-      now: deps.now ?? Date.now(),
-      dryRun: options.dryRun,
-      logger,
-    });
-    for (const line of describeJanitorReport(report, options.dryRun)) io.out(line);
-    return 0;
-  } catch (error) {
-    if (error instanceof Error && EC2_RUNNER_ERRORS.has(error.name)) {
-      io.err(`mlops: ${error.message}`);
-      return 1;
-    }
-    throw error;
-  }
+  const github =
+    deps.github === undefined
+      ? token !== "" && repository !== ""
+        ? new GitHubRunnerApi({
+            token,
+            repository,
+            ...(env["GITHUB_API_URL"] !== undefined && { apiUrl: env["GITHUB_API_URL"] }),
+          })
+        : undefined
+      : (deps.github ?? undefined);
+  const report = await runJanitor({
+    project: config.project,
+    ec2: deps.ec2 ?? createClients(config.region, env).ec2,
+    ...(github !== undefined && { github }),
+    now: deps.now ?? Date.now(),
+    dryRun: options.dryRun,
+    logger,
+  });
+  for (const line of describeJanitorReport(report, options.dryRun)) io.out(line);
+  return 0;
 }

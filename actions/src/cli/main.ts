@@ -3,6 +3,7 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { DEFAULT_CONFIG_PATH } from "../config/load.js";
 import { ConfigError } from "../config/issues.js";
+import { isOperationalError } from "../operational-errors.js";
 import type { Output } from "./output.js";
 import { UsageError } from "./usage-error.js";
 import { applyCommand } from "./apply-command.js";
@@ -228,21 +229,6 @@ function oneOf<T extends string>(value: unknown, allowed: readonly T[], flag: st
   if (typeof value === "string" && (allowed as readonly string[]).includes(value))
     return value as T;
   throw new UsageError(`${flag} must be one of ${allowed.join(", ")}`);
-}
-
-const OPERATIONAL = new Set([
-  "AwsOperationError",
-  "LockError",
-  "PlanMismatchError",
-  "WaitError",
-  "StateConflictError",
-  "ArchiveError",
-  "AbortError",
-  "EmulatorError",
-]);
-
-function isOperationalError(error: unknown): error is Error {
-  return error instanceof Error && OPERATIONAL.has(error.name);
 }
 
 function isParseArgsError(error: unknown): boolean {

@@ -24,12 +24,3 @@ export {
   renderUserData,
   USER_DATA_MAX_BYTES,
 } from "./user-data.js";
-
-/** The errors these modules raise for a situation (not a bug): reported without a stack. */
-export const EC2_RUNNER_ERRORS: ReadonlySet<string> = new Set([
-  "GitHubApiError",
-  "NoCapacityError",
-  "RunnerStartError",
-  "RunnerStopError",
-  "UserDataError",
-]);

@@ -5,50 +5,21 @@ import * as core from "@actions/core";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { createClients } from "../aws/clients.js";
 import { systemClock } from "../clock.js";
-import { ConfigError } from "../config/issues.js";
 import { DEFAULT_CONFIG_PATH, loadConfig } from "../config/load.js";
 import {
   describeJanitorReport,
-  EC2_RUNNER_ERRORS,
   GitHubRunnerApi,
   runJanitor,
   ssmParameterReader,
   startRunner,
   stopRunner,
 } from "../ec2-runner/index.js";
-import type { Logger } from "../logger.js";
+import { InputError, stringInput } from "../github/inputs.js";
+import { actionsLogger } from "../github/logger.js";
+import { runAction } from "../github/report-error.js";
 
-process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] ??= "true";
-
-const logger: Logger = {
-  info: (m) => {
-    core.info(m);
-  },
-  warn: (m) => {
-    core.warning(m);
-  },
-  error: (m) => {
-    core.error(m);
-  },
-  debug: (m) => {
-    core.debug(m);
-  },
-  progress: (label, done, total) => {
-    core.info(`${label}: ${done}/${total}`);
-  },
-};
-
-const input = (name: string): string | undefined => {
-  const value = core.getInput(name).trim();
-  return value === "" ? undefined : value;
-};
-
-/** A mistake in the action's inputs: a failure without a stack trace. */
-class InputError extends Error {
-  override name = "InputError";
-}
-
-const OPERATIONAL = new Set([...EC2_RUNNER_ERRORS, "AwsOperationError", "WaitError", "InputError"]);
+const logger = actionsLogger();
+const input = stringInput;
 
 async function run(): Promise<void> {
   const mode = input("mode");
@@ -133,24 +104,4 @@ function groupId(text: string): number {
   return id;
 }
 
-try {
-  await run();
-} catch (error) {
-  if (error instanceof ConfigError) {
-    for (const issue of error.issues) {
-      core.error(issue.message, {
-        file: issue.file,
-        startLine: issue.line,
-        startColumn: issue.column,
-      });
-    }
-    core.setFailed(error.message);
-  } else if (error instanceof Error && OPERATIONAL.has(error.name)) {
-    core.setFailed(error.message);
-  } else {
-    if (error instanceof Error && error.stack) core.error(error.stack);
-    core.setFailed(
-      `internal error: ${error instanceof Error ? error.message : String(error)} (please report it)`,
-    );
-  }
-}
+await runAction(run);

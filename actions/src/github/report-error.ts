@@ -4,22 +4,7 @@
 // goes to the log and the failure says to report it.
 import * as core from "@actions/core";
 import { ConfigError, type ConfigIssue } from "../config/issues.js";
-
-const OPERATIONAL = new Set([
-  "AwsOperationError",
-  "LockError",
-  "PlanMismatchError",
-  "WaitError",
-  "StateConflictError",
-  "ArchiveError",
-  "AbortError",
-  "EmulatorError",
-  "InputError",
-  "QualityGateError",
-  "DeploymentFailedError",
-  "NeedsHumanError",
-  "TrainingFailedError",
-]);
+import { isOperationalError } from "../operational-errors.js";
 
 export function annotateIssues(issues: readonly ConfigIssue[]): void {
   for (const issue of issues) {
@@ -42,7 +27,7 @@ export function reportFailure(error: unknown): void {
     core.setFailed(problemsLine(error.issues.length, error.issues[0]?.file ?? "the config"));
     return;
   }
-  if (error instanceof Error && OPERATIONAL.has(error.name)) {
+  if (isOperationalError(error)) {
     core.setFailed(error.message);
     return;
   }
