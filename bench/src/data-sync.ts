@@ -1,0 +1,259 @@
+// data-sync: our content-hash sync (actions/src/data-sync) against the preinstalled
+// `aws s3 sync`, both as their own processes against the same local S3 (the emulator), each to
+// its own bucket, on a generated ImageFolder tree:
+//   initial upload, re-sync with no change, re-sync with one file changed (median of --repeat),
+//   and correctness: a same-size edit with an older mtime (aws s3 sync compares size and mtime,
+//   so it skips it; we compare content hashes and upload it), checked by reading the object back.
+// Requests: every request the emulator served during each run (its --verbose log), and ours
+// also counted inside the process by SDK middleware.
+//
+// Sizes: --files N / BENCH_FILES (default 500 to keep `npm run bench` short; 8351 is the
+// original data set's count), --file-kb K / BENCH_FILE_KB (default 20; sizes vary +-25% around
+// it), --repeat R / BENCH_REPEAT (default 3).
+import { spawn } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync } from "node:fs";
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { CreateBucketCommand, GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  BUNDLE_DIR,
+  median,
+  ms,
+  ratio,
+  report,
+  setting,
+  target,
+  type Target,
+} from "../lib/common.js";
+import { startCountingEmulator, type RequestCounts } from "../lib/emulator.js";
+
+const FILES = setting("files", "BENCH_FILES", 500);
+const FILE_KB = setting("file-kb", "BENCH_FILE_KB", 20);
+const REPEAT = Math.max(1, setting("repeat", "BENCH_REPEAT", 3));
+const CLASSES = 133;
+const OURS_BUCKET = "bench-mlops-sync";
+const AWS_BUCKET = "bench-aws-cli-sync";
+const PREFIX = "dogImages/";
+
+interface Run {
+  ms: number;
+  /** Requests the emulator served during the run. */
+  requests: RequestCounts;
+  /** Files the tool uploaded. */
+  uploaded: number;
+  /** Ours only: requests counted by SDK middleware, by command. */
+  sdkRequests?: Record<string, number>;
+  manifestMs?: number;
+}
+
+/** The original's layout: train/valid/test, 133 breed folders, ~80/10/10. */
+function generateTree(root: string): string[] {
+  const paths: string[] = [];
+  for (let i = 0; i < FILES; i++) {
+    const split = i % 10 < 8 ? "train" : i % 10 === 8 ? "valid" : "test";
+    const cls = (i % CLASSES) + 1;
+    const folder = join(root, split, `${String(cls).padStart(3, "0")}.Breed_${cls}`);
+    if (i < CLASSES * 10) mkdirSync(folder, { recursive: true });
+    const path = join(folder, `Breed_${cls}_${String(i).padStart(5, "0")}.jpg`);
+    // Sizes spread +-25% around FILE_KB, deterministic by index.
+    const bytes = Math.round(FILE_KB * 1024 * (0.75 + ((i * 7919) % 1000) / 2000));
+    writeFileSync(path, randomBytes(bytes));
+    paths.push(path);
+  }
+  return paths;
+}
+
+function runProcess(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ ms: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(command, args, {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
+    child.stderr
+      .setEncoding("utf8")
+      .on("data", (c: string) => (stderr = (stderr + c).slice(-4000)));
+    child.once("error", reject);
+    child.once("exit", (code) => {
+      const elapsed = ms(performance.now() - started);
+      if (code === 0) resolve({ ms: elapsed, stdout, stderr });
+      else reject(new Error(`${command} ${args.join(" ")} exited ${String(code)}: ${stderr}`));
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), "bench-data-sync-"));
+  const data = join(work, "dogImages");
+  const emulator = await startCountingEmulator();
+  try {
+    const genStart = performance.now();
+    const paths = generateTree(data);
+    const generateMs = ms(performance.now() - genStart);
+    const totalBytes = paths.reduce((sum, p) => sum + statSync(p).size, 0);
+
+    const s3 = new S3Client({
+      region: "us-east-1",
+      endpoint: emulator.endpoint,
+      forcePathStyle: true,
+      credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+    });
+    for (const Bucket of [OURS_BUCKET, AWS_BUCKET])
+      await s3.send(new CreateBucketCommand({ Bucket }));
+
+    // An empty config file: the CLI's defaults (10 threads), whatever ~/.aws/config says.
+    const awsConfig = join(work, "aws-config");
+    writeFileSync(awsConfig, "");
+    const env = { ...emulator.env, AWS_CONFIG_FILE: awsConfig, AWS_PAGER: "" };
+
+    const ours = async (): Promise<Run> => {
+      await emulator.reset();
+      const run = await runProcess(
+        process.execPath,
+        [join(BUNDLE_DIR, "sync-once.mjs"), data, OURS_BUCKET, PREFIX],
+        env,
+      );
+      const out = JSON.parse(run.stdout) as {
+        uploaded: string[];
+        requests: Record<string, number>;
+        manifestMs: number;
+      };
+      return {
+        ms: run.ms,
+        requests: await emulator.counts(),
+        uploaded: out.uploaded.length,
+        sdkRequests: out.requests,
+        manifestMs: out.manifestMs,
+      };
+    };
+    const awsCli = async (): Promise<Run> => {
+      await emulator.reset();
+      const run = await runProcess(
+        "aws",
+        [
+          "s3",
+          "sync",
+          data,
+          `s3://${AWS_BUCKET}/${PREFIX}`,
+          "--endpoint-url",
+          emulator.endpoint,
+          "--no-progress",
+        ],
+        env,
+      );
+      const uploaded = run.stdout.split("\n").filter((l) => l.startsWith("upload:")).length;
+      return { ms: run.ms, requests: await emulator.counts(), uploaded };
+    };
+
+    console.error(`data-sync: ${FILES} files, ${(totalBytes / 2 ** 20).toFixed(1)} MiB; initial…`);
+    const initial = { ours: await ours(), aws: await awsCli() };
+
+    console.error("data-sync: no-change…");
+    const noChange: { ours: Run[]; aws: Run[] } = { ours: [], aws: [] };
+    for (let i = 0; i < REPEAT; i++) {
+      noChange.ours.push(await ours());
+      noChange.aws.push(await awsCli());
+    }
+
+    console.error("data-sync: one file changed…");
+    const oneChanged: { ours: Run[]; aws: Run[] } = { ours: [], aws: [] };
+    for (let i = 0; i < REPEAT; i++) {
+      const path = paths[(i * 977) % paths.length] ?? "";
+      writeFileSync(path, randomBytes(statSync(path).size)); // new content, mtime now
+      oneChanged.ours.push(await ours());
+      oneChanged.aws.push(await awsCli());
+    }
+
+    // Same size, different content, mtime put back a day earlier than it was.
+    console.error("data-sync: same-size edit with an older mtime…");
+    const victimIndex = Math.floor(paths.length / 2);
+    const victim = paths[victimIndex] ?? "";
+    const before = statSync(victim);
+    writeFileSync(victim, randomBytes(before.size));
+    const older = new Date(before.mtimeMs - 86_400_000);
+    utimesSync(victim, older, older);
+    const stale = { ours: await ours(), aws: await awsCli() };
+    const key =
+      PREFIX +
+      victim
+        .slice(data.length + 1)
+        .split("\\")
+        .join("/");
+    const md5 = (bytes: Uint8Array): string => createHash("md5").update(bytes).digest("hex");
+    const localMd5 = md5(readFileSync(victim));
+    const remoteMd5 = async (Bucket: string): Promise<string> => {
+      const object = await s3.send(new GetObjectCommand({ Bucket, Key: key }));
+      return md5(await (object.Body?.transformToByteArray() ?? Promise.resolve(new Uint8Array())));
+    };
+    const correctness = {
+      key,
+      localMd5,
+      ours: { remoteMd5: await remoteMd5(OURS_BUCKET), uploaded: stale.ours.uploaded },
+      aws: { remoteMd5: await remoteMd5(AWS_BUCKET), uploaded: stale.aws.uploaded },
+    };
+    s3.destroy();
+
+    const med = (runs: Run[]): number => median(runs.map((r) => r.ms));
+    const speedup = {
+      initial: ratio(initial.aws.ms, initial.ours.ms),
+      noChange: ratio(med(noChange.aws), med(noChange.ours)),
+      oneChanged: ratio(med(oneChanged.aws), med(oneChanged.ours)),
+    };
+    const oursCorrect = correctness.ours.remoteMd5 === localMd5;
+    const awsCorrect = correctness.aws.remoteMd5 === localMd5;
+    const targets: Target[] = [
+      target(
+        "initial upload >= 3x faster",
+        speedup.initial >= 3,
+        `${speedup.initial}x (ours ${initial.ours.ms} ms, aws s3 sync ${initial.aws.ms} ms)`,
+      ),
+      target(
+        "no-change re-sync >= 10x faster",
+        speedup.noChange >= 10,
+        `${speedup.noChange}x (median ours ${med(noChange.ours)} ms, aws s3 sync ${med(noChange.aws)} ms)`,
+      ),
+      target(
+        "same-size edit with older mtime uploaded (aws s3 sync skips it)",
+        oursCorrect && !awsCorrect,
+        `ours ${oursCorrect ? "uploaded it (object matches the file)" : "MISSED it"}; aws s3 sync ${awsCorrect ? "uploaded it too" : "skipped it (object is stale)"}`,
+      ),
+    ];
+    const requests = (runs: { ours: Run; aws: Run }): string =>
+      `${runs.ours.requests.total} vs ${runs.aws.requests.total}`;
+    report(
+      "data-sync",
+      `vs aws s3 sync (${FILES} files, ${(totalBytes / 2 ** 20).toFixed(0)} MiB): initial ${speedup.initial}x, no-change ${speedup.noChange}x, one-changed ${speedup.oneChanged}x faster; requests initial ${requests(initial)}, no-change ${requests({ ours: noChange.ours[0] as Run, aws: noChange.aws[0] as Run })}`,
+      {
+        baseline: "aws s3 sync (preinstalled AWS CLI, default settings), same emulator, own bucket",
+        awsCli: await awsVersion(env),
+        settings: { files: FILES, fileKb: FILE_KB, repeat: REPEAT, totalBytes, generateMs },
+        speedup,
+        initial,
+        noChange,
+        oneChanged,
+        staleMtime: { ...stale, correctness },
+      },
+      targets,
+    );
+  } finally {
+    await emulator.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+async function awsVersion(env: Record<string, string>): Promise<string> {
+  const run = await runProcess("aws", ["--version"], env).catch(() => undefined);
+  return run === undefined ? "unknown" : `${run.stdout}${run.stderr}`.trim();
+}
+
+await main();
