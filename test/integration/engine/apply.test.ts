@@ -56,11 +56,14 @@ const show = (requests: readonly RecordedRequest[]): string[] =>
   requests.map((r) => `${r.service} ${r.operation} ${r.path}`);
 
 async function roleNames(project: string): Promise<string[]> {
-  const out = await iam.send(new ListRolesCommand({}));
-  return (out.Roles ?? [])
-    .map((r) => r.RoleName ?? "")
-    .filter((n) => n.startsWith(project))
-    .sort();
+  const names: string[] = [];
+  let Marker: string | undefined;
+  do {
+    const out = await iam.send(new ListRolesCommand({ Marker }));
+    names.push(...(out.Roles ?? []).map((r) => r.RoleName ?? ""));
+    Marker = out.IsTruncated === true ? out.Marker : undefined;
+  } while (Marker !== undefined);
+  return names.filter((n) => n.startsWith(project)).sort();
 }
 
 async function objectKeys(bucket: string, prefix: string): Promise<string[]> {

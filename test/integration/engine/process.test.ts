@@ -120,11 +120,15 @@ async function lockExists(w: Workspace): Promise<boolean> {
 }
 
 async function roles(project: string): Promise<string[]> {
-  const out = await iam.send(new ListRolesCommand({}));
-  return (out.Roles ?? [])
-    .map((r) => r.RoleName ?? "")
-    .filter((n) => n.startsWith(project))
-    .sort();
+  // Every page: the shared emulator holds the roles of every test file.
+  const names: string[] = [];
+  let Marker: string | undefined;
+  do {
+    const out = await iam.send(new ListRolesCommand({ Marker }));
+    names.push(...(out.Roles ?? []).map((r) => r.RoleName ?? ""));
+    Marker = out.IsTruncated === true ? out.Marker : undefined;
+  } while (Marker !== undefined);
+  return names.filter((n) => n.startsWith(project)).sort();
 }
 
 // Each test runs several CLI processes; generous limits so a loaded CI machine does not flake.
