@@ -2,7 +2,7 @@
 // timing, and the PASS/FAIL lines. Every figure a benchmark reports is a ratio against a
 // baseline measured in the same run on the same machine.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -54,17 +54,6 @@ export function setting(flag: string, env: string, fallback: number): number {
   }
   const value = process.env[env];
   return value === undefined || value === "" ? fallback : Number(value);
-}
-
-/** A number literal captured by `pattern` in a repository file (e.g. a poll interval), else `fallback`. */
-export function constantFrom(file: string, pattern: RegExp, fallback: number): number {
-  try {
-    const found = pattern.exec(readFileSync(join(REPO, file), "utf8"))?.[1];
-    const value = Number(found?.replaceAll("_", ""));
-    return found !== undefined && Number.isFinite(value) ? value : fallback;
-  } catch {
-    return fallback;
-  }
 }
 
 export interface Target {

@@ -11,7 +11,7 @@
 //     phases of the status change against the poll timer (max reported).
 // Polling as in the product: the executor's status() waits poll every 5 s (run-apply.ts's
 // DEFAULT_EXECUTE.pollIntervalMs); a SageMaker training job is waited for inside its handler
-// every TRAINING_POLL_MS (sagemaker-runner.ts, default 15 s).
+// every TRAINING_POLL_MS (sagemaker-runner.ts).
 //
 // --train-s / BENCH_TRAIN_S (default 1200), --endpoint-s / BENCH_ENDPOINT_S (default 480).
 import { waitFor } from "../../actions/src/apply/wait.js";
@@ -24,20 +24,12 @@ import type { Node } from "../../actions/src/model/graph.js";
 import { PLAN_FORMAT_VERSION, type Plan } from "../../actions/src/plan/types.js";
 import type { HandlerContext, ResourceHandler } from "../../actions/src/resources/handler.js";
 import type { HandlerRegistry } from "../../actions/src/resources/registry.js";
-import { constantFrom, ratio, report, setting, target } from "../lib/common.js";
+import { ratio, report, setting, target } from "../lib/common.js";
+// The product's own poll intervals, so the simulation follows it.
+import { EXECUTOR_POLL_MS } from "../../actions/src/apply/run-apply.js";
+import { TRAINING_POLL_MS } from "../../actions/src/training/sagemaker-runner.js";
 import { EXAMPLE_CONFIG } from "../lib/example-config.js";
 
-// Read from the sources so the simulation follows the product (falls back to today's values).
-const EXECUTOR_POLL_MS = constantFrom(
-  "actions/src/apply/run-apply.ts",
-  /pollIntervalMs: ([\d_]+)/,
-  5_000,
-);
-const TRAINING_POLL_MS = constantFrom(
-  "actions/src/training/sagemaker-runner.ts",
-  /TRAINING_POLL_MS\D*?([\d_]+)/,
-  15_000,
-);
 const READINESS_LIMIT_MS = 10_000;
 const TRAIN_S = setting("train-s", "BENCH_TRAIN_S", 1200);
 const ENDPOINT_S = setting("endpoint-s", "BENCH_ENDPOINT_S", 480);

@@ -165,7 +165,7 @@ async function main(): Promise<void> {
   try {
     const configPath = writeExampleConfig(work, 60);
     Object.assign(process.env, emulator.env, {
-      MLOPS_TRAINING_POLL_MS: "200",
+      MLOPS_POLL_MS: "200",
       MLOPS_CACHE_DIR: join(work, "cache"),
     });
     console.error("noop-plan: applying the example config to the emulator…");

@@ -36,6 +36,9 @@ export interface ApplyResult {
   ok: boolean;
 }
 
+/** How often the executor looks at a resource it waits for: readiness noticed within 5 s. */
+export const EXECUTOR_POLL_MS = 5_000;
+
 const DEFAULT_EXECUTE: Omit<ExecuteOptions, "onStepDone" | "pollIntervalMs"> = {
   concurrency: 8,
   retryDeadlineMs: 3 * 60_000,
@@ -87,7 +90,7 @@ export async function runApply(session: Session, options: ApplyOptions): Promise
 
     const steps = await executePlan(plan, observations, session.handlers, ctx, {
       ...DEFAULT_EXECUTE,
-      pollIntervalMs: pollInterval(5_000),
+      pollIntervalMs: pollInterval(EXECUTOR_POLL_MS),
       ...options.execute,
       onStepDone: async (change, node) => {
         if (change.action === "delete" && deletesState(session, node)) return;

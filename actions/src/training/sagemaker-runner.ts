@@ -12,8 +12,8 @@ import { createTrainingJobRequest, observedFromDescribe, type TrainingObserved }
 import { uploadFile } from "./s3-transfer.js";
 import type { SourceArchive } from "./source-archive.js";
 
-/** Training jobs run for minutes to hours: one look every 15 s is plenty. */
-const TRAINING_POLL_MS = 15_000;
+/** A finished training job is noticed within 10 s. */
+export const TRAINING_POLL_MS = 10_000;
 
 export async function uploadSourceArchive(spec: TrainingSpec, archive: SourceArchive, ctx: HandlerContext): Promise<string> {
   const key = `${spec.output.codePrefix}${archive.sha256}/sourcedir.tar.gz`;
