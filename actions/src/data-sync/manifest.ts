@@ -8,7 +8,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import picomatch from "picomatch";
 import type { Logger } from "../logger.js";
 import { s3EtagOfFile } from "./etag.js";
-import { runPool } from "./pool.js";
+import { runPool } from "../pool.js";
 import { listRemote } from "./remote.js";
 
 export interface ManifestEntry {

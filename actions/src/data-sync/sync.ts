@@ -14,7 +14,7 @@ import { contentTypeFor } from "./content-type.js";
 import { isMultipart, partSizeFor, stripEtagQuotes } from "./etag.js";
 import type { Manifest } from "./manifest.js";
 import { describeSyncPlan, planSync, type PlannedUpload } from "./plan.js";
-import { PoolAbortedError, runPool, semaphore } from "./pool.js";
+import { PoolAbortedError, runPool, semaphore } from "../pool.js";
 import { listRemote, normalizePrefix } from "./remote.js";
 
 export interface SyncOptions {

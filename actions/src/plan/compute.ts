@@ -1,6 +1,6 @@
 // desired graph + live AWS -> Plan. Reads run in parallel (bounded); nothing is changed.
 import { relative } from "node:path";
-import { mapLimit } from "../apply/pool.js";
+import { mapLimit } from "../pool.js";
 import type { ManagedResource, StateRecord } from "../apply/state-store.js";
 import type { DesiredGraph, Node } from "../model/graph.js";
 import { topologicalOrder } from "../model/graph.js";

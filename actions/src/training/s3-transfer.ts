@@ -6,7 +6,7 @@ import { dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { Readable } from "node:stream";
 import { withContext } from "../aws/errors.js";
-import { mapLimit } from "../apply/pool.js";
+import { mapLimit } from "../pool.js";
 import { listRemote } from "../data-sync/index.js";
 import type { Logger } from "../logger.js";
 

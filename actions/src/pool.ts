@@ -1,5 +1,6 @@
-// A bounded worker pool: at most `concurrency` tasks in flight. On the first failure (or when
-// `signal` aborts) it starts no new task, waits for the ones in flight, then rejects.
+// Bounded concurrency for the whole core. runPool keeps at most `concurrency` tasks in flight;
+// on the first failure (or when `signal` aborts) it starts no new task, waits for the ones in
+// flight, then rejects. mapLimit is the same with results.
 
 /** Thrown by runPool when its signal aborted before every task started. */
 export class PoolAbortedError extends Error {
@@ -48,4 +49,17 @@ export function semaphore(width: number): <T>(fn: () => Promise<T>) => Promise<T
       else next();
     }
   };
+}
+
+/** Maps with at most `limit` calls in flight, keeping results in input order. */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  await runPool(items, limit, async (item, index) => {
+    results[index] = await fn(item, index);
+  });
+  return results;
 }
