@@ -13,14 +13,13 @@ import {
   DeleteRolePolicyCommand,
   GetRoleCommand,
   IAMClient,
-  ListRolesCommand,
 } from "@aws-sdk/client-iam";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type Emulator } from "../../../actions/src/emulator/index.js";
 import type { RecordedRequest } from "../../../actions/src/emulator/index.js";
-import { actions, cli, makeWorkspace, planJson, type Workspace } from "./helpers.js";
+import { actions, cli, makeWorkspace, planJson, roleNames, type Workspace } from "./helpers.js";
 
 let emulator: Emulator;
 let s3: S3Client;
@@ -54,17 +53,6 @@ function workspace(options?: Parameters<typeof makeWorkspace>[0]): Workspace {
 
 const show = (requests: readonly RecordedRequest[]): string[] =>
   requests.map((r) => `${r.service} ${r.operation} ${r.path}`);
-
-async function roleNames(project: string): Promise<string[]> {
-  const names: string[] = [];
-  let Marker: string | undefined;
-  do {
-    const out = await iam.send(new ListRolesCommand({ Marker }));
-    names.push(...(out.Roles ?? []).map((r) => r.RoleName ?? ""));
-    Marker = out.IsTruncated === true ? out.Marker : undefined;
-  } while (Marker !== undefined);
-  return names.filter((n) => n.startsWith(project)).sort();
-}
 
 async function objectKeys(bucket: string, prefix: string): Promise<string[]> {
   const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
@@ -214,7 +202,7 @@ describe("destroy", () => {
   it("deletes the roles and keeps the data bucket unless --include-data", async () => {
     const w = workspace();
     expect((await cli(["apply", "--config", w.config, "--auto-approve"])).code).toBe(0);
-    expect(await roleNames(w.project)).toEqual([`${w.project}-sagemaker`]);
+    expect(await roleNames(iam, w.project)).toEqual([`${w.project}-sagemaker`]);
 
     const refused = await cli(["destroy", "--config", w.config]);
     expect(refused.code).toBe(2);
@@ -223,7 +211,7 @@ describe("destroy", () => {
     const destroyed = await cli(["destroy", "--config", w.config, "--auto-approve"]);
     expect(destroyed.stderr).not.toMatch(/error:/);
     expect(destroyed.code).toBe(0);
-    expect(await roleNames(w.project)).toEqual([]);
+    expect(await roleNames(iam, w.project)).toEqual([]);
     expect(await objectKeys(w.bucket, "images/")).toHaveLength(6);
     // The lock is released, the bucket is there.
     expect(await objectKeys(w.bucket, ".mlops/lock")).toEqual([]);
@@ -237,7 +225,7 @@ describe("destroy", () => {
     // whole graph: the training record went with the state bucket while the SageMaker job
     // itself stays, which is the training capability's business.)
     await cli(["apply", "--config", w.config, "--auto-approve"]);
-    expect(await roleNames(w.project)).toEqual([`${w.project}-sagemaker`]);
+    expect(await roleNames(iam, w.project)).toEqual([`${w.project}-sagemaker`]);
     expect(await objectKeys(w.bucket, "images/")).toHaveLength(6);
     expect(await objectKeys(w.bucket, ".mlops/lock")).toEqual([]);
   });
@@ -251,7 +239,7 @@ describe("destroy", () => {
     const destroyed = await cli(["destroy", "--config", w.config, "--auto-approve"]);
     expect(destroyed.code).toBe(0);
     expect(destroyed.stdout).not.toContain("iam.role.sagemaker (");
-    expect(await roleNames(w.project)).toEqual([]);
+    expect(await roleNames(iam, w.project)).toEqual([]);
   });
 });
 

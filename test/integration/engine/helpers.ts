@@ -1,6 +1,7 @@
 // Shared by the engine integration tests: a workspace (config, training code, data files) in a
 // temp dir, the CLI run in-process with its output captured, and the CLI bundled once so a test
 // can run it as a real process (and kill it).
+import { ListRolesCommand, type IAMClient } from "@aws-sdk/client-iam";
 import { build } from "esbuild";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -132,4 +133,16 @@ export async function bundleCli(): Promise<{ path: string; remove(): void }> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Names of the roles that start with `project`, over every page (the emulator is shared). */
+export async function roleNames(iam: IAMClient, project: string): Promise<string[]> {
+  const names: string[] = [];
+  let Marker: string | undefined;
+  do {
+    const out = await iam.send(new ListRolesCommand({ Marker }));
+    names.push(...(out.Roles ?? []).map((r) => r.RoleName ?? ""));
+    Marker = out.IsTruncated === true ? out.Marker : undefined;
+  } while (Marker !== undefined);
+  return names.filter((n) => n.startsWith(project)).sort();
 }

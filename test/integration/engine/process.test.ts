@@ -2,11 +2,11 @@
 // upload and re-run, SIGINT (clean exit, lock released), and two applies at once. Uses the run's
 // shared emulator (no recorder assertions here), with project names of its own.
 import { HeadObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { IAMClient, ListRolesCommand } from "@aws-sdk/client-iam";
+import { IAMClient } from "@aws-sdk/client-iam";
 import { spawn, type ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useEmulator } from "../../support/emulator.js";
-import { bundleCli, cli, makeWorkspace, type Workspace } from "./helpers.js";
+import { bundleCli, cli, makeWorkspace, roleNames, type Workspace } from "./helpers.js";
 
 const FILES = 150;
 
@@ -119,18 +119,6 @@ async function lockExists(w: Workspace): Promise<boolean> {
   }
 }
 
-async function roles(project: string): Promise<string[]> {
-  // Every page: the shared emulator holds the roles of every test file.
-  const names: string[] = [];
-  let Marker: string | undefined;
-  do {
-    const out = await iam.send(new ListRolesCommand({ Marker }));
-    names.push(...(out.Roles ?? []).map((r) => r.RoleName ?? ""));
-    Marker = out.IsTruncated === true ? out.Marker : undefined;
-  } while (Marker !== undefined);
-  return names.filter((n) => n.startsWith(project)).sort();
-}
-
 // Each test runs several CLI processes; generous limits so a loaded CI machine does not flake.
 describe("mlops as a process", { timeout: 90_000 }, () => {
   it("killed (SIGKILL) during the upload: the re-run names the stale lock, unlock, re-run converges", async () => {
@@ -161,7 +149,7 @@ describe("mlops as a process", { timeout: 90_000 }, () => {
     expect(rerun.code).toBe(0);
     // Everything is there once: every file, one role of each kind.
     expect(await countObjects(w.bucket, "images/")).toBe(FILES);
-    expect(await roles(w.project)).toEqual([`${w.project}-sagemaker`]);
+    expect(await roleNames(iam, w.project)).toEqual([`${w.project}-sagemaker`]);
     const plan = await cli(["plan", "--config", w.config, "--detailed-exitcode"]);
     expect(plan.stdout).toContain("No changes");
     expect(plan.code).toBe(0);
@@ -215,7 +203,7 @@ describe("mlops as a process", { timeout: 90_000 }, () => {
       expect(loser?.stderr(), output).toContain("could not take the lock");
     }
     expect(await countObjects(w.bucket, "images/")).toBe(FILES + 3);
-    expect(await roles(w.project)).toEqual([`${w.project}-sagemaker`]);
+    expect(await roleNames(iam, w.project)).toEqual([`${w.project}-sagemaker`]);
     expect(await lockExists(w)).toBe(false);
   });
 });
