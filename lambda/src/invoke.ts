@@ -2,6 +2,7 @@
 // leaking internals (the full error goes to the log, not the body).
 import { InvokeEndpointCommand } from "@aws-sdk/client-sagemaker-runtime";
 import type { InvokeEndpointCommandOutput } from "@aws-sdk/client-sagemaker-runtime";
+import { withDeadline } from "./deadline.js";
 import { HttpError } from "./errors.js";
 
 /** The part of SageMakerRuntimeClient the handler uses (a fake in tests). */
@@ -56,29 +57,23 @@ export async function invokeEndpoint(
   runtime: EndpointRuntime,
   request: InvokeRequest,
 ): Promise<Uint8Array> {
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      reject(
-        new HttpError(
-          504,
-          "endpoint_timeout",
-          `the model endpoint did not answer within ${request.timeoutMs} ms`,
-        ),
-      );
-    }, request.timeoutMs);
-  });
   const command = new InvokeEndpointCommand({
     EndpointName: request.endpointName,
     Body: request.bytes,
     ContentType: request.contentType,
     Accept: "application/json",
   });
-  const call = runtime.send(command, { abortSignal: controller.signal });
-  call.catch(() => undefined); // a late failure after the deadline is not an unhandled rejection
   try {
-    const output = await Promise.race([call, deadline]);
+    const output = await withDeadline(
+      request.timeoutMs,
+      () =>
+        new HttpError(
+          504,
+          "endpoint_timeout",
+          `the model endpoint did not answer within ${request.timeoutMs} ms`,
+        ),
+      (abortSignal) => runtime.send(command, { abortSignal }),
+    );
     const body: unknown = output.Body;
     if (!(body instanceof Uint8Array)) {
       throw new HttpError(502, "bad_endpoint_response", "the model endpoint returned no body");
@@ -86,8 +81,5 @@ export async function invokeEndpoint(
     return body;
   } catch (err) {
     throw endpointFailure(err);
-  } finally {
-    clearTimeout(timer);
-    controller.abort();
   }
 }

@@ -17,6 +17,7 @@ import type { LookupFunction, Socket } from "node:net";
 import { isIP } from "node:net";
 import type { AddressPolicy } from "./address-policy.js";
 import { publicAddressPolicy } from "./address-policy.js";
+import { withDeadline } from "./deadline.js";
 import { badRequest, HttpError, tooLarge } from "./errors.js";
 import type { ImageType } from "./image.js";
 import { mayBeImage, mediaType, sniffImageType } from "./image.js";
@@ -255,25 +256,15 @@ export async function fetchImage(
   } catch (err) {
     throw badRequest("invalid_url", "the image URL is not a valid absolute URL", err);
   }
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      reject(
-        new HttpError(
-          504,
-          "fetch_timeout",
-          `fetching the image took longer than ${limits.timeoutMs} ms`,
-        ),
-      );
-    }, limits.timeoutMs);
-  });
-  const work = fetchHops(start, network, limits, controller.signal);
-  work.catch(() => undefined); // a late failure after the deadline is not an unhandled rejection
-  try {
-    return await Promise.race([work, deadline]);
-  } finally {
-    clearTimeout(timer);
-    controller.abort(); // closes whatever socket is still open
-  }
+  // Past the deadline the abort closes whatever socket is still open.
+  return withDeadline(
+    limits.timeoutMs,
+    () =>
+      new HttpError(
+        504,
+        "fetch_timeout",
+        `fetching the image took longer than ${limits.timeoutMs} ms`,
+      ),
+    (signal) => fetchHops(start, network, limits, signal),
+  );
 }
