@@ -6,17 +6,7 @@ import { ConfigError } from "../config/issues.js";
 import { isOperationalError } from "../operational-errors.js";
 import type { Output } from "./output.js";
 import { UsageError } from "./usage-error.js";
-import { applyCommand } from "./apply-command.js";
-import { destroyCommand } from "./destroy-command.js";
-import { emulatorCommand } from "./emulator-command.js";
 import type { EngineOptions } from "./engine-command.js";
-import { iamPolicyCommand } from "./iam-policy-command.js";
-import { janitorCommand } from "./janitor-command.js";
-import { planCommand } from "./plan-command.js";
-import { syncCommand } from "./sync-command.js";
-import { trainCommand } from "./train-command.js";
-import { unlockCommand } from "./unlock-command.js";
-import { validateCommand } from "./validate-command.js";
 
 const USAGE = `Usage: mlops <command> [options]
 
@@ -40,9 +30,29 @@ Common options:
   --debug         print stack traces of internal errors
   -h, --help      show this help`;
 
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
 interface Command {
-  options: NonNullable<ParseArgsConfig["options"]>;
-  run(values: Record<string, unknown>, positionals: string[], io: Output): Promise<number> | number;
+  options: Options;
+  run(values: Record<string, unknown>, positionals: string[], io: Output): Promise<number>;
+}
+
+// Each command's module is imported only when that command runs: most of them pull in the
+// AWS SDK, which `validate` and `--help` must not pay for at start-up.
+function lazy<M>(spec: {
+  options: Options;
+  load: () => Promise<M>;
+  run(
+    module: M,
+    values: Record<string, unknown>,
+    positionals: string[],
+    io: Output,
+  ): Promise<number> | number;
+}): Command {
+  return {
+    options: spec.options,
+    run: async (values, positionals, io) => spec.run(await spec.load(), values, positionals, io),
+  };
 }
 
 const common = {
@@ -58,7 +68,7 @@ const engine = (v: Record<string, unknown>): EngineOptions => ({
 const optionalString = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 
 const commands: Record<string, Command> = {
-  plan: {
+  plan: lazy({
     options: {
       ...common,
       out: { type: "string" },
@@ -66,7 +76,8 @@ const commands: Record<string, Command> = {
       format: { type: "string", default: "text" },
       "detailed-exitcode": { type: "boolean", default: false },
     },
-    run: (v, _p, io) => {
+    load: () => import("./plan-command.js"),
+    run: ({ planCommand }, v, _p, io) => {
       const out = optionalString(v["out"]);
       const markdownOut = optionalString(v["markdown-out"]);
       return planCommand(
@@ -80,14 +91,15 @@ const commands: Record<string, Command> = {
         io,
       );
     },
-  },
-  apply: {
+  }),
+  apply: lazy({
     options: {
       ...common,
       plan: { type: "string" },
       "auto-approve": { type: "boolean", default: false },
     },
-    run: (v, _p, io) => {
+    load: () => import("./apply-command.js"),
+    run: ({ applyCommand }, v, _p, io) => {
       const plan = optionalString(v["plan"]);
       return applyCommand(
         {
@@ -98,8 +110,8 @@ const commands: Record<string, Command> = {
         io,
       );
     },
-  },
-  train: {
+  }),
+  train: lazy({
     options: {
       ...common,
       backend: { type: "string" },
@@ -109,7 +121,8 @@ const commands: Record<string, Command> = {
       follow: { type: "boolean", default: false },
       "auto-approve": { type: "boolean", default: false },
     },
-    run: (v, _p, io) => {
+    load: () => import("./train-command.js"),
+    run: ({ trainCommand }, v, _p, io) => {
       const backend =
         v["backend"] === undefined
           ? undefined
@@ -127,15 +140,20 @@ const commands: Record<string, Command> = {
         io,
       );
     },
-  },
-  sync: { options: common, run: (v, _p, io) => syncCommand(engine(v), io) },
-  destroy: {
+  }),
+  sync: lazy({
+    options: common,
+    load: () => import("./sync-command.js"),
+    run: ({ syncCommand }, v, _p, io) => syncCommand(engine(v), io),
+  }),
+  destroy: lazy({
     options: {
       ...common,
       "auto-approve": { type: "boolean", default: false },
       "include-data": { type: "boolean", default: false },
     },
-    run: (v, _p, io) =>
+    load: () => import("./destroy-command.js"),
+    run: ({ destroyCommand }, v, _p, io) =>
       destroyCommand(
         {
           ...engine(v),
@@ -144,11 +162,16 @@ const commands: Record<string, Command> = {
         },
         io,
       ),
-  },
-  unlock: { options: common, run: (v, p, io) => unlockCommand({ ...engine(v), id: p[0] }, io) },
-  "iam-policy": {
+  }),
+  unlock: lazy({
+    options: common,
+    load: () => import("./unlock-command.js"),
+    run: ({ unlockCommand }, v, p, io) => unlockCommand({ ...engine(v), id: p[0] }, io),
+  }),
+  "iam-policy": lazy({
     options: { ...common, for: { type: "string" }, account: { type: "string" } },
-    run: (v, _p, io) =>
+    load: () => import("./iam-policy-command.js"),
+    run: ({ iamPolicyCommand }, v, _p, io) =>
       iamPolicyCommand(
         {
           config: String(v["config"]),
@@ -157,28 +180,31 @@ const commands: Record<string, Command> = {
         },
         io,
       ),
-  },
-  janitor: {
+  }),
+  janitor: lazy({
     options: { ...common, "dry-run": { type: "boolean", default: false } },
-    run: (v, _p, io) =>
+    load: () => import("./janitor-command.js"),
+    run: ({ janitorCommand }, v, _p, io) =>
       janitorCommand(
         { config: String(v["config"]), dryRun: v["dry-run"] === true, debug: v["debug"] === true },
         io,
       ),
-  },
-  emulator: {
+  }),
+  emulator: lazy({
     options: { ...common, port: { type: "string" } },
-    run: (v, _p, io) =>
+    load: () => import("./emulator-command.js"),
+    run: ({ emulatorCommand }, v, _p, io) =>
       emulatorCommand({ port: v["port"] === undefined ? undefined : Number(v["port"]) }, io),
-  },
-  validate: {
+  }),
+  validate: lazy({
     options: { ...common, format: { type: "string", default: "text" } },
-    run: (v, _p, io) =>
+    load: () => import("./validate-command.js"),
+    run: ({ validateCommand }, v, _p, io) =>
       validateCommand(
         { config: String(v["config"]), format: oneOf(v["format"], ["text", "json"], "--format") },
         io,
       ),
-  },
+  }),
 };
 
 export async function main(argv: readonly string[], io: Output): Promise<number> {
