@@ -11,7 +11,14 @@ export {
   stripEtagQuotes,
 } from "./etag.js";
 export { buildLocalManifest, makeManifest, remoteListingManifest } from "./manifest.js";
-export type { LocalManifestOptions, Manifest, ManifestEntry } from "./manifest.js";
+export type { LocalManifestOptions, Manifest, ManifestEntry, ManifestStats } from "./manifest.js";
+export {
+  defaultHashCacheFile,
+  HashCache,
+  HASH_CACHE_VERSION,
+  RACY_WINDOW_NS,
+} from "./hash-cache.js";
+export type { FileStamp, HashCacheOptions } from "./hash-cache.js";
 export { describeSyncPlan, planSync } from "./plan.js";
 export type { PlannedUpload, SyncPlan, UploadReason } from "./plan.js";
 export { listRemote, normalizePrefix } from "./remote.js";

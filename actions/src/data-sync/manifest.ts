@@ -8,6 +8,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import picomatch from "picomatch";
 import type { Logger } from "../logger.js";
 import { s3EtagOfFile } from "./etag.js";
+import { HashCache, stampOf, type FileStamp } from "./hash-cache.js";
 import { runPool } from "../pool.js";
 import { listRemote } from "./remote.js";
 
@@ -29,8 +30,22 @@ export interface Manifest {
 export interface LocalManifestOptions {
   /** Files hashed at once (default 8). */
   concurrency?: number;
-  /** Told about skipped symlinks. */
+  /** Told about skipped symlinks (and, at debug level, about an unusable hash cache). */
   logger?: Logger;
+  /**
+   * A hash cache file (see `defaultHashCacheFile`): files whose size, mtime, ctime and inode are
+   * unchanged reuse the ETag recorded there instead of being read. The manifest is the same.
+   */
+  hashCacheFile?: string;
+  /** The hash cache's wall clock, in ns since the epoch (tests move it past the racy window). */
+  hashCacheClock?: () => bigint;
+  /** Filled in with how many files were read and hashed, and how many reused a cached ETag. */
+  stats?: ManifestStats;
+}
+
+export interface ManifestStats {
+  hashed: number;
+  reused: number;
 }
 
 /** Orders paths by their UTF-8 bytes, the order S3 lists keys in. */
@@ -61,8 +76,22 @@ export async function buildLocalManifest(
   options: LocalManifestOptions = {},
 ): Promise<Manifest> {
   const files = await listLocalFiles(dir, exclude, options.logger);
+  const cache =
+    options.hashCacheFile === undefined
+      ? undefined
+      : await HashCache.load(options.hashCacheFile, {
+          logger: options.logger,
+          now: options.hashCacheClock,
+        });
   const entries: ManifestEntry[] = new Array<ManifestEntry>(files.length);
+  let reused = 0;
   await runPool(files, options.concurrency ?? 8, async (file, index) => {
+    const cached = cache?.lookup(file.path, file.stamp);
+    if (cached !== undefined) {
+      reused++;
+      entries[index] = { path: file.path, size: file.size, etag: cached };
+      return;
+    }
     const etag = await s3EtagOfFile(file.absolute, file.size).catch((error: unknown) => {
       throw new Error(
         `hashing ${file.absolute}: ${error instanceof Error ? error.message : String(error)}`,
@@ -71,8 +100,14 @@ export async function buildLocalManifest(
         },
       );
     });
+    cache?.record(file.path, file.stamp, etag);
     entries[index] = { path: file.path, size: file.size, etag };
   });
+  await cache?.save();
+  if (options.stats !== undefined) {
+    options.stats.hashed = files.length - reused;
+    options.stats.reused = reused;
+  }
   return makeManifest(entries);
 }
 
@@ -80,6 +115,8 @@ interface LocalFile {
   path: string;
   absolute: string;
   size: number;
+  /** From the walk's own (l)stat, so the hash cache costs no second stat per file. */
+  stamp: FileStamp;
 }
 
 async function listLocalFiles(
@@ -103,7 +140,7 @@ async function listLocalFiles(
       const child = join(absolute, dirent.name);
       const rel = relative(root, child).split(sep).join("/");
       if (isExcluded(rel)) continue;
-      let info = await lstat(child);
+      let info = await lstat(child, { bigint: true });
       if (info.isSymbolicLink()) {
         const target = await realpath(child).catch(() => undefined);
         if (target === undefined || !inside(target)) {
@@ -114,13 +151,14 @@ async function listLocalFiles(
           logger?.warn(`data: skipping symlink ${rel}: it loops back to a parent folder`);
           continue;
         }
-        info = await stat(target);
+        info = await stat(target, { bigint: true });
       }
       if (info.isDirectory()) {
         const real = await realpath(child);
         await walk(child, new Set([...ancestors, real]));
       } else if (info.isFile()) {
-        out.push({ path: rel, absolute: child, size: info.size });
+        const stamp = stampOf(info);
+        out.push({ path: rel, absolute: child, size: stamp.size, stamp });
       }
       // Sockets, FIFOs and devices are not data: skipped.
     }
