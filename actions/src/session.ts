@@ -39,11 +39,7 @@ export interface SessionOptions {
 
 export async function openSession(config: Config, options: SessionOptions): Promise<Session> {
   const clients = options.clients ?? createClients(config.region);
-  const identity = await withContext(
-    "asking STS who we are (are AWS credentials configured?)",
-    () => clients.sts.send(new GetCallerIdentityCommand({})),
-  );
-  const account = identity.Account ?? "000000000000";
+  const account = await accountOf(clients);
   const graph = buildGraph(config, { account, forceTraining: options.forceTraining === true });
   const stateBucket = fillTemplate(config.state.bucket, { account, region: config.region }).value;
   const state = new StateStore(clients.s3, stateBucket, `${config.state.prefix}state.json`);
@@ -66,4 +62,22 @@ export async function openSession(config: Config, options: SessionOptions): Prom
     state,
     lock: { s3: clients.s3, bucket: stateBucket, key: `${config.state.prefix}lock.json` },
   };
+}
+
+/**
+ * The account the credentials belong to. Credentials that carry it (AWS_ACCOUNT_ID, an assumed
+ * role, web identity, SSO) save a round trip to STS before anything else can start; otherwise
+ * STS says, which also fails early and clearly when no credentials are configured.
+ */
+async function accountOf(clients: AwsClients): Promise<string> {
+  const credentials = await Promise.resolve()
+    .then(() => clients.sts.config.credentials())
+    .catch(() => undefined);
+  const carried = credentials?.accountId;
+  if (carried !== undefined && /^\d{12}$/.test(carried)) return carried;
+  const identity = await withContext(
+    "asking STS who we are (are AWS credentials configured?)",
+    () => clients.sts.send(new GetCallerIdentityCommand({})),
+  );
+  return identity.Account ?? "000000000000";
 }

@@ -57,7 +57,8 @@ export async function runApply(session: Session, options: ApplyOptions): Promise
     signal: ctx.signal,
   });
   try {
-    const state = await session.state.read();
+    // Read again now that we hold the lock: another apply may have finished since we looked.
+    const state = await session.state.read({ fresh: true });
     let plan: Plan;
     let observations: Observations;
     if (options.plan) {

@@ -61,9 +61,25 @@ export class StateStore {
     readonly key: string,
   ) {}
 
-  async read(): Promise<StateRecord> {
-    const found = await getJson<StateRecord>(this.s3, this.bucket, this.key);
-    return found?.value ?? emptyState();
+  /**
+   * The record as this process last read or wrote it. One run reads it once: a plan works from
+   * one snapshot, and during an apply the lock keeps other writers out, so our own writes are
+   * the only changes (they refresh the snapshot). `fresh` reads it again, as after taking the lock.
+   */
+  private latest: Promise<StateRecord> | undefined;
+
+  read(options: { fresh?: boolean } = {}): Promise<StateRecord> {
+    if (this.latest === undefined || options.fresh === true) {
+      const reading = getJson<StateRecord>(this.s3, this.bucket, this.key).then(
+        (found) => found?.value ?? emptyState(),
+      );
+      this.latest = reading;
+      // A failed read is not remembered: the next caller tries again.
+      reading.catch(() => {
+        if (this.latest === reading) this.latest = undefined;
+      });
+    }
+    return this.latest.then((record) => structuredClone(record));
   }
 
   /**
@@ -86,7 +102,7 @@ export class StateStore {
       const record = found?.value ?? emptyState();
       const before = canonicalJson(record);
       mutate(record);
-      if (found && canonicalJson(record) === before) return record;
+      if (found && canonicalJson(record) === before) return this.remember(record);
       record.updatedAt = new Date().toISOString();
       const written = await putJsonIf(
         this.s3,
@@ -95,10 +111,16 @@ export class StateStore {
         record,
         found ? { ifMatch: found.etag } : { ifNoneMatch: "*" },
       );
-      if (written !== undefined) return record;
+      if (written !== undefined) return this.remember(record);
     }
+    this.latest = undefined;
     throw new StateConflictError(
       `the state record s3://${this.bucket}/${this.key} kept changing under us; try again`,
     );
+  }
+
+  private remember(record: StateRecord): StateRecord {
+    this.latest = Promise.resolve(structuredClone(record));
+    return record;
   }
 }

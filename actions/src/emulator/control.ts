@@ -33,6 +33,8 @@ export type EndpointStatus =
 
 export const EMULATOR_REGION = "us-east-1";
 export const EMULATOR_ACCESS_KEY = "testing";
+/** moto's account for any access key that is not itself a 12-digit account id. */
+export const EMULATOR_ACCOUNT = "123456789012";
 
 /** Environment that points the AWS SDK and CLI at an emulator endpoint. */
 export function emulatorEnv(endpoint: string): Record<string, string> {
@@ -42,6 +44,8 @@ export function emulatorEnv(endpoint: string): Record<string, string> {
     AWS_DEFAULT_REGION: EMULATOR_REGION,
     AWS_ACCESS_KEY_ID: EMULATOR_ACCESS_KEY,
     AWS_SECRET_ACCESS_KEY: EMULATOR_ACCESS_KEY,
+    // The credentials name their account, as an assumed role's do, so no STS call is needed.
+    AWS_ACCOUNT_ID: EMULATOR_ACCOUNT,
   };
 }
 

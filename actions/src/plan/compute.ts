@@ -1,12 +1,13 @@
 // desired graph + live AWS -> Plan. Reads run in parallel (bounded); nothing is changed.
 import { relative } from "node:path";
-import { mapLimit } from "../pool.js";
+import { mapLimit, semaphore } from "../pool.js";
 import type { ManagedResource, StateRecord } from "../apply/state-store.js";
 import type { DesiredGraph, Node } from "../model/graph.js";
 import { topologicalOrder } from "../model/graph.js";
 import type { Change, HandlerContext } from "../resources/handler.js";
 import { handlerFor, type HandlerRegistry } from "../resources/registry.js";
 import { digest } from "./canonical.js";
+import { sharingReads } from "./read-cache.js";
 import { PLAN_FORMAT_VERSION, type Plan, type PlannedChange } from "./types.js";
 
 export const READ_CONCURRENCY = 16;
@@ -20,14 +21,15 @@ export interface Observation {
 export type Observations = Map<string, Observation>;
 
 /**
- * Runs each handler's prepare step (content hashes, downloads) on the desired nodes, each after
+ * Starts each handler's prepare step (content hashes, downloads) on the desired nodes, each after
  * its dependencies, which it receives prepared (training needs the data set's manifest hash).
+ * Returns one promise per address, so a caller can go on with a node as soon as it is ready.
  */
-export async function prepareNodes(
+export function startPreparing(
   nodes: readonly Node[],
   handlers: HandlerRegistry,
   ctx: HandlerContext,
-): Promise<Node[]> {
+): Map<string, Promise<Node>> {
   const byAddress = new Map(nodes.map((n) => [n.address, n]));
   const started = new Map<string, Promise<Node>>();
   const prepare = (node: Node): Promise<Node> => {
@@ -46,7 +48,18 @@ export async function prepareNodes(
     }
     return promise;
   };
-  return Promise.all(nodes.map(prepare));
+  for (const node of nodes) prepare(node).catch(() => undefined); // awaited by the caller
+  return started;
+}
+
+/** Reads one node from AWS. */
+async function readNode(
+  node: Node,
+  handlers: HandlerRegistry,
+  ctx: HandlerContext,
+): Promise<Observation> {
+  const observed = await handlerFor(handlers, node.kind).read(node, ctx);
+  return { observed, digest: observed === undefined ? null : digest(observed) };
 }
 
 /** Reads every node from AWS. */
@@ -55,13 +68,11 @@ export async function observe(
   handlers: HandlerRegistry,
   ctx: HandlerContext,
 ): Promise<Observations> {
-  const results = await mapLimit(nodes, READ_CONCURRENCY, async (node) => {
-    const observed = await handlerFor(handlers, node.kind).read(node, ctx);
-    return [
-      node.address,
-      { observed, digest: observed === undefined ? null : digest(observed) },
-    ] as const;
-  });
+  const results = await mapLimit(
+    nodes,
+    READ_CONCURRENCY,
+    async (node) => [node.address, await readNode(node, handlers, ctx)] as const,
+  );
   return new Map(results);
 }
 
@@ -82,7 +93,8 @@ export function orphanNodes(state: StateRecord, desired: readonly Node[]): Node[
 
 export interface PlanInput {
   graph: DesiredGraph;
-  state: StateRecord;
+  /** The state record; may still be on its way (it is needed only to find orphans). */
+  state: StateRecord | Promise<StateRecord>;
   handlers: HandlerRegistry;
   ctx: HandlerContext;
   configFile: string;
@@ -91,10 +103,26 @@ export interface PlanInput {
 export async function computePlan(
   input: PlanInput,
 ): Promise<{ plan: Plan; observations: Observations }> {
-  const { graph, state, handlers, ctx } = input;
-  const desired = topologicalOrder(await prepareNodes(graph.nodes, handlers, ctx));
+  const { graph, handlers } = input;
+  const ctx: HandlerContext = { ...input.ctx, clients: sharingReads(input.ctx.clients) };
+  // Each node is read as soon as it is prepared: local hashing, the state record and the round
+  // trips overlap, so a no-op plan costs about its deepest chain of reads.
+  const preparing = startPreparing(graph.nodes, handlers, ctx);
+  const limit = semaphore(READ_CONCURRENCY);
+  const observations: Observations = new Map();
+  const readWhenReady = async (pending: Promise<Node>): Promise<Node> => {
+    const node = await pending;
+    observations.set(node.address, await limit(() => readNode(node, handlers, ctx)));
+    return node;
+  };
+  const [prepared, state] = await Promise.all([
+    Promise.all(graph.nodes.map((n) => readWhenReady(preparing.get(n.address) as Promise<Node>))),
+    input.state,
+  ]);
+  const desired = topologicalOrder(prepared);
   const orphans = orphanNodes(state, desired);
-  const observations = await observe([...desired, ...orphans], handlers, ctx);
+  const orphanObservations = await observe(orphans, handlers, ctx);
+  for (const [address, seen] of orphanObservations) observations.set(address, seen);
 
   const changes: PlannedChange[] = desired.map((node) => {
     const seen = observations.get(node.address);

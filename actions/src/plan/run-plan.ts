@@ -6,10 +6,9 @@ import type { Plan } from "./types.js";
 export async function runPlan(
   session: Session,
 ): Promise<{ plan: Plan; observations: Observations }> {
-  const state = await session.state.read();
   return computePlan({
     graph: session.graph,
-    state,
+    state: session.state.read(),
     handlers: session.handlers,
     ctx: session.ctx,
     configFile: session.config.file,

@@ -15,10 +15,15 @@ import {
   GetObjectCommand,
   GetPublicAccessBlockCommand,
   HeadBucketCommand,
+  ListObjectsV2Command,
   PutBucketEncryptionCommand,
   PutBucketTaggingCommand,
+  PutObjectCommand,
   PutPublicAccessBlockCommand,
 } from "@aws-sdk/client-s3";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { executePlan } from "../../../actions/src/apply/execute.js";
 import { AwsOperationError } from "../../../actions/src/aws/errors.js";
@@ -81,18 +86,24 @@ const roleNode = () =>
   });
 
 describe("s3.bucket handler", () => {
-  it("reads a bucket that does not exist (HeadBucket 404) as undefined", async () => {
+  it("reads a bucket that does not exist (NoSuchBucket) as undefined, in one round trip", async () => {
     const aws = mockedClients();
-    aws.s3.on(HeadBucketCommand).rejects(awsError("NotFound", "", 404));
+    const missing = awsError("NoSuchBucket", "The specified bucket does not exist", 404);
+    aws.s3.on(GetBucketEncryptionCommand).rejects(missing);
+    aws.s3.on(GetPublicAccessBlockCommand).rejects(missing);
+    aws.s3.on(GetBucketTaggingCommand).rejects(missing);
     await expect(
       bucketHandler.read(bucketNode(), testContext(aws.clients)),
     ).resolves.toBeUndefined();
-    expect(aws.s3.commandCalls(GetBucketTaggingCommand)).toHaveLength(0);
+    expect(aws.s3.calls()).toHaveLength(3);
   });
 
-  it("reports a bucket name taken by another account (HeadBucket 403) as access denied", async () => {
+  it("reports a bucket name taken by another account (403) as access denied", async () => {
     const aws = mockedClients();
-    aws.s3.on(HeadBucketCommand).rejects(awsError("Forbidden", "", 403));
+    const denied = awsError("AccessDenied", "Access Denied", 403);
+    aws.s3.on(GetBucketEncryptionCommand).rejects(denied);
+    aws.s3.on(GetPublicAccessBlockCommand).rejects(denied);
+    aws.s3.on(GetBucketTaggingCommand).rejects(denied);
     const error = await bucketHandler
       .read(bucketNode(), testContext(aws.clients))
       .catch((e: unknown) => e);
@@ -103,7 +114,6 @@ describe("s3.bucket handler", () => {
 
   it("reads an unconfigured bucket (no encryption, no tag set) without failing", async () => {
     const aws = mockedClients();
-    aws.s3.on(HeadBucketCommand).resolves({});
     aws.s3
       .on(GetBucketEncryptionCommand)
       .rejects(awsError("ServerSideEncryptionConfigurationNotFoundError", "none", 404));
@@ -218,6 +228,51 @@ describe("s3.dataset handler", () => {
       Bucket: "pets-data",
       Key: ".mlops/data-manifest.json",
     });
+  });
+  it("an interrupted sync leaves a record that matches no data set, so a re-run syncs again", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dataset-interrupted-"));
+    writeFileSync(join(dir, "a.jpg"), "new content");
+    const aws = mockedClients();
+    aws.s3.on(ListObjectsV2Command).resolves({ Contents: [], IsTruncated: false });
+    const records: string[] = [];
+    aws.s3.on(PutObjectCommand).callsFake((input: { Key: string; Body: unknown }) => {
+      if (input.Key === ".mlops/data-manifest.json") {
+        records.push(String(input.Body));
+        return {};
+      }
+      throw awsError("AccessDenied", "Access Denied", 403); // the upload dies half-way
+    });
+    const ctx = testContext(aws.clients);
+    const node = await datasetHandler.prepare?.(
+      testNode<PreparedDatasetSpec>("s3.dataset.data", {
+        kind: "s3.dataset",
+        spec: {
+          bucket: "pets-data",
+          prefix: "data/",
+          source: { kind: "local", path: dir },
+          delete: false,
+          exclude: [],
+          manifest: { bucket: "pets-data", key: ".mlops/data-manifest.json" },
+          manifestHash: "",
+          fileCount: 0,
+          totalBytes: 0,
+        },
+      }),
+      ctx,
+      new Map(),
+    );
+    if (node === undefined) throw new Error("s3.dataset has a prepare step");
+    const before = { manifestHash: "hash-of-the-previous-sync", fileCount: 1 };
+    const change = datasetHandler.diff(node, before);
+    await expect(datasetHandler.update(node, before, change, ctx)).rejects.toThrow();
+    expect(records).toHaveLength(1);
+    const left = JSON.parse(records[0] ?? "{}") as { manifestHash: string };
+    expect(left.manifestHash).not.toBe(node.spec.manifestHash);
+    expect(left.manifestHash).not.toBe(before.manifestHash);
+    expect(
+      datasetHandler.diff(node, { manifestHash: left.manifestHash, fileCount: 0 }).action,
+    ).toBe("update");
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 

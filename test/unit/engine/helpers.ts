@@ -16,6 +16,8 @@ import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { STSClient } from "@aws-sdk/client-sts";
 import { mockClient, type AwsStub } from "aws-sdk-client-mock";
 import { createHash } from "node:crypto";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { AwsClients } from "../../../actions/src/aws/clients.js";
 import { fakeClock, type Clock } from "../../../actions/src/clock.js";
 import { memoryLogger } from "../../../actions/src/logger.js";
@@ -81,7 +83,7 @@ export function testContext(
     clock: fakeClock(Date.parse("2025-01-01T00:00:00Z")),
     graph: { project: "pets", region: "us-east-1", account: "123456789012", partition: "aws" },
     signal: options.signal ?? new AbortController().signal,
-    cacheDir: "/nonexistent-cache",
+    cacheDir: join(tmpdir(), "mlops-unit-cache"),
   };
 }
 

@@ -138,7 +138,9 @@ export function fakeAws(): FakeAws {
   };
   const qualified = (state: FunctionState, q: string | undefined): FunctionConfiguration => {
     if (q === undefined || q === "$LATEST") return state.latest;
+    // Like Lambda, an alias qualifier answers for the version it points to, $LATEST included.
     const version = state.aliases.get(q) ?? q;
+    if (version === "$LATEST") return state.latest;
     const found = state.versions.find((v) => v.Version === version);
     if (!found) throw notFound(`${state.latest.FunctionName ?? ""}:${q}`);
     return found;

@@ -120,9 +120,12 @@ export async function readScaling(
   resourceId: string,
   policyName: string,
 ): Promise<ScalingObserved | undefined> {
-  const target = await readTarget(ctx, resourceId);
+  const [target, policies] = await Promise.all([
+    readTarget(ctx, resourceId),
+    readPolicies(ctx, resourceId),
+  ]);
   if (!target) return undefined;
-  const policy = (await readPolicies(ctx, resourceId)).find((p) => p.PolicyName === policyName);
+  const policy = policies.find((p) => p.PolicyName === policyName);
   return { ...target, ...(policy && { policy: policyObserved(policy) }) };
 }
 

@@ -52,13 +52,16 @@ export const roleHandler: ResourceHandler<RoleSpec, RoleObserved> = {
 
   async read(node, { clients: { iam } }) {
     const RoleName = node.name;
-    const role = await readOrUndefined(`reading IAM role ${RoleName}`, () =>
-      iam.send(new GetRoleCommand({ RoleName })),
-    );
+    // Both at once: asked of a missing role, GetRolePolicy says NoSuchEntity too.
+    const [role, inline] = await Promise.all([
+      readOrUndefined(`reading IAM role ${RoleName}`, () =>
+        iam.send(new GetRoleCommand({ RoleName })),
+      ),
+      readOrUndefined(`reading the inline policy of ${RoleName}`, () =>
+        iam.send(new GetRolePolicyCommand({ RoleName, PolicyName: node.spec.policyName })),
+      ),
+    ]);
     if (!role?.Role) return undefined;
-    const inline = await readOrUndefined(`reading the inline policy of ${RoleName}`, () =>
-      iam.send(new GetRolePolicyCommand({ RoleName, PolicyName: node.spec.policyName })),
-    );
     return {
       arn: role.Role.Arn ?? "",
       path: role.Role.Path ?? "/",

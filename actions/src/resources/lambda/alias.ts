@@ -54,22 +54,18 @@ export const aliasHandler: ResourceHandler<AliasSpec, AliasObserved> = {
 
   async read(node, ctx) {
     const { functionName, alias } = node.spec;
-    const found = await readOrUndefined(`reading Lambda alias ${node.name}`, () =>
-      ctx.clients.lambda.send(new GetAliasCommand({ FunctionName: functionName, Name: alias })),
+    // Qualified by the alias, Lambda answers with the version the alias points to, its number
+    // included: the alias and that version's settings in one round trip.
+    const configuration = await readOrUndefined(`reading Lambda alias ${node.name}`, () =>
+      ctx.clients.lambda.send(
+        new GetFunctionConfigurationCommand({ FunctionName: functionName, Qualifier: alias }),
+      ),
     );
-    if (!found) return undefined;
-    const functionVersion = found.FunctionVersion ?? LATEST;
-    const configuration = await withContext(
-      `reading version ${functionVersion} of Lambda function ${functionName}`,
-      () =>
-        ctx.clients.lambda.send(
-          new GetFunctionConfigurationCommand({
-            FunctionName: functionName,
-            Qualifier: functionVersion,
-          }),
-        ),
-    );
-    return { functionVersion, version: versionFields(configuration) };
+    if (!configuration) return undefined;
+    return {
+      functionVersion: configuration.Version ?? LATEST,
+      version: versionFields(configuration),
+    };
   },
 
   diff(node, observed): Change {

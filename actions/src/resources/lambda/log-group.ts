@@ -69,12 +69,15 @@ export const logGroupHandler: ResourceHandler<LogGroupSpec, LogGroupObserved> = 
   deleteRisk: ["deletes-data"],
 
   async read(node, ctx) {
-    const group = await findGroup(node, ctx);
+    // The ARN is known from the name, so the tags are read alongside the group itself.
+    const resourceArn = arnOf(node, ctx);
+    const [group, tags] = await Promise.all([
+      findGroup(node, ctx),
+      readOrUndefined(`reading the tags of log group ${node.name}`, () =>
+        ctx.clients.logs.send(new ListTagsForResourceCommand({ resourceArn })),
+      ),
+    ]);
     if (!group) return undefined;
-    const resourceArn = group.logGroupArn ?? arnOf(node, ctx);
-    const tags = await readOrUndefined(`reading the tags of log group ${node.name}`, () =>
-      ctx.clients.logs.send(new ListTagsForResourceCommand({ resourceArn })),
-    );
     return { retentionDays: group.retentionInDays ?? null, tags: tags?.tags ?? {} };
   },
 

@@ -5,7 +5,7 @@
 import {
   DeleteFunctionConcurrencyCommand,
   GetAccountSettingsCommand,
-  GetFunctionConcurrencyCommand,
+  GetFunctionCommand,
   PutFunctionConcurrencyCommand,
 } from "@aws-sdk/client-lambda";
 import { readOrUndefined, withContext } from "../../aws/errors.js";
@@ -33,10 +33,12 @@ async function currentReservation(
   functionName: string,
   ctx: HandlerContext,
 ): Promise<number | undefined> {
+  // GetFunction carries the reservation; the function node asks the very same question in a
+  // plan, so the two nodes share one request there (plan/read-cache.ts).
   const out = await readOrUndefined(`reading the reserved concurrency of ${functionName}`, () =>
-    ctx.clients.lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: functionName })),
+    ctx.clients.lambda.send(new GetFunctionCommand({ FunctionName: functionName })),
   );
-  return out?.ReservedConcurrentExecutions;
+  return out?.Concurrency?.ReservedConcurrentExecutions;
 }
 
 /** Throws when reserving `wanted` would leave the account less than the minimum unreserved. */

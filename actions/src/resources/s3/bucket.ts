@@ -5,13 +5,15 @@ import {
   GetBucketEncryptionCommand,
   GetBucketTaggingCommand,
   GetPublicAccessBlockCommand,
-  HeadBucketCommand,
+  type GetBucketEncryptionCommandOutput,
+  type GetBucketTaggingCommandOutput,
+  type GetPublicAccessBlockCommandOutput,
   PutBucketEncryptionCommand,
   PutBucketTaggingCommand,
   PutPublicAccessBlockCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import { AwsOperationError, readOrUndefined, withContext } from "../../aws/errors.js";
+import { AwsOperationError, classifyError, withContext } from "../../aws/errors.js";
 import type { BucketSpec } from "../../model/data-nodes.js";
 import type { Node } from "../../model/graph.js";
 import { diffFields } from "../../plan/diff-fields.js";
@@ -38,36 +40,38 @@ export const bucketHandler: ResourceHandler<BucketSpec, BucketObserved> = {
 
   async read(node, { clients: { s3 } }) {
     const Bucket = node.name;
-    try {
-      await s3.send(new HeadBucketCommand({ Bucket }));
-    } catch (error) {
-      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata
-        ?.httpStatusCode;
-      if (status === 404) return undefined;
-      if (status === 403) {
-        throw new AwsOperationError(
-          `reading S3 bucket ${Bucket}`,
-          Object.assign(
-            new Error(
-              `bucket ${Bucket} exists but this account cannot access it (bucket names are global: choose another)`,
-            ),
-            { name: "AccessDenied" },
-          ),
-        );
-      }
-      throw new AwsOperationError(`reading S3 bucket ${Bucket}`, error);
-    }
-    const [encryption, publicAccess, tagging] = await Promise.all([
-      readOrUndefined(`reading encryption of ${Bucket}`, () =>
-        s3.send(new GetBucketEncryptionCommand({ Bucket })),
-      ),
-      readOrUndefined(`reading public access block of ${Bucket}`, () =>
-        s3.send(new GetPublicAccessBlockCommand({ Bucket })),
-      ),
-      readOrUndefined(`reading tags of ${Bucket}`, () =>
-        s3.send(new GetBucketTaggingCommand({ Bucket })),
-      ),
+    // No HeadBucket first: each of these reads answers NoSuchBucket for a missing bucket, so a
+    // bucket is read in one round trip of three parallel calls.
+    const parts = await Promise.allSettled([
+      s3.send(new GetBucketEncryptionCommand({ Bucket })),
+      s3.send(new GetPublicAccessBlockCommand({ Bucket })),
+      s3.send(new GetBucketTaggingCommand({ Bucket })),
     ]);
+    const errors = parts.flatMap((p) => (p.status === "rejected" ? [p.reason as unknown] : []));
+    if (errors.some((e) => (e as { name?: string }).name === "NoSuchBucket")) return undefined;
+    const denied = errors.find(
+      (e) => (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 403,
+    );
+    if (denied !== undefined) {
+      throw new AwsOperationError(
+        `reading S3 bucket ${Bucket}`,
+        Object.assign(
+          new Error(
+            `bucket ${Bucket} exists but this account cannot read it (bucket names are global: choose another, or grant s3:GetEncryptionConfiguration, s3:GetBucketPublicAccessBlock and s3:GetBucketTagging)`,
+          ),
+          { name: "AccessDenied" },
+        ),
+      );
+    }
+    const other = errors.find((e) => classifyError(e) !== "not-found");
+    if (other !== undefined) throw new AwsOperationError(`reading S3 bucket ${Bucket}`, other);
+    const [encryption, publicAccess, tagging] = parts.map((p) =>
+      p.status === "fulfilled" ? p.value : undefined,
+    ) as [
+      GetBucketEncryptionCommandOutput | undefined,
+      GetPublicAccessBlockCommandOutput | undefined,
+      GetBucketTaggingCommandOutput | undefined,
+    ];
     const rule =
       encryption?.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault;
     const block = publicAccess?.PublicAccessBlockConfiguration;

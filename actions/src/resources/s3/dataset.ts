@@ -7,11 +7,13 @@ import { withContext } from "../../aws/errors.js";
 import { getJson } from "../../apply/s3-json.js";
 import {
   buildLocalManifest,
+  defaultHashCacheFile,
   describeSyncPlan,
   fetchArchive,
   planSync,
   remoteListingManifest,
   syncDataset,
+  type LocalManifestOptions,
   type Manifest,
   type ManifestEntry,
 } from "../../data-sync/index.js";
@@ -31,6 +33,9 @@ export interface DatasetObserved {
   manifestHash: string;
   fileCount: number;
 }
+
+/** The recorded hash while a sync is under way: matches no data set. */
+const INCOMPLETE = "incomplete";
 
 interface ManifestRecord {
   manifestHash: string;
@@ -60,6 +65,12 @@ async function localSource(
   return undefined;
 }
 
+/** Hashes only files whose size, times or inode changed since the last run on this machine. */
+const localOptions = (dir: string, ctx: HandlerContext): LocalManifestOptions => ({
+  logger: ctx.logger,
+  hashCacheFile: defaultHashCacheFile(ctx.cacheDir, dir),
+});
+
 export const datasetHandler: ResourceHandler<PreparedDatasetSpec, DatasetObserved> = {
   kind: "s3.dataset",
 
@@ -72,7 +83,7 @@ export const datasetHandler: ResourceHandler<PreparedDatasetSpec, DatasetObserve
         remoteListingManifest(ctx.clients.s3, s.bucket, s.prefix),
       );
     } else {
-      manifest = await buildLocalManifest(dir, node.spec.exclude, { logger: ctx.logger });
+      manifest = await buildLocalManifest(dir, node.spec.exclude, localOptions(dir, ctx));
       prepared.set(manifest.hash, { manifest, dir });
     }
     return {
@@ -139,12 +150,16 @@ async function sync(
   const dir = prepared.get(spec.manifestHash)?.dir ?? (await localSource(node, ctx));
   if (dir === undefined) throw new Error(`${node.address}: no local data source`);
   const manifest =
-    prepared.get(spec.manifestHash)?.manifest ?? (await buildLocalManifest(dir, spec.exclude));
+    prepared.get(spec.manifestHash)?.manifest ??
+    (await buildLocalManifest(dir, spec.exclude, localOptions(dir, ctx)));
   if (manifest.hash !== spec.manifestHash) {
     throw new Error(
       `${node.address}: the data changed since the plan was made (hash ${manifest.hash.slice(0, 12)}, planned ${spec.manifestHash.slice(0, 12)}); make a new plan`,
     );
   }
+  // Until the sync completes, the record names no data set: were it interrupted and the source
+  // put back as it was, the old hash would otherwise match and hide half-uploaded objects.
+  await recordManifest(spec, { manifestHash: INCOMPLETE, files: [], syncedAt: "" }, ctx);
   const result = await syncDataset({
     s3: ctx.clients.s3,
     bucket: spec.bucket,
@@ -167,6 +182,15 @@ async function sync(
     files: manifest.files,
     syncedAt: new Date(ctx.clock.now()).toISOString(),
   };
+  await recordManifest(spec, record, ctx);
+  return { manifestHash: manifest.hash, fileCount: manifest.files.length };
+}
+
+async function recordManifest(
+  spec: PreparedDatasetSpec,
+  record: ManifestRecord,
+  ctx: HandlerContext,
+): Promise<void> {
   await withContext(
     `recording the data manifest in s3://${spec.manifest.bucket}/${spec.manifest.key}`,
     () =>
@@ -180,5 +204,4 @@ async function sync(
         }),
       ),
   );
-  return { manifestHash: manifest.hash, fileCount: manifest.files.length };
 }

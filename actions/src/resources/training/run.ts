@@ -54,15 +54,24 @@ export const trainingHandler: ResourceHandler<TrainingSpec, TrainingObserved> = 
 
   async read(node, ctx) {
     const fingerprint = fingerprintOf(node);
-    const record = (await ctx.state?.read())?.training[fingerprint];
-    if (node.spec.backend !== "sagemaker") return record ? fromRecord(record) : undefined;
+    const recorded = ctx.state?.read().then((state) => state.training[fingerprint]);
+    if (node.spec.backend !== "sagemaker") {
+      const record = await recorded;
+      return record ? fromRecord(record) : undefined;
+    }
     // SageMaker job names are deterministic: probe attempts, so a job started by a run that
-    // timed out (or lost its state write) is still found and joined.
+    // timed out (or lost its state write) is still found and joined. The first attempt is
+    // asked for while the state record is still on its way: it is almost always the one.
+    const describe = (attempt: number): Promise<TrainingObserved | undefined> =>
+      describeJob(jobName(node.spec, attempt), fingerprint, attempt, ctx);
+    const [record, firstAttempt] = await Promise.all([recorded, describe(1)]);
     let latest: TrainingObserved | undefined;
     for (let attempt = record?.attempt ?? 1; attempt <= MAX_ATTEMPTS_PROBED; attempt++) {
-      const seen = await describeJob(jobName(node.spec, attempt), fingerprint, attempt, ctx);
+      const seen = attempt === 1 ? firstAttempt : await describe(attempt);
       if (!seen) break;
       latest = seen;
+      // A later attempt is only ever started after this one failed or was stopped.
+      if (seen.status !== "Failed" && seen.status !== "Stopped") break;
     }
     return latest ?? (record ? fromRecord(record) : undefined);
   },
