@@ -1,49 +1,107 @@
-// One run of our data sync as its own process (as `mlops sync` / the action runs it), so its
-// timing includes process start like the AWS CLI's does:
-//   node bench/out/bundle/sync-once.mjs DIR BUCKET PREFIX
-// builds the manifest of DIR (content hashes), syncs it to s3://BUCKET/PREFIX and prints one JSON
-// line: phase times, what was uploaded, and every HTTP request the SDK sent (counted by a
-// middleware in the deserialize step, which runs once per attempt, retries included).
+// One run of our data sync as its own process, so its timing includes process start like the
+// AWS CLI's does:
+//   node bench/out/bundle/sync-once.mjs MODE DIR BUCKET PREFIX CACHE_DIR
+// MODE "reconcile" is what every `mlops plan` / `apply` (and so every merge) does with the data
+// set: hash the folder (files whose size, times and inode are unchanged come from the stat cache
+// in CACHE_DIR), read the manifest recorded by the last sync, and only when they differ list the
+// prefix, upload what differs by content and record the new manifest. MODE "verify" is
+// `mlops sync`: the same, but always checked against a listing of the prefix.
+// Prints one JSON line: phase times, files hashed, what was uploaded, and every HTTP request the
+// SDK sent (counted by a middleware in the deserialize step: once per attempt, retries included).
+import { S3Client } from "@aws-sdk/client-s3";
 import { performance } from "node:perf_hooks";
-import { createClients } from "../../actions/src/aws/clients.js";
-import { buildLocalManifest, syncDataset } from "../../actions/src/data-sync/index.js";
 import { silentLogger } from "../../actions/src/logger.js";
+import { systemClock } from "../../actions/src/clock.js";
+import type { DatasetSpec } from "../../actions/src/model/data-nodes.js";
+import type { AwsClients } from "../../actions/src/aws/clients.js";
+import type { HandlerContext } from "../../actions/src/resources/handler.js";
+import {
+  datasetHandler,
+  type PreparedDatasetSpec,
+} from "../../actions/src/resources/s3/dataset.js";
 
 const started = performance.now();
-const [dir, bucket, prefix] = process.argv.slice(2);
-if (dir === undefined || bucket === undefined || prefix === undefined) {
-  throw new Error("usage: sync-once DIR BUCKET PREFIX");
+const [mode, dir, bucket, prefix, cacheDir] = process.argv.slice(2);
+if (
+  (mode !== "reconcile" && mode !== "verify") ||
+  dir === undefined ||
+  bucket === undefined ||
+  prefix === undefined ||
+  cacheDir === undefined
+) {
+  throw new Error("usage: sync-once reconcile|verify DIR BUCKET PREFIX CACHE_DIR");
 }
-const { s3 } = createClients(process.env["AWS_REGION"] ?? "us-east-1");
+const s3 = new S3Client({
+  region: process.env["AWS_REGION"] ?? "us-east-1",
+  forcePathStyle: true,
+  maxAttempts: 5,
+});
 const sent: Record<string, number> = {};
+const uploaded = new Set<string>();
 s3.middlewareStack.add(
   (next, context) => async (args) => {
     const name = context.commandName ?? "unknown";
     sent[name] = (sent[name] ?? 0) + 1;
+    const key = (args.input as { Key?: string }).Key;
+    if (
+      (name === "PutObjectCommand" || name === "CreateMultipartUploadCommand") &&
+      key?.startsWith(prefix) === true
+    )
+      uploaded.add(key);
     return next(args);
   },
   { step: "deserialize", name: "benchRequestCounter" },
 );
-const manifestStart = performance.now();
-const manifest = await buildLocalManifest(dir, []);
-const manifestMs = performance.now() - manifestStart;
-const result = await syncDataset({
-  s3,
+// Only S3 is used by this node; the other clients are never touched.
+const ctx: HandlerContext = {
+  clients: { s3 } as unknown as AwsClients,
+  logger: silentLogger,
+  clock: systemClock,
+  graph: { project: "bench", region: "us-east-1", account: "123456789012", partition: "aws" },
+  signal: new AbortController().signal,
+  cacheDir,
+};
+const spec: DatasetSpec = {
   bucket,
   prefix,
-  sourceDir: dir,
-  manifest,
+  source: { kind: "local", path: dir },
   delete: false,
-  logger: silentLogger,
-});
-const total = performance.now() - started;
+  exclude: [],
+  manifest: { bucket, key: `.mlops/${prefix.replace(/\/+$/, "")}-manifest.json` },
+};
+
+const prepareStart = performance.now();
+const node = await datasetHandler.prepare?.(
+  {
+    address: "s3.dataset.data",
+    kind: "s3.dataset",
+    name: `s3://${bucket}/${prefix}`,
+    tags: {},
+    spec: spec as PreparedDatasetSpec,
+    dependsOn: [],
+  },
+  ctx,
+  new Map(),
+);
+if (node === undefined) throw new Error("s3.dataset has no prepare step");
+const prepareMs = performance.now() - prepareStart;
+const observed = await datasetHandler.read(node, ctx);
+const change = observed === undefined ? undefined : datasetHandler.diff(node, observed);
+let synced = false;
+if (observed === undefined) {
+  await datasetHandler.create(node, ctx);
+  synced = true;
+} else if (change !== undefined && (change.action !== "noop" || mode === "verify")) {
+  await datasetHandler.update(node, observed, change, ctx);
+  synced = true;
+}
 console.log(
   JSON.stringify({
-    inProcessMs: Math.round(total),
-    manifestMs: Math.round(manifestMs),
-    files: manifest.files.length,
-    uploaded: result.uploaded,
-    unchanged: result.unchanged,
+    inProcessMs: Math.round(performance.now() - started),
+    prepareMs: Math.round(prepareMs),
+    files: node.spec.fileCount,
+    synced,
+    uploaded: uploaded.size,
     requests: sent,
   }),
 );

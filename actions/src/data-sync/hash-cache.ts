@@ -61,6 +61,8 @@ const wallClockNs = (): bigint => BigInt(Date.now()) * 1_000_000n;
 export class HashCache {
   /** Entries for the files seen this run: what `save` writes, so vanished files drop out. */
   private readonly next = new Map<string, StoredEntry>();
+  /** Whether anything was hashed this run: if not, and no file vanished, the file is current. */
+  private hashedAny = false;
 
   private constructor(
     private readonly file: string,
@@ -101,6 +103,7 @@ export class HashCache {
 
   /** Remembers the ETag hashed for `path`; `stamp` must be taken before the file was read. */
   record(path: string, stamp: FileStamp, etag: string): void {
+    this.hashedAny = true;
     this.next.set(path, {
       size: stamp.size,
       mtimeNs: String(stamp.mtimeNs),
@@ -112,6 +115,7 @@ export class HashCache {
 
   /** Writes the looked-up and recorded entries atomically; failures are logged, not thrown. */
   async save(): Promise<void> {
+    if (!this.hashedAny && this.next.size === this.previous.size) return;
     const cutoff = (this.options.now ?? wallClockNs)() - RACY_WINDOW_NS;
     const entries: Record<string, StoredEntry> = {};
     for (const [path, entry] of this.next) {
