@@ -35,6 +35,7 @@ export interface SessionOptions {
   cacheDir?: string;
   forceTraining?: boolean;
   followLogs?: boolean;
+  verifyData?: boolean;
 }
 
 export async function openSession(config: Config, options: SessionOptions): Promise<Session> {
@@ -52,6 +53,7 @@ export async function openSession(config: Config, options: SessionOptions): Prom
     cacheDir: options.cacheDir ?? process.env["MLOPS_CACHE_DIR"] ?? join(tmpdir(), "mlops-cache"),
     state,
     ...(options.followLogs === true && { followLogs: true }),
+    ...(options.verifyData === true && { verifyData: true }),
   };
   return {
     config,

@@ -20,6 +20,7 @@ export async function withSession<T>(
     prepare?: (config: Config) => Config;
     forceTraining?: boolean;
     followLogs?: boolean;
+    verifyData?: boolean;
   } = {},
 ): Promise<T> {
   const loaded = loadConfig(options.config);
@@ -32,6 +33,7 @@ export async function withSession<T>(
       signal: interrupt.signal,
       ...(hooks.forceTraining === true && { forceTraining: true }),
       ...(hooks.followLogs === true && { followLogs: true }),
+      ...(hooks.verifyData === true && { verifyData: true }),
     });
     return await run(session, logger);
   } finally {

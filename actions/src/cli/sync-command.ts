@@ -8,20 +8,24 @@ import type { Output } from "./output.js";
 const DATA_NODES = new Set(["s3.bucket.data", "s3.dataset.data"]);
 
 export async function syncCommand(options: EngineOptions, io: Output): Promise<number> {
-  return withSession(options, async (session) => {
-    const result = await runApply(session, {
-      operation: "sync",
-      confirm: () => Promise.resolve(true),
-      selectNodes: (nodes) => nodes.filter((n) => DATA_NODES.has(n.address)),
-      transform: (plan) => ({
-        ...plan,
-        changes: plan.changes.map((c) =>
-          c.address === "s3.dataset.data" && c.action === "noop"
-            ? { ...c, action: "update", reason: "verify against a listing of the prefix" }
-            : c,
-        ),
-      }),
-    });
-    return report(result, io);
-  });
+  return withSession(
+    options,
+    async (session) => {
+      const result = await runApply(session, {
+        operation: "sync",
+        confirm: () => Promise.resolve(true),
+        selectNodes: (nodes) => nodes.filter((n) => DATA_NODES.has(n.address)),
+        transform: (plan) => ({
+          ...plan,
+          changes: plan.changes.map((c) =>
+            c.address === "s3.dataset.data" && c.action === "noop"
+              ? { ...c, action: "update", reason: "verify against a listing of the prefix" }
+              : c,
+          ),
+        }),
+      });
+      return report(result, io);
+    },
+    { verifyData: true },
+  );
 }

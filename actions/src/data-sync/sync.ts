@@ -1,4 +1,5 @@
-// Syncing a local folder to an S3 prefix by content: list the prefix, upload what is missing or
+// Syncing a local folder to an S3 prefix by content: list the prefix (or take what the last
+// sync recorded), upload what is missing or
 // whose ETag differs (bounded concurrency; multipart with our fixed part size for large files,
 // so the remote ETag equals the manifest's), then delete extraneous objects if asked.
 import { createHash } from "node:crypto";
@@ -12,7 +13,7 @@ import { systemClock, type Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
 import { contentTypeFor } from "./content-type.js";
 import { isMultipart, partSizeFor, stripEtagQuotes } from "./etag.js";
-import type { Manifest } from "./manifest.js";
+import type { Manifest, ManifestEntry } from "./manifest.js";
 import { describeSyncPlan, planSync, type PlannedUpload } from "./plan.js";
 import { PoolAbortedError, runPool, semaphore } from "../pool.js";
 import { listRemote, normalizePrefix } from "./remote.js";
@@ -41,6 +42,11 @@ export interface SyncOptions {
   progressIntervalMs?: number;
   /** ListObjectsV2 page size (tests exercise paging with a small one). */
   listPageSize?: number;
+  /**
+   * What the prefix is known to hold (the manifest recorded by the last complete sync): compared
+   * against instead of a listing, so a small change costs its uploads only.
+   */
+  remote?: readonly ManifestEntry[];
 }
 
 export interface SyncResult {
@@ -73,7 +79,10 @@ export async function syncDataset(options: SyncOptions): Promise<SyncResult> {
   const { s3, bucket, logger, manifest } = options;
   const base = normalizePrefix(options.prefix);
   const where = `s3://${bucket}/${base}`;
-  const listing = await listRemote(s3, bucket, base, options.listPageSize);
+  const listing =
+    options.remote === undefined
+      ? await listRemote(s3, bucket, base, options.listPageSize)
+      : { objects: options.remote, requests: 0 };
   const plan = planSync(manifest, listing.objects, options.delete);
   logger.info(`data: ${where}: ${describeSyncPlan(plan)}`);
   if (plan.keep.length > 0) {

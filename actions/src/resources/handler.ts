@@ -36,6 +36,11 @@ export interface HandlerContext {
   state?: StateStore;
   /** `--follow`: stream training logs while waiting. */
   followLogs?: boolean;
+  /**
+   * `mlops sync`: compare the data set with a listing of its prefix, which also puts right
+   * objects changed or deleted behind our back, instead of with the last sync's record.
+   */
+  verifyData?: boolean;
 }
 
 export type Status = "pending" | "ready" | "failed";

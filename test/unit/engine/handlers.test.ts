@@ -21,6 +21,7 @@ import {
   PutObjectCommand,
   PutPublicAccessBlockCommand,
 } from "@aws-sdk/client-s3";
+import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -272,6 +273,70 @@ describe("s3.dataset handler", () => {
     expect(
       datasetHandler.diff(node, { manifestHash: left.manifestHash, fileCount: 0 }).action,
     ).toBe("update");
+    rmSync(dir, { recursive: true, force: true });
+  });
+  it("syncs a change against the last sync's record without listing; mlops sync lists", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dataset-record-"));
+    writeFileSync(join(dir, "a.jpg"), "unchanged");
+    writeFileSync(join(dir, "b.jpg"), "changed");
+    const spec: PreparedDatasetSpec = {
+      bucket: "pets-data",
+      prefix: "data/",
+      source: { kind: "local", path: dir },
+      delete: false,
+      exclude: [],
+      manifest: { bucket: "pets-state", key: "data-manifest.json" },
+      manifestHash: "",
+      fileCount: 0,
+      totalBytes: 0,
+    };
+    const md5 = (body: string): string => createHash("md5").update(body).digest("hex");
+    const run = async (verifyData: boolean) => {
+      const aws = mockedClients();
+      const puts: string[] = [];
+      // The last sync recorded a.jpg as it is now and b.jpg with older content.
+      let record = JSON.stringify({
+        manifestHash: "the-last-sync",
+        files: [
+          { path: "a.jpg", size: 9, etag: md5("unchanged") },
+          { path: "b.jpg", size: 7, etag: md5("earlier") },
+        ],
+        syncedAt: "",
+      });
+      aws.s3.on(GetObjectCommand).callsFake(() => ({
+        ETag: '"record"',
+        Body: { transformToString: () => Promise.resolve(record) },
+      }));
+      aws.s3.on(PutObjectCommand).callsFake((input: { Key: string; Body: unknown }) => {
+        if (input.Key === "data-manifest.json") {
+          record = String(input.Body);
+          return {};
+        }
+        puts.push(input.Key);
+        return {
+          ETag: `"${createHash("md5")
+            .update(input.Body as Uint8Array)
+            .digest("hex")}"`,
+        };
+      });
+      aws.s3.on(ListObjectsV2Command).resolves({ Contents: [], IsTruncated: false });
+      const ctx = { ...testContext(aws.clients), ...(verifyData && { verifyData }) };
+      const node = await datasetHandler.prepare?.(
+        testNode<PreparedDatasetSpec>("s3.dataset.data", { kind: "s3.dataset", spec }),
+        ctx,
+        new Map(),
+      );
+      if (node === undefined) throw new Error("s3.dataset has a prepare step");
+      const observed = await datasetHandler.read(node, ctx);
+      if (observed === undefined) throw new Error("a record is there");
+      await datasetHandler.update(node, observed, datasetHandler.diff(node, observed), ctx);
+      return { lists: aws.s3.commandCalls(ListObjectsV2Command).length, puts: puts.sort() };
+    };
+
+    // From the record: only b.jpg differs, and nothing is listed.
+    expect(await run(false)).toEqual({ lists: 0, puts: ["data/b.jpg"] });
+    // `mlops sync`: the (empty) listing shows both missing, so both go up.
+    expect(await run(true)).toEqual({ lists: 1, puts: ["data/a.jpg", "data/b.jpg"] });
     rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -1,7 +1,7 @@
 // s3.dataset: the training data set under the data prefix. prepare() hashes the source (a
 // local folder, a downloaded archive, or the listing of an s3:// prefix used in place); read()
-// fetches the manifest recorded by the last sync; a differing hash means a sync, which compares
-// against a real listing and uploads only what differs by content.
+// fetches the manifest recorded by the last sync; a differing hash means a sync, which uploads
+// only what differs by content from that record (`mlops sync` compares with a real listing).
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { withContext } from "../../aws/errors.js";
 import { getJson } from "../../apply/s3-json.js";
@@ -130,8 +130,8 @@ export const datasetHandler: ResourceHandler<PreparedDatasetSpec, DatasetObserve
     };
   },
 
-  create: (node, ctx) => sync(node, ctx),
-  update: (node, _observed, _change, ctx) => sync(node, ctx),
+  create: (node, ctx) => sync(node, ctx, undefined),
+  update: (node, observed, _change, ctx) => sync(node, ctx, observed),
 
   delete(node, _observed, ctx) {
     // The objects stay; only `mlops destroy --include-data` removes them with the bucket.
@@ -143,6 +143,7 @@ export const datasetHandler: ResourceHandler<PreparedDatasetSpec, DatasetObserve
 async function sync(
   node: Node<PreparedDatasetSpec>,
   ctx: HandlerContext,
+  observed: DatasetObserved | undefined,
 ): Promise<DatasetObserved> {
   const spec = node.spec;
   if (spec.source.kind === "s3")
@@ -157,6 +158,12 @@ async function sync(
       `${node.address}: the data changed since the plan was made (hash ${manifest.hash.slice(0, 12)}, planned ${spec.manifestHash.slice(0, 12)}); make a new plan`,
     );
   }
+  // What the last complete sync recorded is what the prefix holds, as far as plan and apply are
+  // concerned; `mlops sync` (verifyData) lists the prefix instead to catch changes behind our back.
+  const remote =
+    ctx.verifyData === true || observed === undefined || observed.manifestHash === INCOMPLETE
+      ? undefined
+      : recorded.get(observed.manifestHash);
   // Until the sync completes, the record names no data set: were it interrupted and the source
   // put back as it was, the old hash would otherwise match and hide half-uploaded objects.
   await recordManifest(spec, { manifestHash: INCOMPLETE, files: [], syncedAt: "" }, ctx);
@@ -170,6 +177,7 @@ async function sync(
     logger: ctx.logger,
     signal: ctx.signal,
     clock: ctx.clock,
+    ...(remote !== undefined && { remote }),
   });
   ctx.logger.info(
     `${node.address}: uploaded ${result.uploaded.length} files (${result.bytesUploaded} bytes), deleted ${result.deleted.length}, ${result.unchanged} unchanged` +
