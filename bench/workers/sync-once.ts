@@ -60,6 +60,7 @@ const ctx: HandlerContext = {
   graph: { project: "bench", region: "us-east-1", account: "123456789012", partition: "aws" },
   signal: new AbortController().signal,
   cacheDir,
+  verifyData: mode === "verify",
 };
 const spec: DatasetSpec = {
   bucket,
