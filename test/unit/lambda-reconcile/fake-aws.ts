@@ -25,6 +25,7 @@ import {
   GetFunctionConfigurationCommand,
   GetProvisionedConcurrencyConfigCommand,
   LambdaClient,
+  ListProvisionedConcurrencyConfigsCommand,
   PublishVersionCommand,
   PutFunctionConcurrencyCommand,
   PutProvisionedConcurrencyConfigCommand,
@@ -345,6 +346,14 @@ export function fakeAws(): FakeAws {
           "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [100].",
         );
       }
+      // Like Lambda: provisioned concurrency is carved out of the reservation.
+      const provisioned = [...state.provisioned.values()].reduce((n, p) => n + p.requested, 0);
+      if (input.ReservedConcurrentExecutions < provisioned) {
+        throw awsError(
+          "InvalidParameterValueException",
+          `ReservedConcurrentExecutions (${input.ReservedConcurrentExecutions}) cannot be less than the function's provisioned concurrency (${provisioned}).`,
+        );
+      }
       state.reserved = input.ReservedConcurrentExecutions;
       return { ReservedConcurrentExecutions: state.reserved };
     });
@@ -411,6 +420,19 @@ export function fakeAws(): FakeAws {
         AllocatedProvisionedConcurrentExecutions: p.status === "READY" ? p.requested : 0,
         Status: p.status,
         ...(p.reason !== undefined && { StatusReason: p.reason }),
+      };
+    });
+  lambda
+    .on(ListProvisionedConcurrencyConfigsCommand)
+    .callsFake((input: { FunctionName: string }) => {
+      record("lambda:ListProvisionedConcurrencyConfigs", input);
+      const state = fn(input.FunctionName);
+      return {
+        ProvisionedConcurrencyConfigs: [...state.provisioned].map(([qualifier, p]) => ({
+          FunctionArn: `${state.latest.FunctionArn ?? ""}:${qualifier}`,
+          RequestedProvisionedConcurrentExecutions: p.requested,
+          Status: p.status,
+        })),
       };
     });
   lambda

@@ -165,6 +165,24 @@ describe("Lambda reconcile", () => {
     expect(risk).toEqual(["cost-up"]);
   });
 
+  it("lowers reservation and provisioned concurrency together, the reservation never below it", async () => {
+    const { h, config } = await deployed(
+      lambdaConfig({ reservedConcurrency: 10, provisionedConcurrency: 8 }),
+    );
+    const cycle = await h.apply(
+      lambdaGraph({ ...config, reservedConcurrency: 5, provisionedConcurrency: 4 }),
+    );
+    expect(cycle.steps.every((s) => s.status === "done")).toBe(true);
+    expect(cycle.mutations).toEqual([
+      "lambda:PutProvisionedConcurrencyConfig", // 8 -> 5, to fit under the new reservation
+      "lambda:PutFunctionConcurrency",
+      "lambda:PutProvisionedConcurrencyConfig", // 5 -> 4, the configured value
+    ]);
+    const fn = h.fake.functions.get(NAME);
+    expect(fn?.reserved).toBe(5);
+    expect(fn?.provisioned.get("live")).toMatchObject({ requested: 4, status: "READY" });
+  });
+
   it("deletes provisioned and reserved concurrency removed from the config", async () => {
     const { h, config } = await deployed();
     const cycle = await h.apply(

@@ -1,12 +1,16 @@
 // lambda.reserved-concurrency: concurrency reserved for (and capping) the function. The account
 // must keep a minimum unreserved (100 on AWS), so before PutFunctionConcurrency we read
 // GetAccountSettings and this function's current reservation (which the new one replaces) and
-// refuse with a message that says what fits. Removing it from the config deletes it.
+// refuse with a message that says what fits; provisioned concurrency above a lowered reservation
+// is brought down first. Removing it from the config deletes it.
 import {
   DeleteFunctionConcurrencyCommand,
+  DeleteProvisionedConcurrencyConfigCommand,
   GetAccountSettingsCommand,
   GetFunctionCommand,
+  ListProvisionedConcurrencyConfigsCommand,
   PutFunctionConcurrencyCommand,
+  PutProvisionedConcurrencyConfigCommand,
 } from "@aws-sdk/client-lambda";
 import { readOrUndefined, withContext } from "../../aws/errors.js";
 import type { Node } from "../../model/graph.js";
@@ -68,12 +72,65 @@ async function checkAccountRoom(
   }
 }
 
+/**
+ * Provisioned concurrency is carved out of the reservation, so Lambda refuses a reservation below
+ * the function's provisioned total. Lowering both in one apply would then fail on every run (the
+ * reservation is set first, since raising both needs that order), so when lowering, provisioned
+ * configs are first brought down to fit; the provisioned node then sets its own value, which the
+ * config keeps at or below the reservation.
+ */
+async function fitProvisionedUnder(
+  functionName: string,
+  reservation: number,
+  ctx: HandlerContext,
+): Promise<void> {
+  const configs: { qualifier: string; requested: number }[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await withContext(`listing provisioned concurrency of ${functionName}`, () =>
+      ctx.clients.lambda.send(
+        new ListProvisionedConcurrencyConfigsCommand({
+          FunctionName: functionName,
+          Marker: marker,
+        }),
+      ),
+    );
+    for (const c of page.ProvisionedConcurrencyConfigs ?? []) {
+      const qualifier = c.FunctionArn?.split(":").pop();
+      if (qualifier !== undefined)
+        configs.push({ qualifier, requested: c.RequestedProvisionedConcurrentExecutions ?? 0 });
+    }
+    marker = page.NextMarker;
+  } while (marker !== undefined);
+  let excess = configs.reduce((n, c) => n + c.requested, 0) - reservation;
+  for (const c of configs.sort((a, b) => b.requested - a.requested)) {
+    if (excess <= 0) return;
+    const lowered = Math.max(0, c.requested - excess);
+    excess -= c.requested - lowered;
+    ctx.logger.info(
+      `${functionName}:${c.qualifier}: provisioned concurrency ${c.requested} -> ${lowered} first, to fit under the new reservation of ${reservation}`,
+    );
+    const target = { FunctionName: functionName, Qualifier: c.qualifier };
+    await withContext(`lowering provisioned concurrency on ${functionName}:${c.qualifier}`, () =>
+      lowered === 0
+        ? ctx.clients.lambda.send(new DeleteProvisionedConcurrencyConfigCommand(target))
+        : ctx.clients.lambda.send(
+            new PutProvisionedConcurrencyConfigCommand({
+              ...target,
+              ProvisionedConcurrentExecutions: lowered,
+            }),
+          ),
+    );
+  }
+}
+
 async function put(
   node: Node<ReservedConcurrencySpec>,
   ctx: HandlerContext,
 ): Promise<ReservedConcurrencyObserved> {
   const { functionName, concurrency } = node.spec;
   await checkAccountRoom(functionName, concurrency, ctx);
+  await fitProvisionedUnder(functionName, concurrency, ctx);
   const out = await withContext(
     `reserving ${concurrency} concurrent executions for ${functionName}`,
     () =>
