@@ -24,6 +24,11 @@ export interface Session {
   ctx: HandlerContext;
   state: StateStore;
   lock: LockLocation;
+  /**
+   * Settles once STS has confirmed the account the graph was built for (at once when STS itself
+   * named it). Plans await it before they report, applies before they change anything.
+   */
+  accountConfirmed: Promise<void>;
 }
 
 export interface SessionOptions {
@@ -40,7 +45,7 @@ export interface SessionOptions {
 
 export async function openSession(config: Config, options: SessionOptions): Promise<Session> {
   const clients = options.clients ?? createClients(config.region);
-  const account = await accountOf(clients);
+  const { account, confirmed } = await accountOf(clients);
   const graph = buildGraph(config, { account, forceTraining: options.forceTraining === true });
   const stateBucket = fillTemplate(config.state.bucket, { account, region: config.region }).value;
   const state = new StateStore(clients.s3, stateBucket, `${config.state.prefix}state.json`);
@@ -63,23 +68,39 @@ export async function openSession(config: Config, options: SessionOptions): Prom
     ctx,
     state,
     lock: { s3: clients.s3, bucket: stateBucket, key: `${config.state.prefix}lock.json` },
+    accountConfirmed: confirmed,
   };
 }
 
 /**
  * The account the credentials belong to. Credentials that carry it (AWS_ACCOUNT_ID, an assumed
- * role, web identity, SSO) save a round trip to STS before anything else can start; otherwise
- * STS says, which also fails early and clearly when no credentials are configured.
+ * role, web identity, SSO) let everything start at once; STS is still asked, alongside, because
+ * AWS_ACCOUNT_ID is only a claim: a value meant for something else would point the state, the
+ * buckets and every ARN at another account. Without a carried id, STS answers first, which also
+ * fails early and clearly when no credentials are configured.
  */
-async function accountOf(clients: AwsClients): Promise<string> {
+async function accountOf(
+  clients: AwsClients,
+): Promise<{ account: string; confirmed: Promise<void> }> {
+  const ask = () =>
+    withContext("asking STS who we are (are AWS credentials configured?)", () =>
+      clients.sts.send(new GetCallerIdentityCommand({})),
+    );
   const credentials = await Promise.resolve()
     .then(() => clients.sts.config.credentials())
     .catch(() => undefined);
   const carried = credentials?.accountId;
-  if (carried !== undefined && /^\d{12}$/.test(carried)) return carried;
-  const identity = await withContext(
-    "asking STS who we are (are AWS credentials configured?)",
-    () => clients.sts.send(new GetCallerIdentityCommand({})),
-  );
-  return identity.Account ?? "000000000000";
+  if (carried === undefined || !/^\d{12}$/.test(carried)) {
+    const identity = await ask();
+    return { account: identity.Account ?? "000000000000", confirmed: Promise.resolve() };
+  }
+  const confirmed = ask().then((identity) => {
+    if (identity.Account !== undefined && identity.Account !== carried) {
+      throw new Error(
+        `the credentials claim account ${carried} (AWS_ACCOUNT_ID or the profile's aws_account_id) but belong to ${identity.Account}; fix or unset the claim`,
+      );
+    }
+  });
+  confirmed.catch(() => undefined); // awaited by plan and apply; never an unhandled rejection
+  return { account: carried, confirmed };
 }

@@ -47,6 +47,7 @@ const DEFAULT_EXECUTE: Omit<ExecuteOptions, "onStepDone" | "pollIntervalMs"> = {
 
 export async function runApply(session: Session, options: ApplyOptions): Promise<ApplyResult> {
   const { ctx, config } = session;
+  await session.accountConfirmed; // nothing is changed in an account STS has not confirmed
   const bootstrapped = await bootstrapStateBucket(session);
   const lock = await acquireLock(session.lock, {
     operation: options.operation ?? "apply",

@@ -64,11 +64,15 @@ export class HashCache {
   /** Whether anything was hashed this run: if not, and no file vanished, the file is current. */
   private hashedAny = false;
 
+  private readonly startedNs: bigint;
+
   private constructor(
     private readonly file: string,
     private readonly previous: ReadonlyMap<string, StoredEntry>,
     private readonly options: HashCacheOptions,
-  ) {}
+  ) {
+    this.startedNs = (options.now ?? wallClockNs)();
+  }
 
   /** Reads `file`; anything unusable (missing, corrupt, another version) gives an empty cache. */
   static async load(file: string, options: HashCacheOptions = {}): Promise<HashCache> {
@@ -116,7 +120,9 @@ export class HashCache {
   /** Writes the looked-up and recorded entries atomically; failures are logged, not thrown. */
   async save(): Promise<void> {
     if (!this.hashedAny && this.next.size === this.previous.size) return;
-    const cutoff = (this.options.now ?? wallClockNs)() - RACY_WINDOW_NS;
+    // Measured from when this run began, before any file was stat'ed or read: a file rewritten
+    // during the run, even in the same timestamp tick as our read, falls inside the window.
+    const cutoff = this.startedNs - RACY_WINDOW_NS;
     const entries: Record<string, StoredEntry> = {};
     for (const [path, entry] of this.next) {
       if (BigInt(entry.mtimeNs) < cutoff && BigInt(entry.ctimeNs) < cutoff) {

@@ -75,7 +75,6 @@ export async function buildLocalManifest(
   exclude: string[],
   options: LocalManifestOptions = {},
 ): Promise<Manifest> {
-  const files = listLocalFiles(dir, exclude, options.logger);
   const cache =
     options.hashCacheFile === undefined
       ? undefined
@@ -83,6 +82,8 @@ export async function buildLocalManifest(
           logger: options.logger,
           now: options.hashCacheClock,
         });
+  // The cache is loaded first: its racy window counts from before the walk's first stat.
+  const files = listLocalFiles(dir, exclude, options.logger);
   const entries: ManifestEntry[] = new Array<ManifestEntry>(files.length);
   let reused = 0;
   await runPool(files, options.concurrency ?? 8, async (file, index) => {

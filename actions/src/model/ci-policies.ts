@@ -101,6 +101,7 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
           "lambda:GetAlias",
           "lambda:GetFunctionConcurrency",
           "lambda:GetProvisionedConcurrencyConfig",
+          "lambda:ListProvisionedConcurrencyConfigs",
           "lambda:ListVersionsByFunction",
           "lambda:ListTags",
         ],

@@ -8,6 +8,8 @@ import type { AwsClients } from "../aws/clients.js";
 import { canonicalJson } from "./canonical.js";
 
 const READ_COMMAND = /^(Get|Describe|List|Head)[A-Z]/;
+// Answers whose body is a stream can be read once only: never shared.
+const STREAMED = new Set(["GetObjectCommand"]);
 
 interface Sender {
   send(command: unknown, ...rest: unknown[]): Promise<unknown>;
@@ -28,7 +30,8 @@ export function sharingReads(clients: AwsClients): AwsClients {
         ) => {
           const name = command.constructor.name;
           // Extra arguments (abort signals, callbacks) make a call unlike any other.
-          if (!READ_COMMAND.test(name) || rest.length > 0) return send(command, ...rest);
+          if (!READ_COMMAND.test(name) || STREAMED.has(name) || rest.length > 0)
+            return send(command, ...rest);
           const key = `${service}:${name}:${canonicalJson(command.input ?? {})}`;
           let pending = inFlight.get(key);
           if (pending === undefined) {

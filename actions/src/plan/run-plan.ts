@@ -6,11 +6,15 @@ import type { Plan } from "./types.js";
 export async function runPlan(
   session: Session,
 ): Promise<{ plan: Plan; observations: Observations }> {
-  return computePlan({
-    graph: session.graph,
-    state: session.state.read(),
-    handlers: session.handlers,
-    ctx: session.ctx,
-    configFile: session.config.file,
-  });
+  const [result] = await Promise.all([
+    computePlan({
+      graph: session.graph,
+      state: session.state.read(),
+      handlers: session.handlers,
+      ctx: session.ctx,
+      configFile: session.config.file,
+    }),
+    session.accountConfirmed,
+  ]);
+  return result;
 }

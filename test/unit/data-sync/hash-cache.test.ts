@@ -195,6 +195,17 @@ describe("buildLocalManifest with a hash cache", () => {
     expect((await cached()).stats).toEqual({ hashed: 0, reused: 4 });
   });
 
+  it("keeps no entry for a file changed after the run began, however long the run took", async () => {
+    // The clock reads when the run begins and again at save: a file whose ctime is after the
+    // start may have been rewritten after we read it, in the same timestamp tick.
+    const changedAt = statSync(join(dir, "labels.csv")).ctimeMs;
+    const ticks = [changedAt - 1_000, changedAt + 600_000]; // the save comes ten minutes later
+    const clock = (): bigint =>
+      BigInt(Math.round(ticks.shift() ?? changedAt + 600_000)) * 1_000_000n;
+    await cached({ hashCacheClock: clock });
+    expect(existsSync(cacheFile) ? storedPaths() : []).not.toContain("labels.csv");
+  });
+
   it("stores stat fields and ETags only, never file contents", async () => {
     write("secret.txt", "the-secret-payload-42");
     await cached();

@@ -8,6 +8,7 @@ import {
   DeleteProvisionedConcurrencyConfigCommand,
   GetAccountSettingsCommand,
   GetFunctionCommand,
+  GetFunctionConcurrencyCommand,
   ListProvisionedConcurrencyConfigsCommand,
   PutFunctionConcurrencyCommand,
   PutProvisionedConcurrencyConfigCommand,
@@ -39,19 +40,27 @@ async function currentReservation(
 ): Promise<number | undefined> {
   // GetFunction carries the reservation; the function node asks the very same question in a
   // plan, so the two nodes share one request there (plan/read-cache.ts).
-  const out = await readOrUndefined(`reading the reserved concurrency of ${functionName}`, () =>
+  const what = `reading the reserved concurrency of ${functionName}`;
+  const out = await readOrUndefined(what, () =>
     ctx.clients.lambda.send(new GetFunctionCommand({ FunctionName: functionName })),
   );
-  return out?.Concurrency?.ReservedConcurrentExecutions;
+  if (out === undefined) return undefined;
+  const carried = out.Concurrency?.ReservedConcurrentExecutions;
+  if (carried !== undefined) return carried;
+  // Absent means no reservation, or (in moto, which omits a reservation of 0) zero: ask directly.
+  const direct = await readOrUndefined(what, () =>
+    ctx.clients.lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: functionName })),
+  );
+  return direct?.ReservedConcurrentExecutions;
 }
 
 /** Throws when reserving `wanted` would leave the account less than the minimum unreserved. */
 async function checkAccountRoom(
   functionName: string,
   wanted: number,
+  current: number,
   ctx: HandlerContext,
 ): Promise<void> {
-  const current = (await currentReservation(functionName, ctx)) ?? 0;
   if (wanted <= current) return; // lowering a reservation only frees concurrency
   const settings = await withContext("reading the Lambda account settings", () =>
     ctx.clients.lambda.send(new GetAccountSettingsCommand({})),
@@ -129,8 +138,11 @@ async function put(
   ctx: HandlerContext,
 ): Promise<ReservedConcurrencyObserved> {
   const { functionName, concurrency } = node.spec;
-  await checkAccountRoom(functionName, concurrency, ctx);
-  await fitProvisionedUnder(functionName, concurrency, ctx);
+  const current = await currentReservation(functionName, ctx);
+  await checkAccountRoom(functionName, concurrency, current ?? 0, ctx);
+  // Raising a reservation never conflicts with provisioned concurrency already under it.
+  if (current === undefined || concurrency < current)
+    await fitProvisionedUnder(functionName, concurrency, ctx);
   const out = await withContext(
     `reserving ${concurrency} concurrent executions for ${functionName}`,
     () =>

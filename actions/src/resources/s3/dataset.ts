@@ -116,7 +116,9 @@ export const datasetHandler: ResourceHandler<PreparedDatasetSpec, DatasetObserve
     if (observed.manifestHash === node.spec.manifestHash)
       return noop(`${node.spec.fileCount} files in sync`);
     const local = prepared.get(node.spec.manifestHash)?.manifest;
-    const remote = recorded.get(observed.manifestHash);
+    // After an interrupted sync the record lists nothing: the prefix's content is unknown.
+    const remote =
+      observed.manifestHash === INCOMPLETE ? undefined : recorded.get(observed.manifestHash);
     const summary =
       local && remote ? describeSyncPlan(planSync(local, remote, node.spec.delete)) : undefined;
     return {
@@ -160,8 +162,13 @@ async function sync(
   }
   // What the last complete sync recorded is what the prefix holds, as far as plan and apply are
   // concerned; `mlops sync` (verifyData) lists the prefix instead to catch changes behind our back.
+  // The record holds our files only, not objects a sync with delete: false kept, so a sync that
+  // deletes lists the prefix to find them.
   const remote =
-    ctx.verifyData === true || observed === undefined || observed.manifestHash === INCOMPLETE
+    ctx.verifyData === true ||
+    spec.delete ||
+    observed === undefined ||
+    observed.manifestHash === INCOMPLETE
       ? undefined
       : recorded.get(observed.manifestHash);
   // Until the sync completes, the record names no data set: were it interrupted and the source

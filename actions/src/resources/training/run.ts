@@ -59,19 +59,24 @@ export const trainingHandler: ResourceHandler<TrainingSpec, TrainingObserved> = 
       const record = await recorded;
       return record ? fromRecord(record) : undefined;
     }
-    // SageMaker job names are deterministic: probe attempts, so a job started by a run that
-    // timed out (or lost its state write) is still found and joined. The first attempt is
-    // asked for while the state record is still on its way: it is almost always the one.
+    // SageMaker job names are deterministic: probe attempts until one is absent, so a job started
+    // by a run that timed out (or lost its state write) is still found and joined, a forced
+    // retrain after a completed job included. The first two attempts are asked for while the
+    // state record is still on its way: one of them is almost always the last.
     const describe = (attempt: number): Promise<TrainingObserved | undefined> =>
       describeJob(jobName(node.spec, attempt), fingerprint, attempt, ctx);
-    const [record, firstAttempt] = await Promise.all([recorded, describe(1)]);
+    const early = new Map([
+      [1, describe(1)],
+      [2, describe(2)],
+    ]);
+    // Not every early answer is needed (the record may name a later attempt): none may go unhandled.
+    for (const pending of early.values()) pending.catch(() => undefined);
+    const record = await recorded;
     let latest: TrainingObserved | undefined;
     for (let attempt = record?.attempt ?? 1; attempt <= MAX_ATTEMPTS_PROBED; attempt++) {
-      const seen = attempt === 1 ? firstAttempt : await describe(attempt);
+      const seen = await (early.get(attempt) ?? describe(attempt));
       if (!seen) break;
       latest = seen;
-      // A later attempt is only ever started after this one failed or was stopped.
-      if (seen.status !== "Failed" && seen.status !== "Stopped") break;
     }
     return latest ?? (record ? fromRecord(record) : undefined);
   },
