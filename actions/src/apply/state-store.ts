@@ -54,6 +54,8 @@ export class StateConflictError extends Error {
 export class StateStore {
   /** Updates from one process are serialised; If-Match guards against other processes. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** What read() answers with until a write or a fresh read replaces it. */
+  private latest: Promise<StateRecord> | undefined;
 
   constructor(
     private readonly s3: S3Client,
@@ -66,8 +68,6 @@ export class StateStore {
    * one snapshot, and during an apply the lock keeps other writers out, so our own writes are
    * the only changes (they refresh the snapshot). `fresh` reads it again, as after taking the lock.
    */
-  private latest: Promise<StateRecord> | undefined;
-
   read(options: { fresh?: boolean } = {}): Promise<StateRecord> {
     if (this.latest === undefined || options.fresh === true) {
       const reading = getJson<StateRecord>(this.s3, this.bucket, this.key).then(

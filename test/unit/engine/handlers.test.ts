@@ -205,25 +205,34 @@ describe("s3.bucket handler", () => {
 });
 
 describe("s3.dataset handler", () => {
+  const datasetNode = (path: string, manifestHash = "") =>
+    testNode<PreparedDatasetSpec>("s3.dataset.data", {
+      kind: "s3.dataset",
+      spec: {
+        bucket: "pets-data",
+        prefix: "data/",
+        source: { kind: "local", path },
+        delete: false,
+        exclude: [],
+        manifest: { bucket: "pets-data", key: ".mlops/data-manifest.json" },
+        manifestHash,
+        fileCount: manifestHash === "" ? 0 : 1,
+        totalBytes: manifestHash === "" ? 0 : 1,
+      },
+    });
+  /** The node as planned: prepare() has hashed the folder. */
+  const preparedNode = async (path: string, ctx: ReturnType<typeof testContext>) => {
+    const node = await datasetHandler.prepare?.(datasetNode(path), ctx, new Map());
+    if (node === undefined) throw new Error("s3.dataset has a prepare step");
+    return node;
+  };
+
   it("reads a data set never synced (no manifest object) as undefined", async () => {
     const aws = mockedClients();
     aws.s3
       .on(GetObjectCommand)
       .rejects(awsError("NoSuchKey", "The specified key does not exist.", 404));
-    const node = testNode<PreparedDatasetSpec>("s3.dataset.data", {
-      kind: "s3.dataset",
-      spec: {
-        bucket: "pets-data",
-        prefix: "data/",
-        source: { kind: "local", path: "/tmp/none" },
-        delete: false,
-        exclude: [],
-        manifest: { bucket: "pets-data", key: ".mlops/data-manifest.json" },
-        manifestHash: "abc",
-        fileCount: 1,
-        totalBytes: 1,
-      },
-    });
+    const node = datasetNode("/tmp/none", "abc");
     await expect(datasetHandler.read(node, testContext(aws.clients))).resolves.toBeUndefined();
     expect(aws.s3.commandCalls(GetObjectCommand)[0]?.args[0].input).toEqual({
       Bucket: "pets-data",
@@ -244,25 +253,7 @@ describe("s3.dataset handler", () => {
       throw awsError("AccessDenied", "Access Denied", 403); // the upload dies half-way
     });
     const ctx = testContext(aws.clients);
-    const node = await datasetHandler.prepare?.(
-      testNode<PreparedDatasetSpec>("s3.dataset.data", {
-        kind: "s3.dataset",
-        spec: {
-          bucket: "pets-data",
-          prefix: "data/",
-          source: { kind: "local", path: dir },
-          delete: false,
-          exclude: [],
-          manifest: { bucket: "pets-data", key: ".mlops/data-manifest.json" },
-          manifestHash: "",
-          fileCount: 0,
-          totalBytes: 0,
-        },
-      }),
-      ctx,
-      new Map(),
-    );
-    if (node === undefined) throw new Error("s3.dataset has a prepare step");
+    const node = await preparedNode(dir, ctx);
     const before = { manifestHash: "hash-of-the-previous-sync", fileCount: 1 };
     const change = datasetHandler.diff(node, before);
     await expect(datasetHandler.update(node, before, change, ctx)).rejects.toThrow();
@@ -279,17 +270,6 @@ describe("s3.dataset handler", () => {
     const dir = mkdtempSync(join(tmpdir(), "dataset-record-"));
     writeFileSync(join(dir, "a.jpg"), "unchanged");
     writeFileSync(join(dir, "b.jpg"), "changed");
-    const spec: PreparedDatasetSpec = {
-      bucket: "pets-data",
-      prefix: "data/",
-      source: { kind: "local", path: dir },
-      delete: false,
-      exclude: [],
-      manifest: { bucket: "pets-state", key: "data-manifest.json" },
-      manifestHash: "",
-      fileCount: 0,
-      totalBytes: 0,
-    };
     const md5 = (body: string): string => createHash("md5").update(body).digest("hex");
     const run = async (verifyData: boolean) => {
       const aws = mockedClients();
@@ -308,7 +288,7 @@ describe("s3.dataset handler", () => {
         Body: { transformToString: () => Promise.resolve(record) },
       }));
       aws.s3.on(PutObjectCommand).callsFake((input: { Key: string; Body: unknown }) => {
-        if (input.Key === "data-manifest.json") {
+        if (input.Key === ".mlops/data-manifest.json") {
           record = String(input.Body);
           return {};
         }
@@ -321,12 +301,7 @@ describe("s3.dataset handler", () => {
       });
       aws.s3.on(ListObjectsV2Command).resolves({ Contents: [], IsTruncated: false });
       const ctx = { ...testContext(aws.clients), ...(verifyData && { verifyData }) };
-      const node = await datasetHandler.prepare?.(
-        testNode<PreparedDatasetSpec>("s3.dataset.data", { kind: "s3.dataset", spec }),
-        ctx,
-        new Map(),
-      );
-      if (node === undefined) throw new Error("s3.dataset has a prepare step");
+      const node = await preparedNode(dir, ctx);
       const observed = await datasetHandler.read(node, ctx);
       if (observed === undefined) throw new Error("a record is there");
       await datasetHandler.update(node, observed, datasetHandler.diff(node, observed), ctx);

@@ -71,6 +71,15 @@ const localOptions = (dir: string, ctx: HandlerContext): LocalManifestOptions =>
   hashCacheFile: defaultHashCacheFile(ctx.cacheDir, dir),
 });
 
+/**
+ * The files the last complete sync recorded, as read in read(); undefined when unknown (never
+ * synced, not read in this process, or interrupted: an `incomplete` record lists nothing).
+ */
+const lastSynced = (observed: DatasetObserved | undefined): ManifestEntry[] | undefined =>
+  observed === undefined || observed.manifestHash === INCOMPLETE
+    ? undefined
+    : recorded.get(observed.manifestHash);
+
 export const datasetHandler: ResourceHandler<PreparedDatasetSpec, DatasetObserved> = {
   kind: "s3.dataset",
 
@@ -116,9 +125,7 @@ export const datasetHandler: ResourceHandler<PreparedDatasetSpec, DatasetObserve
     if (observed.manifestHash === node.spec.manifestHash)
       return noop(`${node.spec.fileCount} files in sync`);
     const local = prepared.get(node.spec.manifestHash)?.manifest;
-    // After an interrupted sync the record lists nothing: the prefix's content is unknown.
-    const remote =
-      observed.manifestHash === INCOMPLETE ? undefined : recorded.get(observed.manifestHash);
+    const remote = lastSynced(observed);
     const summary =
       local && remote ? describeSyncPlan(planSync(local, remote, node.spec.delete)) : undefined;
     return {
@@ -164,13 +171,7 @@ async function sync(
   // concerned; `mlops sync` (verifyData) lists the prefix instead to catch changes behind our back.
   // The record holds our files only, not objects a sync with delete: false kept, so a sync that
   // deletes lists the prefix to find them.
-  const remote =
-    ctx.verifyData === true ||
-    spec.delete ||
-    observed === undefined ||
-    observed.manifestHash === INCOMPLETE
-      ? undefined
-      : recorded.get(observed.manifestHash);
+  const remote = ctx.verifyData === true || spec.delete ? undefined : lastSynced(observed);
   // Until the sync completes, the record names no data set: were it interrupted and the source
   // put back as it was, the old hash would otherwise match and hide half-uploaded objects.
   await recordManifest(spec, { manifestHash: INCOMPLETE, files: [], syncedAt: "" }, ctx);
