@@ -1,22 +1,101 @@
-// `mlops iam-policy --for plan|deploy`: the least-privilege policy a CI role needs for this
-// config, to paste into the role (see the README's setup guide).
+// `mlops iam-policy --for plan|deploy|boundary [--trust]`: the least-privilege policy a CI role
+// needs for this config, the permissions boundary every role the tool creates carries, or (with
+// --trust) who may assume a CI role. See docs/setup.md.
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { createClients } from "../aws/clients.js";
 import { loadConfig } from "../config/load.js";
 import { buildGraph } from "../model/build-graph.js";
-import { ciPolicy, type CiRole } from "../model/ci-policies.js";
+import { boundaryPolicy, ciPolicy, type CiRole } from "../model/ci-policies.js";
+import { partitionOf } from "../model/graph.js";
+import type { PolicyDocument } from "../model/iam-policies.js";
 import type { Output } from "./output.js";
+import { UsageError } from "./usage-error.js";
 
-export async function iamPolicyCommand(
-  options: { config: string; role: CiRole; account: string | undefined },
-  io: Output,
-): Promise<number> {
+export interface IamPolicyOptions {
+  config: string;
+  role: CiRole | "boundary";
+  account: string | undefined;
+  /** Print the role's trust policy (GitHub OIDC) instead of its permissions. */
+  trust?: boolean;
+  /** OWNER/REPO whose workflows may assume the role (--trust); default $GITHUB_REPOSITORY. */
+  repository?: string | undefined;
+  /** The deploy jobs' GitHub environment (--trust --for deploy); default production. */
+  environment?: string | undefined;
+}
+
+export async function iamPolicyCommand(options: IamPolicyOptions, io: Output): Promise<number> {
   const config = loadConfig(options.config);
   // The account may be given so the policy can be printed before credentials exist.
   const account =
     options.account ??
     (await createClients(config.region).sts.send(new GetCallerIdentityCommand({}))).Account ??
     "";
-  io.out(JSON.stringify(ciPolicy(config, buildGraph(config, { account }), options.role), null, 2));
+  if (options.trust === true) {
+    if (options.role === "boundary")
+      throw new UsageError("--trust is for --for plan or --for deploy");
+    const repository = options.repository ?? process.env["GITHUB_REPOSITORY"];
+    if (repository === undefined || !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository))
+      throw new UsageError("--trust needs --repository OWNER/REPO");
+    const environment = options.environment ?? "production";
+    io.out(
+      JSON.stringify(
+        githubTrustPolicy(
+          partitionOf(config.region),
+          account,
+          repository,
+          options.role,
+          environment,
+        ),
+        null,
+        2,
+      ),
+    );
+    if (options.role === "deploy") {
+      // The OIDC subject of an environment job names no branch: the environment must.
+      io.err(
+        `Restrict the "${environment}" environment's deployment branches to main (Settings -> Environments -> ${environment} -> Deployment branches): the token's subject names the environment, not the branch.`,
+      );
+    }
+    return 0;
+  }
+  const graph = buildGraph(config, { account });
+  const policy =
+    options.role === "boundary" ? boundaryPolicy(graph) : ciPolicy(config, graph, options.role);
+  io.out(JSON.stringify(policy, null, 2));
   return 0;
+}
+
+const GITHUB_OIDC = "token.actions.githubusercontent.com";
+
+/**
+ * GitHub OIDC trust: the plan role for this repository's pull requests, the deploy role only for
+ * jobs of its protected environment (whose deployment-branch policy limits it to main).
+ */
+export function githubTrustPolicy(
+  partition: string,
+  account: string,
+  repository: string,
+  role: CiRole,
+  environment: string,
+): PolicyDocument {
+  const sub =
+    role === "deploy"
+      ? `repo:${repository}:environment:${environment}`
+      : `repo:${repository}:pull_request`;
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { Federated: `arn:${partition}:iam::${account}:oidc-provider/${GITHUB_OIDC}` },
+        Action: ["sts:AssumeRoleWithWebIdentity"],
+        Condition: {
+          StringEquals: {
+            [`${GITHUB_OIDC}:aud`]: "sts.amazonaws.com",
+            [`${GITHUB_OIDC}:sub`]: sub,
+          },
+        },
+      },
+    ],
+  };
 }

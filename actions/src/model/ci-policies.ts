@@ -1,10 +1,28 @@
 // The least-privilege policies a CI role needs for this config: `plan` only reads; `deploy`
-// also changes exactly the resources the config names (and passes only its own roles).
+// also changes exactly the resources the config names. The deploy role can create and change
+// only roles that carry the project's permissions boundary, and passes each of its roles only to
+// that role's own service; `boundary` is that boundary policy.
+//
+// Who may delete what: the plan role deletes nothing. The deploy role deletes what a deploy
+// supersedes or a config change removes (SageMaker models, endpoint configs and the endpoint
+// under the project's names, the Lambda function and its alias, concurrency and log group, the
+// project's roles and instance profile, objects in the project's buckets for the data sync and
+// the lock, runner instances tagged for the project). Nobody in CI deletes a bucket: that is
+// `mlops destroy --include-data`, for an administrator (see docs/setup.md).
 import type { Config } from "../config/types.js";
 import type { DesiredGraph } from "./graph.js";
-import { endpointArn, type PolicyDocument, type PolicyStatement } from "./iam-policies.js";
+import { ROLE_SERVICE, type RoleSpec, type RoleUse } from "./iam-nodes.js";
+import {
+  endpointArn,
+  permissionsBoundaryArn,
+  type PolicyDocument,
+  type PolicyStatement,
+} from "./iam-policies.js";
 
 export type CiRole = "plan" | "deploy";
+
+/** Owners whose AMIs the runner may boot when the Deep Learning AMI is looked up in SSM. */
+export const DLAMI_OWNERS = ["amazon"] as const;
 
 export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): PolicyDocument {
   const ctx = graph.context;
@@ -17,9 +35,10 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
   const buckets = [
     ...new Set(graph.nodes.filter((n) => n.kind === "s3.bucket").map((n) => n.name)),
   ];
-  const roles = graph.nodes
-    .filter((n) => n.kind === "iam.role")
-    .map((n) => `arn:${ctx.partition}:iam::${ctx.account}:role${config.iam.path}${n.name}`);
+  const roleNodes = graph.nodes.filter((n) => n.kind === "iam.role");
+  const roleArnOf = (name: string): string =>
+    `arn:${ctx.partition}:iam::${ctx.account}:role${config.iam.path}${name}`;
+  const roles = roleNodes.map((n) => roleArnOf(n.name));
   const profiles = graph.nodes
     .filter((n) => n.kind === "iam.instance-profile")
     .map(
@@ -124,8 +143,10 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
   }
   if (role === "plan") return { Version: "2012-10-17", Statement: statements };
 
+  const boundary = permissionsBoundaryArn(config, ctx);
   statements.push(
     {
+      // No s3:DeleteBucket: removing a bucket (and its data) is for an administrator.
       Sid: "ManageBuckets",
       Effect: "Allow",
       Action: [
@@ -143,37 +164,44 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
       Resource: objectArns,
     },
     {
-      Sid: "ManageRoles",
+      // Only roles that carry the boundary: a policy the deploy role writes (even
+      // {"Action":"*","Resource":"*"}) never grants more than the boundary does.
+      Sid: "WriteRolesWithinTheBoundary",
       Effect: "Allow",
-      Action: [
-        "iam:CreateRole",
-        "iam:UpdateAssumeRolePolicy",
-        "iam:PutRolePolicy",
-        "iam:TagRole",
-        "iam:UntagRole",
-        "iam:PutRolePermissionsBoundary",
-        "iam:DeleteRolePermissionsBoundary",
-        "iam:CreateInstanceProfile",
-        "iam:AddRoleToInstanceProfile",
-        "iam:TagInstanceProfile",
-      ],
-      Resource: [...roles, ...profiles],
+      Action: ["iam:CreateRole", "iam:PutRolePolicy", "iam:PutRolePermissionsBoundary"],
+      Resource: roles,
+      Condition: { StringEquals: { "iam:PermissionsBoundary": boundary } },
     },
     {
-      Sid: "PassOnlyOwnRoles",
+      // Tagging and taking roles apart (an orphaned role, a replaced one). No
+      // iam:UpdateAssumeRolePolicy (a trust change replaces the role) and no
+      // iam:DeleteRolePermissionsBoundary or iam:AttachRolePolicy, ever.
+      Sid: "TagAndRemoveRoles",
+      Effect: "Allow",
+      Action: [
+        "iam:TagRole",
+        "iam:UntagRole",
+        "iam:ListRolePolicies",
+        "iam:ListAttachedRolePolicies",
+        "iam:ListInstanceProfilesForRole",
+        "iam:DeleteRolePolicy",
+        "iam:DetachRolePolicy",
+        "iam:DeleteRole",
+      ],
+      Resource: roles,
+    },
+    ...roleNodes.map((n): PolicyStatement => ({
+      // Each role only to its own service.
+      Sid: `Pass${capitalised(n.address.split(".").pop() ?? "")}Role`,
       Effect: "Allow",
       Action: ["iam:PassRole"],
-      Resource: roles,
+      Resource: [roleArnOf(n.name)],
       Condition: {
         StringEquals: {
-          "iam:PassedToService": [
-            "sagemaker.amazonaws.com",
-            "lambda.amazonaws.com",
-            "ec2.amazonaws.com",
-          ],
+          "iam:PassedToService": ROLE_SERVICE[n.address.split(".").pop() as RoleUse],
         },
       },
-    },
+    })),
     {
       Sid: "ManageSageMaker",
       Effect: "Allow",
@@ -199,6 +227,18 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
       Resource: ["*"],
     },
     {
+      // `mlops train --follow` reads the training job's log streams.
+      Sid: "FollowTrainingLogs",
+      Effect: "Allow",
+      Action: ["logs:FilterLogEvents"],
+      Resource: [
+        arn("logs", "log-group:/aws/sagemaker/TrainingJobs"),
+        arn("logs", "log-group:/aws/sagemaker/TrainingJobs:*"),
+      ],
+    },
+    {
+      // Application Auto Scaling has no resource-level permissions or condition keys for a
+      // target's resource id (scalable-target ARNs are random ids), so these stay on "*".
       Sid: "ManageScaling",
       Effect: "Allow",
       Action: [
@@ -221,6 +261,20 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
       },
     },
   );
+  if (profiles.length > 0) {
+    statements.push({
+      Sid: "ManageInstanceProfile",
+      Effect: "Allow",
+      Action: [
+        "iam:CreateInstanceProfile",
+        "iam:AddRoleToInstanceProfile",
+        "iam:RemoveRoleFromInstanceProfile",
+        "iam:TagInstanceProfile",
+        "iam:DeleteInstanceProfile",
+      ],
+      Resource: profiles,
+    });
+  }
   if (fn.length > 0) {
     statements.push(
       {
@@ -258,19 +312,58 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
       },
     );
   }
-  if (config.training.backend === "ec2")
-    statements.push(...ec2RunnerStatements(ctx.partition, ctx.region, ctx.account, config));
+  if (config.training.backend === "ec2") statements.push(...ec2RunnerStatements(config, graph));
   return { Version: "2012-10-17", Statement: statements };
 }
 
-/** Launching and cleaning up the GPU runner: only instances tagged for this project. */
-function ec2RunnerStatements(
-  partition: string,
-  region: string,
-  account: string,
-  config: Config,
-): PolicyStatement[] {
-  const tagged = { StringEquals: { "aws:ResourceTag/mlops:project": [config.project] } };
+/**
+ * The permissions boundary of the roles the tool creates: everything their generated policies
+ * grant, and nothing else. An administrator creates it once (and again when the config changes
+ * what the roles need); the deploy role cannot change it.
+ */
+export function boundaryPolicy(graph: DesiredGraph): PolicyDocument {
+  const statements: PolicyStatement[] = [];
+  for (const node of graph.nodes) {
+    if (node.kind !== "iam.role") continue;
+    const use = capitalised(node.address.split(".").pop() ?? "");
+    for (const [i, s] of (node.spec as RoleSpec).policy.Statement.entries()) {
+      statements.push({ ...s, Sid: `${use}${s.Sid ?? String(i)}` });
+    }
+  }
+  return { Version: "2012-10-17", Statement: statements };
+}
+
+const capitalised = (word: string): string => word.charAt(0).toUpperCase() + word.slice(1);
+
+/**
+ * Launching and cleaning up the GPU runner: only the configured instance types, from the
+ * configured AMI (or an Amazon-owned Deep Learning AMI), in the configured subnets and security
+ * groups when there are any, tagged for this project at launch; tags only at launch, so no
+ * other instance can be tagged into the project and then terminated.
+ */
+function ec2RunnerStatements(config: Config, graph: DesiredGraph): PolicyStatement[] {
+  const { partition, region, account } = graph.context;
+  const ec2 = (resource: string, owner = account): string =>
+    `arn:${partition}:ec2:${region}:${owner}:${resource}`;
+  const settings = config.training.ec2;
+  const requestTag = { "aws:RequestTag/mlops:project": config.project };
+  const images =
+    settings.ami !== undefined
+      ? [{ resource: [ec2(`image/${settings.ami}`, "")], condition: undefined }]
+      : [
+          {
+            resource: [ec2("image/*", "")],
+            condition: { StringEquals: { "ec2:Owner": [...DLAMI_OWNERS] } },
+          },
+        ];
+  const subnets =
+    settings.subnets.length > 0
+      ? settings.subnets.map((s) => ec2(`subnet/${s}`))
+      : [ec2("subnet/*")];
+  const groups =
+    settings.securityGroups.length > 0
+      ? settings.securityGroups.map((g) => ec2(`security-group/${g}`))
+      : [ec2("security-group/*")];
   return [
     {
       Sid: "RunnerAmi",
@@ -279,24 +372,46 @@ function ec2RunnerStatements(
       Resource: [`arn:${partition}:ssm:${region}::parameter/aws/service/deeplearning/*`],
     },
     {
-      // RunInstances touches several resource types; the request must tag the instance.
-      Sid: "LaunchRunner",
+      Sid: "LaunchRunnerInstance",
       Effect: "Allow",
-      Action: ["ec2:RunInstances", "ec2:CreateTags"],
-      Resource: ["*"],
-      Condition: { StringEquals: { "aws:RequestTag/mlops:project": [config.project] } },
+      Action: ["ec2:RunInstances"],
+      Resource: [ec2("instance/*")],
+      Condition: {
+        StringEquals: { ...requestTag, "ec2:InstanceType": settings.instanceTypes },
+      },
     },
     {
-      Sid: "LaunchRunnerFromImagesAndSubnets",
+      Sid: "LaunchRunnerVolume",
+      Effect: "Allow",
+      Action: ["ec2:RunInstances"],
+      Resource: [ec2("volume/*")],
+      Condition: { StringEquals: requestTag },
+    },
+    ...images.map((image): PolicyStatement => ({
+      Sid: "LaunchRunnerImage",
+      Effect: "Allow",
+      Action: ["ec2:RunInstances"],
+      Resource: image.resource,
+      ...(image.condition !== undefined && { Condition: image.condition }),
+    })),
+    {
+      // The spot request of a spot launch carries no tags of its own.
+      Sid: "LaunchRunnerNetwork",
       Effect: "Allow",
       Action: ["ec2:RunInstances"],
       Resource: [
-        `arn:${partition}:ec2:${region}::image/*`,
-        `arn:${partition}:ec2:${region}:${account}:subnet/*`,
-        `arn:${partition}:ec2:${region}:${account}:security-group/*`,
-        `arn:${partition}:ec2:${region}:${account}:network-interface/*`,
-        `arn:${partition}:ec2:${region}:${account}:volume/*`,
+        ...subnets,
+        ...groups,
+        ec2("network-interface/*"),
+        ec2("spot-instances-request/*"),
       ],
+    },
+    {
+      Sid: "TagRunnerAtLaunch",
+      Effect: "Allow",
+      Action: ["ec2:CreateTags"],
+      Resource: [ec2("instance/*"), ec2("volume/*")],
+      Condition: { StringEquals: { ...requestTag, "ec2:CreateAction": "RunInstances" } },
     },
     {
       // The first spot launch in an account creates EC2's spot service-linked role.
@@ -310,13 +425,15 @@ function ec2RunnerStatements(
       Sid: "StopRunner",
       Effect: "Allow",
       Action: ["ec2:TerminateInstances"],
-      Resource: ["*"],
-      Condition: tagged,
+      Resource: [ec2("instance/*")],
+      Condition: { StringEquals: { "aws:ResourceTag/mlops:project": config.project } },
     },
     {
+      // No resource-level permissions on Describe*. No DescribeInstanceAttribute: it reads
+      // any instance's user data.
       Sid: "SeeRunners",
       Effect: "Allow",
-      Action: ["ec2:DescribeInstances", "ec2:DescribeInstanceAttribute", "ec2:DescribeImages"],
+      Action: ["ec2:DescribeInstances", "ec2:DescribeImages"],
       Resource: ["*"],
     },
   ];

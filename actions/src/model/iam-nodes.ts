@@ -5,6 +5,7 @@ import type { GraphBuilder } from "./graph-builder.js";
 import {
   ec2RunnerPolicy,
   lambdaExecutionPolicy,
+  permissionsBoundaryArn,
   sageMakerExecutionPolicy,
   trustPolicy,
   type PolicyDocument,
@@ -15,7 +16,8 @@ export interface RoleSpec {
   trust: PolicyDocument;
   policyName: string;
   policy: PolicyDocument;
-  permissionsBoundary?: string;
+  /** Always set: the deploy role may only create and change roles that carry it. */
+  permissionsBoundary: string;
 }
 
 export interface InstanceProfileSpec {
@@ -26,6 +28,13 @@ export interface InstanceProfileSpec {
 export const INLINE_POLICY_NAME = "mlops-least-privilege";
 
 export type RoleUse = "sagemaker" | "lambda" | "ec2";
+
+/** The one service each role is for: its trust principal and the only one it is passed to. */
+export const ROLE_SERVICE: Readonly<Record<RoleUse, string>> = {
+  sagemaker: "sagemaker.amazonaws.com",
+  lambda: "lambda.amazonaws.com",
+  ec2: "ec2.amazonaws.com",
+};
 
 export const roleAddress = (use: RoleUse): string => `iam.role.${use}`;
 
@@ -40,21 +49,30 @@ export function roleArn(b: Pick<GraphBuilder, "config" | "context">, use: RoleUs
 
 export function addIamNodes(b: GraphBuilder): void {
   const { add, config, context, layout } = b;
-  const role = (use: RoleUse, service: string, policy: PolicyDocument): void => {
+  const permissionsBoundary = permissionsBoundaryArn(config, context);
+  const role = (use: RoleUse, trust: PolicyDocument, policy: PolicyDocument): void => {
     add<RoleSpec>(roleAddress(use), "iam.role", roleName(b, use), {
       path: config.iam.path,
-      trust: trustPolicy(service),
+      trust,
       policyName: INLINE_POLICY_NAME,
       policy,
-      ...(config.iam.permissionsBoundary !== undefined && {
-        permissionsBoundary: config.iam.permissionsBoundary,
-      }),
+      permissionsBoundary,
     });
   };
-  role("sagemaker", "sagemaker.amazonaws.com", sageMakerExecutionPolicy(config, context, layout));
-  if (config.lambda) role("lambda", "lambda.amazonaws.com", lambdaExecutionPolicy(config, context));
+  role(
+    "sagemaker",
+    trustPolicy(ROLE_SERVICE.sagemaker, context.account),
+    sageMakerExecutionPolicy(config, context, layout),
+  );
+  if (config.lambda) {
+    role(
+      "lambda",
+      trustPolicy(ROLE_SERVICE.lambda, context.account),
+      lambdaExecutionPolicy(config, context),
+    );
+  }
   if (config.training.backend === "ec2") {
-    role("ec2", "ec2.amazonaws.com", ec2RunnerPolicy(context, layout));
+    role("ec2", trustPolicy(ROLE_SERVICE.ec2), ec2RunnerPolicy(context, layout));
     add<InstanceProfileSpec>(
       "iam.instance-profile.ec2",
       "iam.instance-profile",

@@ -1,5 +1,6 @@
 // Least-privilege policy documents for the roles the tool creates: exact bucket and prefix
 // ARNs, the lowercase endpoint ARN, explicit actions only (never "*" or "service:*").
+import { pytorchImageUri } from "../aws/pytorch-images.js";
 import type { Config } from "../config/types.js";
 import type { GraphContext } from "./graph.js";
 
@@ -17,11 +18,58 @@ export interface PolicyDocument {
   Statement: PolicyStatement[];
 }
 
-export function trustPolicy(service: string): PolicyDocument {
+/**
+ * Who may assume a role the tool creates: one AWS service. With `sourceAccount`, only on behalf
+ * of this account's resources (aws:SourceAccount, against the confused deputy). SageMaker and
+ * Lambda set that key when they assume an execution role; EC2 documents no such key for
+ * instance-profile roles, and only this account can pass the role to an instance anyway.
+ */
+export function trustPolicy(service: string, sourceAccount?: string): PolicyDocument {
   return {
     Version: "2012-10-17",
-    Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: ["sts:AssumeRole"] }],
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { Service: service },
+        Action: ["sts:AssumeRole"],
+        ...(sourceAccount !== undefined && {
+          Condition: { StringEquals: { "aws:SourceAccount": sourceAccount } },
+        }),
+      },
+    ],
   };
+}
+
+/**
+ * The permissions boundary every role the tool creates carries: iam.permissionsBoundary, or
+ * `<iam.path><project>-boundary` in the account, which an administrator creates once from
+ * `mlops iam-policy --for boundary`. The deploy role can only create and change roles that
+ * carry it, so a role it writes can never do more than the boundary allows.
+ */
+export function permissionsBoundaryArn(config: Config, ctx: GraphContext): string {
+  return (
+    config.iam.permissionsBoundary ??
+    `arn:${ctx.partition}:iam::${ctx.account}:policy${config.iam.path}${config.project}-boundary`
+  );
+}
+
+/** ECR repository ARNs of `images` (`<account>.dkr.ecr.<region>.<domain>/<repo>:<tag>`). */
+export function ecrRepositoryArns(partition: string, images: readonly string[]): string[] {
+  const arns = new Set<string>();
+  for (const image of images) {
+    const m = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([^:@]+)/.exec(image);
+    if (m) arns.add(`arn:${partition}:ecr:${m[2]}:${m[1]}:repository/${m[3]}`);
+  }
+  return [...arns].sort();
+}
+
+/** The images SageMaker pulls with the execution role: the training and the inference image. */
+export function sageMakerImages(config: Config, ctx: GraphContext): string[] {
+  const t = config.training;
+  return [
+    t.image ?? pytorchImageUri("training", ctx.region, t.framework.version, t.instance.type),
+    pytorchImageUri("inference", ctx.region, t.framework.version, config.endpoint.instanceType),
+  ];
 }
 
 /** S3 locations the tool uses, derived once so policies and handlers agree. */
@@ -117,16 +165,6 @@ export function sageMakerExecutionPolicy(
       Condition: prefixCondition([layout.checkpointPrefix, layout.artifactPrefix]),
     },
     {
-      Sid: "PullContainerImages",
-      Effect: "Allow",
-      Action: [
-        "ecr:BatchCheckLayerAvailability",
-        "ecr:GetDownloadUrlForLayer",
-        "ecr:BatchGetImage",
-      ],
-      Resource: [`arn:${ctx.partition}:ecr:${ctx.region}:*:repository/*`],
-    },
-    {
       // GetAuthorizationToken has no resource-level permissions.
       Sid: "EcrLogin",
       Effect: "Allow",
@@ -155,6 +193,20 @@ export function sageMakerExecutionPolicy(
       Condition: { StringLike: { "cloudwatch:namespace": ["/aws/sagemaker/*"] } },
     },
   ];
+  const repositories = ecrRepositoryArns(ctx.partition, sageMakerImages(config, ctx));
+  if (repositories.length > 0) {
+    statements.push({
+      // Exactly the framework (or configured) images' repositories, not any account's.
+      Sid: "PullContainerImages",
+      Effect: "Allow",
+      Action: [
+        "ecr:BatchCheckLayerAvailability",
+        "ecr:GetDownloadUrlForLayer",
+        "ecr:BatchGetImage",
+      ],
+      Resource: repositories,
+    });
+  }
   const capture = config.endpoint.dataCapture;
   if (capture) {
     const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(capture.destination);

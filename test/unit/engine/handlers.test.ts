@@ -5,8 +5,8 @@ import {
   GetRolePolicyCommand,
   PutRolePolicyCommand,
   TagRoleCommand,
+  PutRolePermissionsBoundaryCommand,
   UntagRoleCommand,
-  UpdateAssumeRolePolicyCommand,
 } from "@aws-sdk/client-iam";
 import {
   CreateBucketCommand,
@@ -74,15 +74,18 @@ const POLICY: RoleSpec["policy"] = {
   ],
 };
 
+const BOUNDARY = "arn:aws:iam::123456789012:policy/mlops/pets-boundary";
+
 const roleNode = () =>
   testNode<RoleSpec>("iam.role.sagemaker", {
     kind: "iam.role",
     name: "pets-sagemaker",
     spec: {
       path: "/mlops/",
-      trust: trustPolicy("sagemaker.amazonaws.com"),
+      trust: trustPolicy("sagemaker.amazonaws.com", "123456789012"),
       policyName: "mlops-least-privilege",
       policy: POLICY,
+      permissionsBoundary: BOUNDARY,
     },
   });
 
@@ -324,6 +327,7 @@ describe("iam.role handler", () => {
     trust: unknown,
     policy: unknown,
     tags = roleNode().tags,
+    boundary: string | null = BOUNDARY,
   ) {
     aws.iam.on(GetRoleCommand).resolves({
       Role: {
@@ -333,6 +337,12 @@ describe("iam.role handler", () => {
         Path: "/mlops/",
         CreateDate: new Date(),
         AssumeRolePolicyDocument: stored(trust),
+        ...(boundary !== null && {
+          PermissionsBoundary: {
+            PermissionsBoundaryType: "PermissionsBoundaryPolicy",
+            PermissionsBoundaryArn: boundary,
+          },
+        }),
         Tags: Object.entries(tags)
           .reverse()
           .map(([Key, Value]) => ({ Key, Value })),
@@ -362,6 +372,7 @@ describe("iam.role handler", () => {
         Statement: [
           {
             Action: "sts:AssumeRole",
+            Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } },
             Principal: { Service: "sagemaker.amazonaws.com" },
             Effect: "Allow",
           },
@@ -399,7 +410,7 @@ describe("iam.role handler", () => {
     const aws = mockedClients();
     const widened = structuredClone(POLICY);
     (widened.Statement[0] as { Action: string[] }).Action.push("s3:PutObject");
-    mockRole(aws, trustPolicy("sagemaker.amazonaws.com"), widened);
+    mockRole(aws, trustPolicy("sagemaker.amazonaws.com", "123456789012"), widened);
     aws.iam.on(PutRolePolicyCommand).resolves({});
     const ctx = testContext(aws.clients);
     const observed = (await roleHandler.read(roleNode(), ctx)) as RoleObserved;
@@ -412,10 +423,68 @@ describe("iam.role handler", () => {
     expect(
       JSON.parse(aws.iam.commandCalls(PutRolePolicyCommand)[0]?.args[0].input.PolicyDocument ?? ""),
     ).toEqual(POLICY);
-    expect(aws.iam.commandCalls(UpdateAssumeRolePolicyCommand)).toHaveLength(0);
+    expect(aws.iam.commandCalls(PutRolePermissionsBoundaryCommand)).toHaveLength(0);
     expect(aws.iam.commandCalls(TagRoleCommand)).toHaveLength(0);
     expect(aws.iam.commandCalls(UntagRoleCommand)).toHaveLength(0);
     expect(aws.iam.commandCalls(CreateRoleCommand)).toHaveLength(0);
+  });
+
+  it("creates a role with the permissions boundary", async () => {
+    const aws = mockedClients();
+    aws.iam
+      .on(CreateRoleCommand)
+      .resolves({ Role: { Arn: "arn:aws:iam::123456789012:role/mlops/pets-sagemaker" } as never });
+    aws.iam.on(PutRolePolicyCommand).resolves({});
+    await roleHandler.create(roleNode(), testContext(aws.clients));
+    expect(aws.iam.commandCalls(CreateRoleCommand)[0]?.args[0].input.PermissionsBoundary).toBe(
+      BOUNDARY,
+    );
+  });
+
+  it("replaces a role whose trust policy differs: the deploy role cannot rewrite trust", async () => {
+    const aws = mockedClients();
+    // A role made before trust policies named the source account.
+    mockRole(aws, trustPolicy("sagemaker.amazonaws.com"), POLICY);
+    const observed = (await roleHandler.read(roleNode(), testContext(aws.clients))) as RoleObserved;
+    expect(roleHandler.diff(roleNode(), observed)).toMatchObject({
+      action: "replace",
+      risk: ["replaces"],
+    });
+  });
+
+  it("gives a role without the boundary its boundary before writing its policy", async () => {
+    const aws = mockedClients();
+    const widened = structuredClone(POLICY);
+    (widened.Statement[0] as { Action: string[] }).Action.push("s3:PutObject");
+    mockRole(
+      aws,
+      trustPolicy("sagemaker.amazonaws.com", "123456789012"),
+      widened,
+      roleNode().tags,
+      null,
+    );
+    aws.iam.on(PutRolePermissionsBoundaryCommand).resolves({});
+    aws.iam.on(PutRolePolicyCommand).resolves({});
+    const ctx = testContext(aws.clients);
+    const observed = (await roleHandler.read(roleNode(), ctx)) as RoleObserved;
+    const change = roleHandler.diff(roleNode(), observed);
+    expect(change.action).toBe("update");
+    await roleHandler.update(roleNode(), observed, change, ctx);
+    const writes = aws.iam
+      .calls()
+      .map((c) =>
+        c.args[0] instanceof PutRolePermissionsBoundaryCommand
+          ? "boundary"
+          : c.args[0] instanceof PutRolePolicyCommand
+            ? "policy"
+            : undefined,
+      )
+      .filter((w) => w !== undefined);
+    expect(writes).toEqual(["boundary", "policy"]);
+    expect(aws.iam.commandCalls(PutRolePermissionsBoundaryCommand)[0]?.args[0].input).toEqual({
+      RoleName: "pets-sagemaker",
+      PermissionsBoundary: BOUNDARY,
+    });
   });
 
   it("normalises both sides the same way (string vs list, key order)", () => {
@@ -447,8 +516,9 @@ describe("iam.role handler", () => {
           Arn: "arn:aws:iam::123456789012:role/mlops/pets-sagemaker",
           Path: "/mlops/",
           AssumeRolePolicyDocument: encodeURIComponent(
-            JSON.stringify(trustPolicy("sagemaker.amazonaws.com")),
+            JSON.stringify(trustPolicy("sagemaker.amazonaws.com", "123456789012")),
           ),
+          PermissionsBoundary: { PermissionsBoundaryArn: BOUNDARY },
           Tags: Object.entries(roleNode().tags).map(([Key, Value]) => ({ Key, Value })),
         },
       };

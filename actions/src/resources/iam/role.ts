@@ -1,9 +1,10 @@
-// iam.role: a role with a trust policy, one generated least-privilege inline policy, an
-// optional permissions boundary and tags. The path cannot change in place, so it replaces.
+// iam.role: a role with a trust policy, one generated least-privilege inline policy, the
+// project's permissions boundary and tags. The path cannot change in place, and the trust policy
+// is not changed in place either (the deploy role has no iam:UpdateAssumeRolePolicy: a role
+// that can rewrite trust can hand a role to another account), so either replaces the role.
 import {
   CreateRoleCommand,
   DeleteRoleCommand,
-  DeleteRolePermissionsBoundaryCommand,
   DeleteRolePolicyCommand,
   DetachRolePolicyCommand,
   GetRoleCommand,
@@ -16,7 +17,6 @@ import {
   RemoveRoleFromInstanceProfileCommand,
   TagRoleCommand,
   UntagRoleCommand,
-  UpdateAssumeRolePolicyCommand,
   type IAMClient,
 } from "@aws-sdk/client-iam";
 import { readOrUndefined, withContext } from "../../aws/errors.js";
@@ -43,7 +43,7 @@ const desired = (node: Node<RoleSpec>): Comparable => ({
   path: node.spec.path,
   trust: normalizePolicy(node.spec.trust),
   policy: normalizePolicy(node.spec.policy),
-  permissionsBoundary: node.spec.permissionsBoundary ?? null,
+  permissionsBoundary: node.spec.permissionsBoundary,
   tags: node.tags,
 });
 
@@ -84,6 +84,15 @@ export const roleHandler: ResourceHandler<RoleSpec, RoleObserved> = {
         risk: ["replaces"],
       };
     }
+    if (changes.some((c) => c.path === "trust" || c.path.startsWith("trust."))) {
+      return {
+        action: "replace",
+        reason:
+          "a role's trust policy is not changed in place (the deploy role cannot rewrite trust)",
+        changes,
+        risk: ["replaces"],
+      };
+    }
     return {
       action: "update",
       reason: `${[...new Set(changes.map((c) => c.path.split(".")[0]))].join(", ")} differ`,
@@ -101,9 +110,7 @@ export const roleHandler: ResourceHandler<RoleSpec, RoleObserved> = {
           Path: node.spec.path,
           AssumeRolePolicyDocument: policyJson(node.spec.trust),
           Description: `Managed by mlops for ${node.tags["mlops:project"] ?? "this project"} (${node.address})`,
-          ...(node.spec.permissionsBoundary !== undefined && {
-            PermissionsBoundary: node.spec.permissionsBoundary,
-          }),
+          PermissionsBoundary: node.spec.permissionsBoundary,
           Tags: tagsToList(node.tags),
         }),
       ),
@@ -115,27 +122,10 @@ export const roleHandler: ResourceHandler<RoleSpec, RoleObserved> = {
   async update(node, observed, change, { clients: { iam } }) {
     const RoleName = node.name;
     const changed = new Set(change.changes.map((c) => c.path.split(".")[0]));
-    if (changed.has("trust")) {
-      await withContext(`updating the trust policy of ${RoleName}`, () =>
-        iam.send(
-          new UpdateAssumeRolePolicyCommand({
-            RoleName,
-            PolicyDocument: policyJson(node.spec.trust),
-          }),
-        ),
-      );
-    }
+    // The boundary first: the deploy role may write the inline policy only of a role that
+    // already carries the boundary (a role made before boundaries were required has none).
+    if (changed.has("permissionsBoundary")) await putBoundary(iam, node);
     if (changed.has("policy")) await putInlinePolicy(iam, node);
-    if (changed.has("permissionsBoundary")) {
-      const boundary = node.spec.permissionsBoundary;
-      await withContext(`setting the permissions boundary of ${RoleName}`, () =>
-        boundary
-          ? iam.send(
-              new PutRolePermissionsBoundaryCommand({ RoleName, PermissionsBoundary: boundary }),
-            )
-          : iam.send(new DeleteRolePermissionsBoundaryCommand({ RoleName })),
-      );
-    }
     if (changed.has("tags")) {
       const { set, remove } = tagDelta(observed.tags, node.tags);
       if (Object.keys(set).length > 0) {
@@ -191,6 +181,17 @@ export const roleHandler: ResourceHandler<RoleSpec, RoleObserved> = {
     );
   },
 };
+
+async function putBoundary(iam: IAMClient, node: Node<RoleSpec>): Promise<void> {
+  await withContext(`setting the permissions boundary of ${node.name}`, () =>
+    iam.send(
+      new PutRolePermissionsBoundaryCommand({
+        RoleName: node.name,
+        PermissionsBoundary: node.spec.permissionsBoundary,
+      }),
+    ),
+  );
+}
 
 async function putInlinePolicy(iam: IAMClient, node: Node<RoleSpec>): Promise<void> {
   await withContext(`writing the least-privilege policy of ${node.name}`, () =>
