@@ -13,6 +13,7 @@ export default tseslint.config(
       "training/**",
       "bench/out/**",
       ".demo/**",
+      ".venv/**",
     ],
   },
   js.configs.recommended,

@@ -1,4 +1,21 @@
+import { existsSync, readFileSync } from "node:fs";
 import { defineConfig } from "vitest/config";
+
+/**
+ * Takes the interpreters scripts/setup.sh chose (MLOPS_TRAINING_PYTHON, MLOPS_PYTHON) into this
+ * process, whence the emulator's global setup and the test workers read them, so a plain
+ * `npx vitest` after `npm test` or `npm run setup` uses the same Python as `npm test`. Values
+ * already in the environment win.
+ */
+function useSetupPythons(): void {
+  const file = ".venv/mlops-python.env";
+  if (!existsSync(file)) return;
+  for (const line of readFileSync(file, "utf8").split("\n")) {
+    const match = /^(MLOPS_[A-Z_]+)=(.+)$/.exec(line);
+    if (match?.[1] && match[2]) process.env[match[1]] ??= match[2];
+  }
+}
+useSetupPythons();
 
 export default defineConfig({
   test: {

@@ -99,7 +99,7 @@ for (const name of selected) {
   const command =
     name === "training-throughput"
       ? [
-          "/usr/bin/python3",
+          process.env["MLOPS_TRAINING_PYTHON"] ?? "/usr/bin/python3",
           [
             join(root, "bench/training_throughput.py"),
             "--out",

@@ -12,7 +12,8 @@ import { performance } from "node:perf_hooks";
 export const REPO = findRepo();
 export const OUT_DIR = join(REPO, "bench", "out");
 export const BUNDLE_DIR = join(OUT_DIR, "bundle");
-export const PYTHON = "/usr/bin/python3";
+/** The training Python `npm run setup` chose (scripts/setup.sh), else Debian's. */
+export const PYTHON = process.env["MLOPS_TRAINING_PYTHON"] ?? "/usr/bin/python3";
 
 function findRepo(): string {
   const here = fileURLToPath(new URL(".", import.meta.url));

@@ -55,8 +55,11 @@ interface Captured {
   err: string;
 }
 
-/** The Python that trains and serves (torch + torchvision); Debian's by default. */
-const PYTHON = process.env["MLOPS_DEMO_PYTHON"] ?? "/usr/bin/python3";
+/**
+ * The Python that trains and serves (torch + torchvision): the one `npm run demo` set up
+ * (scripts/setup.sh exports it), else Debian's.
+ */
+const PYTHON = process.env["MLOPS_TRAINING_PYTHON"] ?? "/usr/bin/python3";
 
 /** Says exactly what is missing before anything starts. */
 export function demoPrerequisites(): string[] {
@@ -64,14 +67,16 @@ export function demoPrerequisites(): string[] {
   const torch = spawnSync(PYTHON, ["-c", "import torch, torchvision, PIL"], { encoding: "utf8" });
   if (torch.status !== 0) {
     missing.push(
-      `${PYTHON} with torch, torchvision and pillow (Debian: bash scripts/install-python-deps.sh; or set MLOPS_DEMO_PYTHON to a Python that has them)`,
+      `${PYTHON} with torch, torchvision and pillow (run the demo as \`npm run demo\`, which sets them up; or set MLOPS_TRAINING_PYTHON to a Python that has them)`,
     );
   }
   const moto = spawnSync(process.env["MLOPS_PYTHON"] ?? "python3", ["-c", "import moto"], {
     encoding: "utf8",
   });
   if (moto.status !== 0)
-    missing.push(`moto, the local AWS emulator: pip install 'moto[server]==5.2.1'`);
+    missing.push(
+      `moto, the local AWS emulator (run the demo as \`npm run demo\`, which installs it; or set MLOPS_PYTHON to a Python that has it)`,
+    );
   return missing;
 }
 const ENDPOINT = "demo-shapes";
