@@ -3,33 +3,21 @@
 SageMaker syncs /opt/ml/checkpoints to S3 while the job runs and restores it into the next
 attempt, so the newest file there is the resume point. Files are written to a temporary name
 and renamed, so an interruption mid-write never leaves a truncated "latest" checkpoint.
+
+No random state is stored: train.py reseeds every rank from (seed, rank, epoch) at the start of
+each epoch, and each image's augmentation from (seed, epoch, image), so a resumed run draws what
+the uninterrupted one would have on every rank and in every loader worker.
 """
 
 from __future__ import annotations
 
 import os
-import random
 from pathlib import Path
 from typing import Any
 
 import torch
 
 LATEST = "checkpoint-latest.pt"
-
-
-def capture_rng() -> dict[str, Any]:
-    state: dict[str, Any] = {"torch": torch.get_rng_state(), "python": random.getstate()}
-    if torch.cuda.is_available():
-        state["cuda"] = torch.cuda.get_rng_state_all()
-    return state
-
-
-def restore_rng(state: dict[str, Any]) -> None:
-    torch.set_rng_state(state["torch"])
-    version, internal, gauss = state["python"]
-    random.setstate((version, tuple(internal), gauss))  # tuples come back as lists
-    if "cuda" in state and torch.cuda.is_available() and len(state["cuda"]) == torch.cuda.device_count():
-        torch.cuda.set_rng_state_all(state["cuda"])
 
 
 _FLOAT = "__float__"

@@ -65,6 +65,16 @@ def same_on_all_ranks(value: int, device: torch.device, info: Dist) -> bool:
     return int(tensor[0]) == -int(tensor[1])
 
 
+def broadcast_buffers(module: torch.nn.Module, info: Dist) -> None:
+    """Copy rank 0's buffers (BatchNorm running statistics) to every rank. DDP keeps parameters
+    identical, but each rank's last training forward updates its own running statistics: without
+    this every rank evaluates a slightly different network, and none is the one rank 0 ships."""
+    if not info.enabled:
+        return
+    for buffer in module.buffers():
+        dist.broadcast(buffer, src=0)
+
+
 def barrier(info: Dist) -> None:
     if info.enabled:
         dist.barrier()

@@ -43,12 +43,21 @@ def pick_device(requested: str, local_rank: int = 0) -> torch.device:
     return torch.device(requested)
 
 
+# bf16 runs on tensor cores from Ampere (compute capability 8.0) on. torch.cuda.is_bf16_supported()
+# also says yes on older GPUs (T4, V100) where bf16 is emulated and slower than fp32.
+BF16_MIN_CAPABILITY = (8, 0)
+
+
 def pick_speed(device: torch.device, amp: str = "auto", channels_last: bool | None = None) -> Speed:
     """Mixed precision and NHWC on CUDA (tensor cores); plain fp32 elsewhere, where autocast
     is either unsupported (MPS on torch 1.x) or slower (CPU without AMX)."""
     dtype: torch.dtype | None = None
     if amp == "auto" and device.type == "cuda":
-        dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        native_bf16 = torch.cuda.get_device_capability(device) >= BF16_MIN_CAPABILITY
+        dtype = torch.bfloat16 if native_bf16 else torch.float16  # fp16 gets a GradScaler
+    elif amp == "fp16" and device.type == "cpu":
+        # torch 1.13's CPU autocast knows bf16 only, and fp16 on CPU would get no loss scaling.
+        raise ValueError("--amp fp16 needs a CUDA GPU; on CPU use --amp bf16 or --amp off")
     elif amp in ("bf16", "fp16"):
         dtype = torch.bfloat16 if amp == "bf16" else torch.float16
     if channels_last is None:

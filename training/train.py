@@ -29,18 +29,16 @@ import logging
 import random
 import sys
 import time
-from dataclasses import asdict
 from typing import Any
 
 import torch
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
-from torch.utils.data import DataLoader, DistributedSampler
 
 import checkpoint
 import distributed
 from artifacts import METRICS_FILE, write_json, write_model_dir
-from data import default_workers, load_splits, make_loader
+from data import EpochShardSampler, Splits, default_workers, derive_seed, load_splits, make_loader, shard_size
 from engine import EpochStats, evaluate, make_scaler, pick_device, pick_speed, place, train_one_epoch
 from model_def import ModelConfig, build_model, head_of
 from settings import parse_args
@@ -70,14 +68,48 @@ def build_network(args: argparse.Namespace, config: ModelConfig) -> nn.Module:
     return model
 
 
-def resume(state: dict[str, Any], config: ModelConfig, model: nn.Module, optimizer: Any, scaler: Any) -> None:
-    saved = state["config"]
-    for key in ("arch", "num_classes", "image_size"):
-        if saved[key] != getattr(config, key):
-            raise ValueError(
-                f"checkpoint has {key}={saved[key]!r} but this run has {getattr(config, key)!r}; "
-                "use another --checkpoint-dir to start over"
-            )
+def run_settings(
+    args: argparse.Namespace, config: ModelConfig, classes: list[str], info: distributed.Dist
+) -> dict[str, Any]:
+    """What decides the training trajectory: a checkpoint only continues a run with the same."""
+    return {
+        "arch": config.arch, "image_size": config.image_size, "classes": classes,
+        "pretrained": args.pretrained, "freeze_backbone": args.freeze_backbone,
+        "learning_rate": args.learning_rate, "batch_size": args.batch_size, "seed": args.seed,
+        "world_size": info.world_size,
+    }  # fmt: skip
+
+
+def _shown(key: str, value: Any) -> str:
+    # A class list can be 133 names long: the count and the first few say enough.
+    if key == "classes" and isinstance(value, list) and len(value) > 3:
+        return f"classes=[{', '.join(map(repr, value[:3]))}, ... ({len(value)} in all)]"
+    return f"{key}={value!r}"
+
+
+def resume(
+    state: dict[str, Any],
+    settings: dict[str, Any],
+    args: argparse.Namespace,
+    model: nn.Module,
+    optimizer: Any,
+    scaler: Any,
+) -> None:
+    saved = state.get("settings")
+    start_over = "rerun with the checkpoint's settings, or use another --checkpoint-dir to start over"
+    if saved is None:
+        raise ValueError(
+            f"checkpoint in {args.checkpoint_dir} was written by an older train.py; {start_over}"
+        )
+    differ = [key for key in settings if saved.get(key) != settings[key]]
+    if differ:
+        # Continuing (or, on a finished checkpoint, just re-testing) under other settings would
+        # record metrics for a model these settings never trained.
+        was = ", ".join(_shown(k, saved.get(k)) for k in differ)
+        now = ", ".join(_shown(k, settings[k]) for k in differ)
+        raise ValueError(
+            f"checkpoint in {args.checkpoint_dir} has {was} but this run has {now}; {start_over}"
+        )
     model.load_state_dict(state["model"])
     optimizer.load_state_dict(state["optimizer"])
     scaler.load_state_dict(state["scaler"])
@@ -92,32 +124,48 @@ def epoch_line(epoch: int, epochs: int, train: EpochStats, val: EpochStats) -> s
     )
 
 
+def check_data(
+    splits: Splits, args: argparse.Namespace, device: torch.device, info: distributed.Dist
+) -> None:
+    """Every rank must read the same data set (sharding by rank happens here, not in S3), and
+    every rank must get at least one full training batch per epoch."""
+    if not distributed.same_on_all_ranks(splits.fingerprint(), device, info):
+        raise ValueError(
+            f"ranks see different data in {args.data} (other files or class folders): every host "
+            "needs the whole data set (S3DataDistributionType FullyReplicated); train.py shares "
+            "it out by rank"
+        )
+    per_rank = shard_size(len(splits.train), info)
+    if per_rank < args.batch_size:
+        raise ValueError(
+            f"--batch-size {args.batch_size} is larger than the {per_rank} training images each of "
+            f"{info.world_size} process(es) gets per epoch; use a smaller batch size"
+        )
+
+
 def run(args: argparse.Namespace, info: distributed.Dist) -> dict[str, Any] | None:
     """Train, test and (on rank 0) write the model dir; returns the metrics on rank 0."""
     started = time.perf_counter()
     device = pick_device(args.device, info.local_rank)
     speed = pick_speed(device, args.amp, args.channels_last)
     splits = load_splits(args.data)
+    check_data(splits, args, device, info)
     config = ModelConfig(arch=args.arch, num_classes=len(splits.classes), image_size=args.image_size)
     splits.apply_transforms(config)
+    settings = run_settings(args, config, splits.classes, info)
 
     model = place(build_network(args, config), speed)
     optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=args.learning_rate)
     scaler = make_scaler(speed)
-    # Different augmentation on each rank; weights are already identical (seeded above).
-    torch.manual_seed(args.seed + info.rank)
-    random.seed(args.seed + info.rank)
 
     progress: dict[str, Any] = {"epoch": 0, "best_val_loss": float("inf"), "best_epoch": 0, "bad_epochs": 0}
     progress.update(stopped_early=False, history=[], best_model=None)
     state = checkpoint.load_latest(args.checkpoint_dir)
     resumed_from = 0
     if state is not None:
-        resume(state, config, model, optimizer, scaler)
+        resume(state, settings, args, model, optimizer, scaler)
         progress = {k: state[k] for k in progress}
         resumed_from = int(state["epoch"])
-        if info.is_main:
-            checkpoint.restore_rng(state["rng"])
         log.info("resuming from checkpoint at epoch %d (%s)", resumed_from, args.checkpoint_dir)
 
     if not distributed.same_on_all_ranks(resumed_from, device, info):
@@ -129,11 +177,13 @@ def run(args: argparse.Namespace, info: distributed.Dist) -> dict[str, Any] | No
     )
     valid_loader = make_loader(splits.valid, args.batch_size, workers, device, info, train=False)
     test_loader = make_loader(splits.test, args.batch_size, workers, device, info, train=False)
-    shard = len(train_loader.sampler)  # type: ignore[arg-type]
+    sampler = train_loader.sampler
+    assert isinstance(sampler, EpochShardSampler)
     log.info(
-        "rank %d/%d: %d of %d training images, %d classes, device=%s amp=%s channels_last=%s workers=%d",
-        info.rank, info.world_size, shard, len(splits.train), config.num_classes, device,
-        speed.amp_dtype, speed.channels_last, workers,
+        "rank %d/%d: %d of %d training images per epoch in %d batches, %d classes, device=%s "
+        "amp=%s channels_last=%s workers=%d",
+        info.rank, info.world_size, len(sampler), len(splits.train), len(train_loader),
+        config.num_classes, device, speed.amp_dtype, speed.channels_last, workers,
     )  # fmt: skip
     net: nn.Module = model
     if info.enabled:
@@ -142,12 +192,17 @@ def run(args: argparse.Namespace, info: distributed.Dist) -> dict[str, Any] | No
     for epoch in range(progress["epoch"] + 1, args.epochs + 1):
         if progress["stopped_early"]:
             break
-        reseed_shuffle(train_loader, args.seed + info.rank + 1000 * epoch, epoch)
+        # Everything random in this epoch follows from (seed, rank, epoch): a run resumed from
+        # the previous epoch's checkpoint continues exactly as the uninterrupted one would.
+        epoch_seed = derive_seed(args.seed, info.rank, epoch)
+        torch.manual_seed(epoch_seed)
+        random.seed(epoch_seed)
+        sampler.set_epoch(epoch)
         train = train_one_epoch(net, train_loader, optimizer, scaler, speed).reduced(device, info)
+        distributed.broadcast_buffers(model, info)
         # Evaluate the bare module: shards differ in size, and DDP's forward expects lockstep.
         val = evaluate(model, valid_loader, speed).reduced(device, info)
-        improved = val.loss < progress["best_val_loss"]
-        if improved:
+        if val.loss < progress["best_val_loss"]:
             progress.update(best_val_loss=val.loss, best_epoch=epoch, bad_epochs=0)
             progress["best_model"] = {
                 k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()
@@ -158,19 +213,22 @@ def run(args: argparse.Namespace, info: distributed.Dist) -> dict[str, Any] | No
         progress["stopped_early"] = 0 < args.patience <= progress["bad_epochs"]
         progress["history"].append(
             {"epoch": epoch, "train_loss": train.loss, "train_accuracy": train.accuracy,
-             "val_loss": val.loss, "val_accuracy": val.accuracy, "seconds": train.seconds + val.seconds}
+             "train_images": int(train.count), "val_loss": val.loss, "val_accuracy": val.accuracy,
+             "seconds": train.seconds + val.seconds}
         )  # fmt: skip
         if info.is_main:
             log.info(epoch_line(epoch, args.epochs, train, val))
             if args.checkpoint_dir is not None:
                 state = {**progress, "model": model.state_dict(), "optimizer": optimizer.state_dict()}
-                state.update(scaler=scaler.state_dict(), rng=checkpoint.capture_rng(), config=asdict(config))
+                state.update(scaler=scaler.state_dict(), settings=settings)
                 checkpoint.save(args.checkpoint_dir, state)
         if progress["stopped_early"]:
             log.info("early stop: no val_loss improvement for %d epochs", progress["bad_epochs"])
 
     if progress["best_model"] is not None:
         model.load_state_dict(progress["best_model"])  # test and ship the best-validation weights
+    distributed.broadcast_buffers(model, info)  # the weights rank 0 ships, on every rank
+    shipped_val = evaluate(model, valid_loader, speed).reduced(device, info)
     test = evaluate(model, test_loader, speed).reduced(device, info)
     distributed.barrier(info)
     if not info.is_main:
@@ -181,6 +239,8 @@ def run(args: argparse.Namespace, info: distributed.Dist) -> dict[str, Any] | No
     metrics = {
         "test_loss": test.loss,
         "test_accuracy": test.accuracy,
+        "val_loss": shipped_val.loss,
+        "val_accuracy": shipped_val.accuracy,
         "best_epoch": progress["best_epoch"],
         "best_val_loss": progress["best_val_loss"],
         "epochs_run": progress["epoch"],
@@ -188,10 +248,12 @@ def run(args: argparse.Namespace, info: distributed.Dist) -> dict[str, Any] | No
         "resumed_from_epoch": resumed_from,
         "stopped_early": progress["stopped_early"],
         "train_images": len(splits.train),
+        "valid_images": int(shipped_val.count),
         "test_images": int(test.count),
         "world_size": info.world_size,
         "arch": config.arch,
         "pretrained": args.pretrained,
+        "freeze_backbone": args.freeze_backbone,
         "device": device.type,
         "amp": str(speed.amp_dtype).replace("torch.", "") if speed.amp_dtype else "off",
         "channels_last": speed.channels_last,
@@ -205,17 +267,16 @@ def run(args: argparse.Namespace, info: distributed.Dist) -> dict[str, Any] | No
     write_model_dir(args.model_dir, model.state_dict(), config, splits.classes, metrics)
     write_json(args.output_dir / METRICS_FILE, metrics)
     write_json(args.output_dir / "history.json", history)
-    print(f"Testing Loss: {test.loss:.4f}", flush=True)  # the original's tuning regex reads this
+    # The validation metrics of the shipped weights come last among the val_ lines, so the
+    # valid:loss metric (what a tuning job should minimise) ends on them; test stays a report.
+    print(
+        f"shipped weights (epoch {progress['best_epoch']}): "
+        f"val_loss={shipped_val.loss:.4f} val_accuracy={shipped_val.accuracy:.4f}",
+        flush=True,
+    )
+    print(f"Testing Loss: {test.loss:.4f}", flush=True)  # the original project's report line
     print(f"test_loss={test.loss:.4f} test_accuracy={test.accuracy:.4f}", flush=True)
     return metrics
-
-
-def reseed_shuffle(loader: DataLoader[Any], seed: int, epoch: int) -> None:
-    """Shuffle order depends only on (seed, rank, epoch), so a resumed run sees the same order."""
-    if isinstance(loader.sampler, DistributedSampler):
-        loader.sampler.set_epoch(epoch)  # without this every epoch repeats one order
-    elif loader.generator is not None:
-        loader.generator.manual_seed(seed)
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any] | None:
