@@ -1,81 +1,95 @@
 // The mlops command line: parses arguments, runs one command, maps outcomes to exit codes
 // (0 ok, 1 failed or invalid, 2 usage). A user mistake never prints a stack trace unless --debug.
-import { parseArgs, type ParseArgsConfig } from "node:util";
-import { DEFAULT_CONFIG_PATH } from "../config/load.js";
+import { parseArgs } from "node:util";
 import { ConfigError } from "../config/issues.js";
 import { isOperationalError } from "../operational-errors.js";
 import type { Output } from "./output.js";
 import { UsageError } from "./usage-error.js";
 import type { EngineOptions } from "./engine-command.js";
+import {
+  COMMON_OPTIONS,
+  commandUsage,
+  parseArgsOptions,
+  toolUsage,
+  type CommandHelp,
+  type OptionHelp,
+} from "./help.js";
 
-const USAGE = `Usage: mlops <command> [options]
+type Values = Record<string, unknown>;
 
-Commands:
-  validate     check the config file against the schema and the rules AWS imposes
-               [--format text|json]
-  plan         show what apply would change  [--out PLAN.json] [--markdown-out FILE]
-               [--format text|markdown|json] [--detailed-exitcode]
-  apply        make AWS match the config  [--plan PLAN.json] [--auto-approve]
-  train        train now, then deploy if the quality gate passes  [--backend B]
-               [--force] [--set key=value ...] [--no-deploy] [--follow] [--auto-approve]
-  sync         sync the data set to S3 (checked against a listing)
-  destroy      delete what the config manages  --auto-approve [--include-data]
-  unlock ID    remove a stale apply lock
-  iam-policy   print the policy a CI role needs  --for plan|deploy [--account ID]
-  janitor      terminate expired EC2 runner instances, remove stale runners  [--dry-run]
-  emulator     run the local AWS emulator in the foreground  [--port N]
-
-Common options:
-  --config PATH   the config file (default ${DEFAULT_CONFIG_PATH})
-  --debug         print stack traces of internal errors
-  -h, --help      show this help`;
-
-type Options = NonNullable<ParseArgsConfig["options"]>;
-
-interface Command {
-  options: Options;
-  run(values: Record<string, unknown>, positionals: string[], io: Output): Promise<number>;
+interface Command extends CommandHelp {
+  run(values: Values, positionals: string[], io: Output): Promise<number>;
 }
 
 // Each command's module is imported only when that command runs: most of them pull in the
 // AWS SDK, which `validate` and `--help` must not pay for at start-up.
-function lazy<M>(spec: {
-  options: Options;
-  load: () => Promise<M>;
-  run(
-    module: M,
-    values: Record<string, unknown>,
-    positionals: string[],
-    io: Output,
-  ): Promise<number> | number;
-}): Command {
+function lazy<M>(
+  spec: CommandHelp & {
+    load: () => Promise<M>;
+    run: (module: M, values: Values, positionals: string[], io: Output) => Promise<number> | number;
+  },
+): Command {
+  const { load, run, ...help } = spec;
   return {
-    options: spec.options,
-    run: async (values, positionals, io) => spec.run(await spec.load(), values, positionals, io),
+    ...help,
+    options: { ...COMMON_OPTIONS, ...help.options },
+    run: async (values, positionals, io) => run(await load(), values, positionals, io),
   };
 }
 
-const common = {
-  config: { type: "string", default: DEFAULT_CONFIG_PATH },
-  debug: { type: "boolean", default: false },
-  help: { type: "boolean", short: "h", default: false },
-} as const;
-
-const engine = (v: Record<string, unknown>): EngineOptions => ({
+const engine = (v: Values): EngineOptions => ({
   config: String(v["config"]),
   debug: v["debug"] === true,
 });
 const optionalString = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+const autoApprove: OptionHelp = {
+  type: "boolean",
+  default: false,
+  help: "do not ask before changing anything (CI)",
+};
 
 const commands: Record<string, Command> = {
-  plan: lazy({
+  validate: lazy({
+    summary: "check the config against the schema and the rules AWS imposes",
+    synopsis: "[--format text|json]",
+    description:
+      "Reads the config file and reports every problem at once, each at file:line:col: schema\nviolations, AWS name and size limits (counting what the tool adds), files that must exist.\nTalks to no AWS account. Exit code 1 when the config is invalid.",
     options: {
-      ...common,
-      out: { type: "string" },
-      "markdown-out": { type: "string" },
-      format: { type: "string", default: "text" },
-      "detailed-exitcode": { type: "boolean", default: false },
+      format: { type: "string", default: "text", value: "text|json", help: "output format" },
     },
+    examples: ["mlops validate", "mlops validate --config config/full.example.yaml --format json"],
+    load: () => import("./validate-command.js"),
+    run: ({ validateCommand }, v, _p, io) =>
+      validateCommand(
+        { config: String(v["config"]), format: oneOf(v["format"], ["text", "json"], "--format") },
+        io,
+      ),
+  }),
+  plan: lazy({
+    summary: "show what apply would change, and why",
+    synopsis: "[--out PLAN.json] [--markdown-out FILE] [--format text|markdown|json]",
+    description:
+      "Reads the live account and diffs it against the config: every resource to create, update,\nreplace or delete, with the fields and the reason. Changes nothing. --out saves the plan so\n`mlops apply --plan` applies exactly it.",
+    options: {
+      out: { type: "string", value: "PLAN.json", help: "also write the plan as JSON" },
+      "markdown-out": {
+        type: "string",
+        value: "FILE",
+        help: "also write the plan as markdown (a pull request comment)",
+      },
+      format: {
+        type: "string",
+        default: "text",
+        value: "text|markdown|json",
+        help: "what to print",
+      },
+      "detailed-exitcode": {
+        type: "boolean",
+        default: false,
+        help: "exit 0 when nothing changes, 2 when something would (as terraform plan)",
+      },
+    },
+    examples: ["mlops plan", "mlops plan --out plan.json --markdown-out plan.md"],
     load: () => import("./plan-command.js"),
     run: ({ planCommand }, v, _p, io) => {
       const out = optionalString(v["out"]);
@@ -93,11 +107,19 @@ const commands: Record<string, Command> = {
     },
   }),
   apply: lazy({
+    summary: "make AWS match the config",
+    synopsis: "[--plan PLAN.json] [--auto-approve]",
+    description:
+      "Plans, shows the plan, asks, then applies it under the project's lock. With --plan, applies\nexactly that saved plan, or nothing if the account or the config moved since it was made.\nSafe to interrupt: Ctrl-C finishes the steps in flight, and a re-run converges.",
     options: {
-      ...common,
-      plan: { type: "string" },
-      "auto-approve": { type: "boolean", default: false },
+      plan: {
+        type: "string",
+        value: "PLAN.json",
+        help: "apply this saved plan (mlops plan --out)",
+      },
+      "auto-approve": autoApprove,
     },
+    examples: ["mlops apply", "mlops apply --plan plan.json --auto-approve"],
     load: () => import("./apply-command.js"),
     run: ({ applyCommand }, v, _p, io) => {
       const plan = optionalString(v["plan"]);
@@ -112,15 +134,36 @@ const commands: Record<string, Command> = {
     },
   }),
   train: lazy({
+    summary: "train now, then deploy if the quality gate passes",
+    synopsis: "[--set key=value ...] [--backend B] [--force] [--no-deploy] [--follow]",
+    description:
+      "Starts a training run with the config's inputs and any overrides, waits for it, and deploys\nthe model through the normal plan when it passes the quality gate. A completed run with the\nsame inputs is reused unless --force.",
     options: {
-      ...common,
-      backend: { type: "string" },
-      force: { type: "boolean", default: false },
-      set: { type: "string", multiple: true, default: [] },
-      "no-deploy": { type: "boolean", default: false },
-      follow: { type: "boolean", default: false },
-      "auto-approve": { type: "boolean", default: false },
+      set: {
+        type: "string",
+        multiple: true,
+        default: [],
+        value: "key=value",
+        help: "override one hyperparameter",
+      },
+      backend: {
+        type: "string",
+        value: "sagemaker|ec2|local",
+        help: "train on another backend than the config's",
+      },
+      force: {
+        type: "boolean",
+        default: false,
+        help: "retrain even if a run with the same inputs completed (or retry a failed one)",
+      },
+      "no-deploy": { type: "boolean", default: false, help: "stop after training" },
+      follow: { type: "boolean", default: false, help: "stream the training job's log" },
+      "auto-approve": autoApprove,
     },
+    examples: [
+      "mlops train --set epochs=20 --set learning_rate=0.01",
+      "mlops train --force --no-deploy --follow",
+    ],
     load: () => import("./train-command.js"),
     run: ({ trainCommand }, v, _p, io) => {
       const backend =
@@ -142,16 +185,29 @@ const commands: Record<string, Command> = {
     },
   }),
   sync: lazy({
-    options: common,
+    summary: "sync the data set to S3, checked against a listing",
+    synopsis: "",
+    description:
+      "Uploads what changed in the data folder (by content hash) and, with data.delete, removes\nwhat is gone. Unlike apply, it lists the bucket prefix, so it also repairs objects changed or\nremoved by hand.",
+    options: {},
+    examples: ["mlops sync", "mlops sync --config config/mlops.yaml"],
     load: () => import("./sync-command.js"),
     run: ({ syncCommand }, v, _p, io) => syncCommand(engine(v), io),
   }),
   destroy: lazy({
+    summary: "delete what the config manages",
+    synopsis: "--auto-approve [--include-data]",
+    description:
+      "Deletes the endpoint, models, scaling, the Lambda and the roles the tool created for this\nproject, in reverse dependency order. The data bucket stays unless --include-data.",
     options: {
-      ...common,
-      "auto-approve": { type: "boolean", default: false },
-      "include-data": { type: "boolean", default: false },
+      "auto-approve": { ...autoApprove, help: "required: destroy asks for no confirmation" },
+      "include-data": {
+        type: "boolean",
+        default: false,
+        help: "also delete the data bucket and its objects",
+      },
     },
+    examples: ["mlops destroy --auto-approve", "mlops destroy --auto-approve --include-data"],
     load: () => import("./destroy-command.js"),
     run: ({ destroyCommand }, v, _p, io) =>
       destroyCommand(
@@ -164,25 +220,70 @@ const commands: Record<string, Command> = {
       ),
   }),
   unlock: lazy({
-    options: common,
+    summary: "remove a stale apply lock",
+    synopsis: "LOCK_ID",
+    description:
+      "Removes the project's apply lock, only if its ID is the one given (an apply waiting for the\nlock prints it). Use it only when the holder is known to be gone.",
+    options: {},
+    examples: ["mlops unlock 6f1c2a9e-0b7d-4c55-9e1a-3d2f0c8b7a41"],
     load: () => import("./unlock-command.js"),
     run: ({ unlockCommand }, v, p, io) => unlockCommand({ ...engine(v), id: p[0] }, io),
   }),
   "iam-policy": lazy({
-    options: { ...common, for: { type: "string" }, account: { type: "string" } },
+    summary: "print the policy a CI role needs, the roles' boundary, or a trust policy",
+    synopsis: "--for plan|deploy|boundary [--trust --repository OWNER/REPO] [--account ID]",
+    description:
+      "Prints, as JSON, the least-privilege policy the plan or deploy CI role needs for this config,\nor the permissions boundary every role the tool creates carries. With --trust, prints who may\nassume the CI role instead: GitHub OIDC for this repository's pull requests (plan) or its\nprotected environment (deploy). See docs/setup.md.",
+    options: {
+      for: { type: "string", value: "plan|deploy|boundary", help: "which policy" },
+      account: {
+        type: "string",
+        value: "ID",
+        help: "the AWS account id (default: the caller's, from STS)",
+      },
+      trust: { type: "boolean", default: false, help: "print the CI role's trust policy" },
+      repository: {
+        type: "string",
+        value: "OWNER/REPO",
+        help: "whose workflows may assume the role (--trust; default $GITHUB_REPOSITORY)",
+      },
+      environment: {
+        type: "string",
+        value: "NAME",
+        help: "the deploy jobs' GitHub environment (--trust --for deploy; default production)",
+      },
+    },
+    examples: [
+      "mlops iam-policy --for deploy --account 123456789012",
+      "mlops iam-policy --for deploy --trust --repository acme/ml-service --account 123456789012",
+    ],
     load: () => import("./iam-policy-command.js"),
     run: ({ iamPolicyCommand }, v, _p, io) =>
       iamPolicyCommand(
         {
           config: String(v["config"]),
-          role: oneOf(v["for"], ["plan", "deploy"], "--for"),
+          role: oneOf(v["for"], ["plan", "deploy", "boundary"], "--for"),
           account: optionalString(v["account"]),
+          trust: v["trust"] === true,
+          repository: optionalString(v["repository"]),
+          environment: optionalString(v["environment"]),
         },
         io,
       ),
   }),
   janitor: lazy({
-    options: { ...common, "dry-run": { type: "boolean", default: false } },
+    summary: "terminate expired EC2 runner instances, remove stale runners",
+    synopsis: "[--dry-run]",
+    description:
+      "Terminates this project's GPU runner instances past their expiry tag and, when GITHUB_TOKEN\nand GITHUB_REPOSITORY are set, removes its offline self-hosted runners. Run on a schedule.",
+    options: {
+      "dry-run": {
+        type: "boolean",
+        default: false,
+        help: "say what would be removed, remove nothing",
+      },
+    },
+    examples: ["mlops janitor --dry-run", "mlops janitor"],
     load: () => import("./janitor-command.js"),
     run: ({ janitorCommand }, v, _p, io) =>
       janitorCommand(
@@ -191,26 +292,27 @@ const commands: Record<string, Command> = {
       ),
   }),
   emulator: lazy({
-    options: { ...common, port: { type: "string" } },
+    summary: "run the local AWS emulator in the foreground",
+    synopsis: "[--port N]",
+    description:
+      "Starts moto plus the operations it lacks on loopback and prints the environment that points\nthe CLI (and the AWS CLI) at it. Ctrl-C stops it.",
+    options: {
+      port: { type: "string", value: "N", help: "listen on this port (default: a free one)" },
+    },
+    examples: ["mlops emulator", "mlops emulator --port 5000"],
     load: () => import("./emulator-command.js"),
     run: ({ emulatorCommand }, v, _p, io) =>
       emulatorCommand({ port: v["port"] === undefined ? undefined : Number(v["port"]) }, io),
   }),
-  validate: lazy({
-    options: { ...common, format: { type: "string", default: "text" } },
-    load: () => import("./validate-command.js"),
-    run: ({ validateCommand }, v, _p, io) =>
-      validateCommand(
-        { config: String(v["config"]), format: oneOf(v["format"], ["text", "json"], "--format") },
-        io,
-      ),
-  }),
 };
+
+const USAGE = toolUsage(commands);
 
 export async function main(argv: readonly string[], io: Output): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "-h" || name === "--help" || name === "help") {
-    io.out(USAGE);
+    const topic = name === "help" && rest[0] !== undefined ? commands[rest[0]] : undefined;
+    io.out(topic && rest[0] !== undefined ? commandUsage(rest[0], topic) : USAGE);
     return name === undefined ? 2 : 0;
   }
   const command = commands[name];
@@ -219,19 +321,20 @@ export async function main(argv: readonly string[], io: Output): Promise<number>
     if (!command) throw new UsageError(`unknown command "${name}"`);
     const { values, positionals } = parseArgs({
       args: [...rest],
-      options: command.options,
+      options: parseArgsOptions(command.options),
       allowPositionals: true,
       strict: true,
     });
     debug = values["debug"] === true;
     if (values["help"] === true) {
-      io.out(USAGE);
+      io.out(commandUsage(name, command));
       return 0;
     }
     return await command.run(values, positionals, io);
   } catch (error) {
     if (error instanceof UsageError || isParseArgsError(error)) {
-      io.err(`mlops: ${(error as Error).message}\n\n${USAGE}`);
+      const help = command ? commandUsage(name, command) : USAGE;
+      io.err(`mlops: ${(error as Error).message}\n\n${help}`);
       return 2;
     }
     if (error instanceof ConfigError) {
