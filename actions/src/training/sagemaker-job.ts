@@ -51,8 +51,11 @@ export function createTrainingJobRequest(
           S3DataSource: {
             S3DataType: "S3Prefix",
             S3Uri: `s3://${spec.input.bucket}/${spec.input.prefix}`,
-            // Several instances share the data instead of each reading (and training on) all of it.
-            S3DataDistributionType: distributed ? "ShardedByS3Key" : "FullyReplicated",
+            // Every instance gets the whole data set and train.py deals it out by rank (equal
+            // shares each epoch, every validation and test image scored once). ShardedByS3Key
+            // would hand each host a part that train.py then shards again. The data sets this
+            // tool trains on are small enough to copy to every instance.
+            S3DataDistributionType: "FullyReplicated",
           },
         },
       },

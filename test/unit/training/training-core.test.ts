@@ -2,11 +2,13 @@ import { mkdtempSync, mkdirSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import type { Node } from "../../../actions/src/model/graph.js";
 import type { TrainingSpec } from "../../../actions/src/model/sagemaker-nodes.js";
 import { hyperparameterArgs, trainingFingerprint } from "../../../actions/src/training/fingerprint.js";
 import { checkGate, metricsFromLog } from "../../../actions/src/training/metrics.js";
 import { createTrainingJobRequest } from "../../../actions/src/training/sagemaker-job.js";
 import { packSourceDir } from "../../../actions/src/training/source-archive.js";
+import { trainingHandler } from "../../../actions/src/resources/training/run.js";
 
 const spec = (overrides: Partial<TrainingSpec> = {}): TrainingSpec => ({
   backend: "sagemaker",
@@ -46,11 +48,31 @@ describe("CreateTrainingJob request (PyTorch script mode)", () => {
     expect(req.EnableManagedSpotTraining).toBeUndefined();
   });
 
-  it("shards the data and enables torchrun when several instances share the work", () => {
+  it("copies the whole data set to every instance and enables torchrun when several share the work", () => {
+    // train.py deals the images out by rank; a per-host shard would be sharded a second time.
     const req = createTrainingJobRequest(spec({ instance: { type: "ml.g5.2xlarge", count: 5, volumeSizeGB: 50 } }), "j", "s3://x/y", "us-east-1", {});
     expect(req.HyperParameters?.["sagemaker_torch_distributed_enabled"]).toBe("true");
-    expect(req.InputDataConfig?.[0]?.DataSource?.S3DataSource?.S3DataDistributionType).toBe("ShardedByS3Key");
+    expect(req.InputDataConfig?.[0]?.DataSource?.S3DataSource?.S3DataDistributionType).toBe(
+      "FullyReplicated",
+    );
     expect(req.ResourceConfig?.InstanceCount).toBe(5);
+  });
+
+  it("says in the plan how several instances get the data", () => {
+    const node = (count: number): Node<TrainingSpec> => ({
+      address: "training.run.main",
+      kind: "training.run",
+      name: "dog-breeds-ffffffff",
+      tags: {},
+      dependsOn: [],
+      spec: spec({ instance: { type: "ml.g5.xlarge", count, volumeSizeGB: 50 } }),
+    });
+    expect(trainingHandler.createSummary?.(node(2))).toMatch(
+      /^train on SageMaker, 2 x ml\.g5\.xlarge, data replicated: /,
+    );
+    expect(trainingHandler.createSummary?.(node(1))).toMatch(
+      /^train on SageMaker, 1 x ml\.g5\.xlarge: /,
+    );
   });
 
   it("uses managed spot with checkpoints and a max wait", () => {

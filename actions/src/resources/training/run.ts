@@ -48,7 +48,12 @@ export const trainingHandler: ResourceHandler<TrainingSpec, TrainingObserved> = 
   },
 
   createSummary(node) {
-    const where = node.spec.backend === "sagemaker" ? `on SageMaker, ${node.spec.instance.count} x ${node.spec.instance.type}` : `with the ${node.spec.backend} backend`;
+    const { count, type } = node.spec.instance;
+    const instances = `${count} x ${type}${count > 1 ? ", data replicated" : ""}`;
+    const where =
+      node.spec.backend === "sagemaker"
+        ? `on SageMaker, ${instances}`
+        : `with the ${node.spec.backend} backend`;
     return `train ${where}: data ${node.spec.dataManifestHash?.slice(0, 8) ?? "?"}, code ${node.spec.codeHash?.slice(0, 8) ?? "?"}`;
   },
 
