@@ -10,6 +10,13 @@ Response (application/json), one entry per image in request order:
 
 "scores" is the original endpoint's raw-logits body, kept for existing clients. The container
 never downloads anything: URLs are fetched by the Lambda in front of the endpoint.
+
+Errors: the inference toolkit answers an exception of its own type (BaseInferenceToolkitError)
+with that exception's status code and turns every other exception into a 500, so bad requests
+raise InferenceError, a toolkit error (400; 415 for the content type, 406 for Accept).
+
+Memory: input_fn reads only the image headers (size limits per image and per request); predict_fn
+decodes one image at a time, JPEGs straight at the reduced scale the model needs.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -31,22 +39,41 @@ from model_def import LABELS_FILE, WEIGHTS_FILE, ModelConfig, build_model, eval_
 IMAGE_TYPES = {"image/jpeg", "image/png", "application/x-image"}
 JSON_TYPE = "application/json"
 DEFAULT_TOP_K = 5
-MAX_IMAGES = 32  # per request; bounds memory for a batch
-MAX_PIXELS = 40_000_000  # decoded size cap: a small JPEG can decode to gigabytes
+MAX_IMAGES = 32  # per request
+MAX_PIXELS = 40_000_000  # per image, from its header: a small PNG can decode to gigabytes
+MAX_REQUEST_PIXELS = 80_000_000  # all images of a request together: bounds decode time
+
+try:
+    # Present in the SageMaker PyTorch inference containers.
+    from sagemaker_inference.errors import BaseInferenceToolkitError
+except ImportError:  # tests and serve.py without the toolkit: the same constructor and attributes
+
+    class BaseInferenceToolkitError(Exception):  # type: ignore[no-redef]
+        def __init__(self, status_code: int, message: str, phrase: str) -> None:
+            self.status_code = status_code
+            self.message = message
+            self.phrase = phrase
+            super().__init__(status_code, message, phrase)
 
 
-class InferenceError(ValueError):
-    """A request the endpoint cannot serve; `status` is the HTTP code serve.py answers with."""
+class InferenceError(BaseInferenceToolkitError, ValueError):
+    """A request the endpoint cannot serve, answered with `status_code` and the message."""
 
-    status = 400
+    http_status = HTTPStatus.BAD_REQUEST
+
+    def __init__(self, message: str) -> None:
+        super().__init__(int(self.http_status), message, self.http_status.phrase)
+
+    def __str__(self) -> str:
+        return str(self.message)
 
 
 class UnsupportedContentType(InferenceError):
-    status = 415
+    http_status = HTTPStatus.UNSUPPORTED_MEDIA_TYPE
 
 
 class UnsupportedAccept(InferenceError):
-    status = 406
+    http_status = HTTPStatus.NOT_ACCEPTABLE
 
 
 @dataclass
@@ -60,7 +87,7 @@ class LoadedModel:
 
 @dataclass
 class Batch:
-    images: list[Image.Image]
+    images: list[bytes]  # encoded; predict_fn decodes them one at a time
     top_k: int
 
 
@@ -82,17 +109,33 @@ def _base_type(content_type: str | None) -> str:
     return (content_type or "").split(";", 1)[0].strip().lower()
 
 
-def _decode_image(data: bytes) -> Image.Image:
+def _names(images: list[bytes]) -> list[str]:
+    """How error messages name each image of a request."""
+    return ["body"] if len(images) == 1 else [f"images[{i}]" for i in range(len(images))]
+
+
+def _header(data: bytes, where: str) -> tuple[int, int]:
+    """The image's size from its header alone (nothing is decoded)."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError) as err:
+        raise InferenceError(f"{where} is not a readable image ({type(err).__name__})") from None
+    if width * height > MAX_PIXELS:
+        raise InferenceError(f"{where} is {width}x{height}; at most {MAX_PIXELS} pixels per image")
+    return width, height
+
+
+def _decode(data: bytes, size: int, where: str) -> Image.Image:
+    """RGB at no more than the resolution the model needs: a JPEG decodes straight at 1/2, 1/4
+    or 1/8 scale (a 6000x4000 photo for a 224 px model: 750x500, 1/64 of the memory)."""
     try:
         image = Image.open(io.BytesIO(data))
-        if image.width * image.height > MAX_PIXELS:
-            raise InferenceError(f"image is {image.width}x{image.height}; at most {MAX_PIXELS} pixels")
+        image.draft("RGB", (size, size))  # a no-op for formats without scaled decoding (PNG)
         image.load()
-    except InferenceError:
-        raise
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError) as err:
         # PIL reports truncated/corrupt files with any of these; the client only needs "bad image".
-        raise InferenceError(f"body is not a readable image ({type(err).__name__})") from None
+        raise InferenceError(f"{where} is not a readable image ({type(err).__name__})") from None
     return image.convert("RGB")  # PNG with alpha, greyscale, CMYK JPEG: the net wants RGB
 
 
@@ -130,7 +173,7 @@ def _json_images(body: bytes) -> tuple[list[bytes], int]:
 
 
 def input_fn(request_body: bytes | bytearray | str, request_content_type: str | None) -> Batch:
-    """Decode the request into a normalised batch; raises InferenceError (a ValueError) if bad."""
+    """Parse the request and check its images' headers; raises InferenceError if bad."""
     kind = _base_type(request_content_type)
     body = request_body.encode() if isinstance(request_body, str) else bytes(request_body)
     if not body:
@@ -146,12 +189,19 @@ def input_fn(request_body: bytes | bytearray | str, request_content_type: str | 
         )
     if len(raw) > MAX_IMAGES:
         raise InferenceError(f"{len(raw)} images in one request; at most {MAX_IMAGES}")
-    # Decoded here, transformed in predict_fn: only the model knows its image size.
-    return Batch(images=[_decode_image(b) for b in raw], top_k=top_k)
+    pixels = sum(w * h for w, h in (_header(data, name) for data, name in zip(raw, _names(raw))))
+    if pixels > MAX_REQUEST_PIXELS:
+        raise InferenceError(f"{pixels} pixels in one request; at most {MAX_REQUEST_PIXELS}")
+    # Decoded in predict_fn: only the model knows the image size to decode at.
+    return Batch(images=raw, top_k=top_k)
 
 
 def predict_fn(input_data: Batch, model: LoadedModel) -> dict[str, Any]:
-    batch = torch.stack([model.transform(image) for image in input_data.images]).to(model.device)
+    size = model.config.image_size
+    # One image decoded at a time: only the model-sized tensors of the batch are held together.
+    images = input_data.images
+    tensors = [model.transform(_decode(data, size, name)) for data, name in zip(images, _names(images))]
+    batch = torch.stack(tensors).to(model.device)
     with torch.inference_mode():
         logits = model.net(batch).float().cpu()
     return {

@@ -6,9 +6,17 @@
 Implements the container contract: GET /ping (200 once the model is loaded, 503 before) and
 POST /invocations (Content-Type / Accept). The handlers come from the model's own
 code/inference.py when it has one, exactly as the container loads them, so this checks the
-artifact that would be deployed. Errors are JSON `{"error": "..."}` with 400 (bad body),
-406 (Accept), 411 (no Content-Length), 413 (body over --max-body-bytes), 415 (Content-Type);
-tracebacks go to stderr, never into a response.
+artifact that would be deployed. /invocations runs them the way the SageMaker inference
+toolkit's Transformer does, so a test here sees what the endpoint answers:
+
+- an Accept header that is missing or */* reaches output_fn as the default accept type
+  (SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT, else application/json);
+- a body sent as exactly application/json or text/csv reaches input_fn as a str;
+- an exception of the toolkit's BaseInferenceToolkitError type is answered with its status code,
+  any other exception with 500; the body is the message, a newline and the traceback.
+
+Errors of the server itself are JSON `{"error": "..."}`: 404 (path), 411 (no Content-Length),
+413 (body over --max-body-bytes, the container's request size limit).
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import sys
 import tarfile
 import tempfile
@@ -28,6 +37,28 @@ from types import ModuleType
 from typing import Any
 
 MAX_BODY_BYTES = 6 * 1024 * 1024  # the Lambda payload limit, which fronts the endpoint
+UTF8_TYPES = ("application/json", "text/csv")  # the toolkit decodes these bodies to str
+
+
+def toolkit_error_type(handlers: ModuleType) -> type[BaseException] | None:
+    """The exception type whose status code the toolkit answers with: its own where installed,
+    else the stand-in the model's inference.py defines (an older one has none: all errors 500)."""
+    try:
+        from sagemaker_inference.errors import BaseInferenceToolkitError
+    except ImportError:
+        found = getattr(handlers, "BaseInferenceToolkitError", None)
+        return found if isinstance(found, type) and issubclass(found, BaseException) else None
+    error_type: type[BaseException] = BaseInferenceToolkitError
+    return error_type
+
+
+class ToolkitAnswer(Exception):
+    """An error response as the toolkit's Transformer.handle_error builds it."""
+
+    def __init__(self, status: int, message: str, trace: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = f"{message}\n{trace}"
 
 
 def extract_model(archive: Path, into: Path) -> Path:
@@ -79,10 +110,24 @@ class ModelHolder:
         self.ready.set()
 
     def invoke(self, body: bytes, content_type: str | None, accept: str | None) -> tuple[str, str]:
+        """The toolkit's Transformer.transform for one request; raises ToolkitAnswer on errors."""
         h = self.handlers
         assert h is not None
-        result = h.output_fn(h.predict_fn(h.input_fn(body, content_type), self.model), accept)
-        return result if isinstance(result, tuple) else (result, "application/json")
+        try:
+            if not accept or accept == "*/*":
+                accept = os.environ.get("SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT", "application/json")
+            data: bytes | str = body.decode("utf-8") if content_type in UTF8_TYPES else body
+            result = h.output_fn(h.predict_fn(h.input_fn(data, content_type), self.model), accept)
+        except Exception as err:
+            trace = traceback.format_exc()
+            sys.stderr.write(trace)
+            known = toolkit_error_type(h)
+            if known is not None and isinstance(err, known):
+                raise ToolkitAnswer(err.status_code, err.message, trace) from err  # type: ignore[attr-defined]
+            raise ToolkitAnswer(
+                HTTPStatus.INTERNAL_SERVER_ERROR, str(err) or "Invalid Request", trace
+            ) from err
+        return result if isinstance(result, tuple) else (result, accept)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -140,11 +185,8 @@ class Handler(BaseHTTPRequestHandler):
             payload, content_type = holder.invoke(
                 body, self.headers.get("Content-Type"), self.headers.get("Accept")
             )
-        except ValueError as err:  # inference.py's request errors carry their HTTP status
-            self._error(getattr(err, "status", HTTPStatus.BAD_REQUEST), str(err))
-        except Exception:
-            traceback.print_exc()
-            self._error(HTTPStatus.INTERNAL_SERVER_ERROR, "internal error; see the server log")
+        except ToolkitAnswer as answer:
+            self._send(answer.status, answer.body, "text/plain; charset=utf-8")
         else:
             self._send(HTTPStatus.OK, payload, content_type)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 import inference
 from conftest import IMAGE_SIZE, TRAINING, Run
@@ -112,17 +112,67 @@ def test_bad_bodies_raise_clear_errors(
 ) -> None:
     with pytest.raises(inference.InferenceError, match=message) as caught:
         invoke(model, body, content_type)
-    assert isinstance(caught.value, ValueError) and caught.value.status == 400
+    # The inference toolkit answers its own error type with the status code; anything else is a 500.
+    assert isinstance(caught.value, inference.BaseInferenceToolkitError) and caught.value.status_code == 400
 
 
 def test_unsupported_content_type_and_accept(model: inference.LoadedModel) -> None:
     with pytest.raises(inference.UnsupportedContentType, match="image/jpeg") as caught:
         inference.input_fn(b"a,b", "text/csv")
-    assert caught.value.status == 415
+    assert caught.value.status_code == 415
     prediction = inference.predict_fn(inference.input_fn(held_out_jpeg(1), "image/jpeg"), model)
-    with pytest.raises(inference.UnsupportedAccept):
+    with pytest.raises(inference.UnsupportedAccept) as refused:
         inference.output_fn(prediction, "text/csv")
+    assert refused.value.status_code == 406
     assert json.loads(inference.output_fn(prediction, "*/*")[0])["predictions"][0][0]["index"] == 1
+
+
+def big_image(fmt: str, size: tuple[int, int]) -> bytes:
+    """A photo-sized image that compresses to little: what a small upload can decode to."""
+    image = Image.new("RGB", size, (90, 120, 40))
+    ImageDraw.Draw(image).ellipse(
+        (size[0] // 4, size[1] // 4, size[0] // 2, size[1] // 2), fill=(200, 30, 30)
+    )
+    buffer = io.BytesIO()
+    image.save(buffer, fmt)
+    return buffer.getvalue()
+
+
+def test_a_request_over_the_pixel_budget_is_refused_before_decoding(model: inference.LoadedModel) -> None:
+    # Three 6000x6000 PNGs: 420 kB of request, 324 MB once decoded.
+    png = base64.b64encode(big_image("PNG", (6000, 6000))).decode()
+    body = json.dumps({"images": [png] * 3}).encode()
+    with pytest.raises(inference.InferenceError, match="108000000 pixels in one request; at most 80000000"):
+        inference.input_fn(body, "application/json")
+
+
+PEAK_MEMORY_SCRIPT = """
+import resource, sys
+import inference
+model = inference.model_fn(sys.argv[1])
+inference.predict_fn(inference.input_fn(open(sys.argv[3], "rb").read(), "image/jpeg"), model)  # warm-up
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+body = open(sys.argv[2], "rb").read()
+prediction = inference.predict_fn(inference.input_fn(body, "application/json"), model)
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(len(prediction["logits"]), (after - before) // 1024)
+"""
+
+
+def test_large_photos_decode_at_the_models_scale(trained: Run, tmp_path: Path) -> None:
+    # Two 24-megapixel JPEGs: 72 MB each at full size, under 2 MB at the 1/8 scale a 32 px model needs.
+    photo = base64.b64encode(big_image("JPEG", (6000, 4000))).decode()
+    (tmp_path / "body.json").write_text(json.dumps({"images": [photo, photo]}))
+    (tmp_path / "small.jpg").write_bytes(held_out_jpeg(0))
+    done = subprocess.run(
+        [sys.executable, "-c", PEAK_MEMORY_SCRIPT, str(trained.model_dir), str(tmp_path / "body.json"),
+         str(tmp_path / "small.jpg")],
+        cwd=TRAINING, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    predictions, peak_growth_mb = (int(v) for v in done.stdout.split())
+    assert predictions == 2
+    assert peak_growth_mb < 40, f"peak memory grew by {peak_growth_mb} MB for two photos"
 
 
 def test_original_projects_model_pth_still_loads(tmp_path: Path) -> None:
