@@ -35,15 +35,18 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
   const buckets = [
     ...new Set(graph.nodes.filter((n) => n.kind === "s3.bucket").map((n) => n.name)),
   ];
+  // Role and instance-profile names are unique in an account whatever their path, so the ARNs
+  // name them under any path: a change of iam.path replaces a role whose old ARN the deploy role
+  // must still read and delete.
+  const iamArns = (type: string, name: string): string[] => [
+    `arn:${ctx.partition}:iam::${ctx.account}:${type}/${name}`,
+    `arn:${ctx.partition}:iam::${ctx.account}:${type}/*/${name}`,
+  ];
   const roleNodes = graph.nodes.filter((n) => n.kind === "iam.role");
-  const roleArnOf = (name: string): string =>
-    `arn:${ctx.partition}:iam::${ctx.account}:role${config.iam.path}${name}`;
-  const roles = roleNodes.map((n) => roleArnOf(n.name));
+  const roles = roleNodes.flatMap((n) => iamArns("role", n.name));
   const profiles = graph.nodes
     .filter((n) => n.kind === "iam.instance-profile")
-    .map(
-      (n) => `arn:${ctx.partition}:iam::${ctx.account}:instance-profile${config.iam.path}${n.name}`,
-    );
+    .flatMap((n) => iamArns("instance-profile", n.name));
   const bucketArns = buckets.map((b) => `arn:${ctx.partition}:s3:::${b}`);
   const objectArns = buckets.map((b) => `arn:${ctx.partition}:s3:::${b}/*`);
   const project = config.project;
@@ -195,7 +198,7 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
       Sid: `Pass${capitalised(n.address.split(".").pop() ?? "")}Role`,
       Effect: "Allow",
       Action: ["iam:PassRole"],
-      Resource: [roleArnOf(n.name)],
+      Resource: iamArns("role", n.name),
       Condition: {
         StringEquals: {
           "iam:PassedToService": ROLE_SERVICE[n.address.split(".").pop() as RoleUse],

@@ -72,7 +72,11 @@ export function addIamNodes(b: GraphBuilder): void {
     );
   }
   if (config.training.backend === "ec2") {
-    role("ec2", trustPolicy(ROLE_SERVICE.ec2), ec2RunnerPolicy(context, layout));
+    role(
+      "ec2",
+      trustPolicy(ROLE_SERVICE.ec2),
+      ec2RunnerPolicy(context, layout, roleArn(b, "sagemaker")),
+    );
     add<InstanceProfileSpec>(
       "iam.instance-profile.ec2",
       "iam.instance-profile",

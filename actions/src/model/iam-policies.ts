@@ -274,11 +274,30 @@ export function lambdaExecutionPolicy(config: Config, ctx: GraphContext): Policy
   };
 }
 
-export function ec2RunnerPolicy(ctx: GraphContext, layout: StorageLayout): PolicyDocument {
+/**
+ * The GPU runner's role: what `mlops train --backend local --no-deploy` does on the runner. It
+ * reads the training data, the data bucket's settings and the SageMaker role (the nodes of a
+ * train-only run), writes the artifact and code, and takes and releases the lock in the state.
+ */
+export function ec2RunnerPolicy(
+  ctx: GraphContext,
+  layout: StorageLayout,
+  sageMakerRoleArn: string,
+): PolicyDocument {
   return {
     Version: "2012-10-17",
     Statement: [
       ...readTrainingData(ctx, layout),
+      {
+        Sid: "ReadDataBucketSettings",
+        Effect: "Allow",
+        Action: [
+          "s3:GetEncryptionConfiguration",
+          "s3:GetBucketPublicAccessBlock",
+          "s3:GetBucketTagging",
+        ],
+        Resource: [s3Bucket(ctx, layout.dataBucket)],
+      },
       {
         Sid: "WriteArtifactsAndState",
         Effect: "Allow",
@@ -288,6 +307,18 @@ export function ec2RunnerPolicy(ctx: GraphContext, layout: StorageLayout): Polic
           s3Object(ctx, layout.dataBucket, layout.codePrefix),
           s3Object(ctx, layout.stateBucket, layout.statePrefix),
         ],
+      },
+      {
+        Sid: "ReleaseTheLock",
+        Effect: "Allow",
+        Action: ["s3:DeleteObject"],
+        Resource: [s3Object(ctx, layout.stateBucket, layout.statePrefix)],
+      },
+      {
+        Sid: "ReadTheTrainingRole",
+        Effect: "Allow",
+        Action: ["iam:GetRole", "iam:GetRolePolicy"],
+        Resource: [sageMakerRoleArn],
       },
     ],
   };
