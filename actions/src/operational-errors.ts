@@ -18,6 +18,7 @@ const OPERATIONAL_ERROR_NAMES: ReadonlySet<string> = new Set([
   "RunnerStopError",
   "StateConflictError",
   "TrainingFailedError",
+  "UnreviewedRollbackError",
   "UserDataError",
   "WaitError",
 ]);

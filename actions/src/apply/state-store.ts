@@ -3,6 +3,7 @@
 // applied plan hash). Written with If-Match so two writers never lose each other's updates.
 import type { S3Client } from "@aws-sdk/client-s3";
 import { canonicalJson } from "../plan/canonical.js";
+import type { RetrainOrigin } from "../config/types.js";
 import { getJson, putJsonIf } from "./s3-json.js";
 
 export const STATE_FORMAT_VERSION = 1;
@@ -31,6 +32,8 @@ export interface DeploymentRecord {
   model: string;
   at: string;
   planHash: string;
+  /** Deployed by `mlops train` / the train action rather than by applying the config. */
+  origin?: RetrainOrigin;
 }
 
 export interface StateRecord {

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { formatElapsed } from "../apply/wait.js";
 import { runApply, type ApplyResult } from "../apply/run-apply.js";
 import { renderText } from "../plan/render-text.js";
+import { refuseUnreviewedRollback } from "../plan/rollback.js";
 import type { Plan } from "../plan/types.js";
 import { hasChanges, PLAN_FORMAT_VERSION } from "../plan/types.js";
 import { confirmer } from "./confirm.js";
@@ -13,6 +14,8 @@ import { UsageError } from "./usage-error.js";
 export interface ApplyCommandOptions extends EngineOptions {
   plan?: string;
   autoApprove: boolean;
+  /** Let --auto-approve apply a fresh plan that rolls the served model back. */
+  allowRollback?: boolean;
 }
 
 export async function applyCommand(options: ApplyCommandOptions, io: Output): Promise<number> {
@@ -23,6 +26,13 @@ export async function applyCommand(options: ApplyCommandOptions, io: Output): Pr
       ...(planFromFile && { plan: planFromFile }),
       confirm: async (plan) => {
         io.out(renderText(plan, { colour: process.stdout.isTTY }));
+        // Asked or saved and reviewed, a rollback was seen; auto-approved, it was not.
+        if (options.autoApprove && !planFromFile && options.allowRollback !== true) {
+          refuseUnreviewedRollback(
+            plan,
+            "Review it first (mlops plan --out plan.json, then mlops apply --plan plan.json), or pass --allow-rollback.",
+          );
+        }
         return ask();
       },
     });

@@ -108,7 +108,7 @@ const commands: Record<string, Command> = {
   }),
   apply: lazy({
     summary: "make AWS match the config",
-    synopsis: "[--plan PLAN.json] [--auto-approve]",
+    synopsis: "[--plan PLAN.json] [--auto-approve [--allow-rollback]]",
     description:
       "Plans, shows the plan, asks, then applies it under the project's lock. With --plan, applies\nexactly that saved plan, or nothing if the account or the config moved since it was made.\nSafe to interrupt: Ctrl-C finishes the steps in flight, and a re-run converges.",
     options: {
@@ -118,6 +118,11 @@ const commands: Record<string, Command> = {
         help: "apply this saved plan (mlops plan --out)",
       },
       "auto-approve": autoApprove,
+      "allow-rollback": {
+        type: "boolean",
+        default: false,
+        help: "with --auto-approve, apply a fresh plan even if it rolls the served model back",
+      },
     },
     examples: ["mlops apply", "mlops apply --plan plan.json --auto-approve"],
     load: () => import("./apply-command.js"),
@@ -128,6 +133,7 @@ const commands: Record<string, Command> = {
           ...engine(v),
           ...(plan !== undefined && { plan }),
           autoApprove: v["auto-approve"] === true,
+          allowRollback: v["allow-rollback"] === true,
         },
         io,
       );

@@ -36,6 +36,18 @@ export interface TrainingConfig {
   vpc?: { subnets: string[]; securityGroups: string[] };
   ec2: Ec2RunnerConfig;
   local: { python: string };
+  /**
+   * Set by `mlops train` and the train action, never read from the file: the inputs above
+   * include command-line overrides, and the deployment this run makes is recorded as a retrain.
+   */
+  retrain?: RetrainOrigin;
+}
+
+/** A run of `mlops train` or the train action: what it set over the config's training inputs. */
+export interface RetrainOrigin {
+  /** Hyperparameters set on the command line, over the config's. */
+  overrides: Record<string, string | number | boolean>;
+  backend?: TrainingBackend;
 }
 
 export interface QualityGate {

@@ -8,6 +8,7 @@ import type {
   DeploymentConfig,
   MetricDefinition,
   QualityGate,
+  RetrainOrigin,
   TrainingBackend,
 } from "../config/types.js";
 import { digest } from "../plan/canonical.js";
@@ -71,6 +72,8 @@ export interface EndpointSpec {
   /** When set, updates keep the scaled capacity and re-register scaling around type changes. */
   autoscaling?: AutoscalingConfig;
   keep: number;
+  /** A deployment made by `mlops train` / the train action: recorded with the deployment. */
+  origin?: RetrainOrigin;
   /** Filled by prepare(): the endpoint config to serve. */
   endpointConfigName?: string;
   modelName?: string;
@@ -183,6 +186,7 @@ export function addServingNodes(b: GraphBuilder): void {
       deployment: e.deployment,
       ...(e.autoscaling !== undefined && { autoscaling: e.autoscaling }),
       keep: config.model.keep,
+      ...(config.training.retrain && { origin: config.training.retrain }),
     },
     [ENDPOINT_CONFIG],
   );

@@ -18,6 +18,10 @@ export function withTrainingOverrides(config: Config, overrides: TrainingOverrid
       ...config.training,
       ...(overrides.backend !== undefined && { backend: overrides.backend }),
       hyperparameters: { ...config.training.hyperparameters, ...overrides.hyperparameters },
+      retrain: {
+        overrides: { ...overrides.hyperparameters },
+        ...(overrides.backend !== undefined && { backend: overrides.backend }),
+      },
     },
   };
 }

@@ -153,6 +153,7 @@ export async function computePlan(
       changes: change.changes,
       risk: change.risk,
       ...(change.summary !== undefined && { summary: change.summary }),
+      ...(change.rollback !== undefined && { rollback: change.rollback }),
     };
   });
   for (const node of orphans) {

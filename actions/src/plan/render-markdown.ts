@@ -1,14 +1,16 @@
 // Markdown rendering: the pull-request comment and job summary. A one-line summary, loud
 // warnings for replacements and deletions, a table, collapsible details and a mermaid graph.
 import { formatValue } from "./format-value.js";
+import { describeRollback } from "./rollback.js";
 import { SYMBOLS, summaryLine } from "./summary.js";
-import { hasChanges, type Plan } from "./types.js";
+import { hasChanges, rollbacks, type Plan } from "./types.js";
 
 const RISK_TEXT: Record<string, string> = {
   downtime: "causes downtime",
   "deletes-data": "deletes data",
   replaces: "replaces the resource",
   "cost-up": "raises cost",
+  rollback: "rolls the served model back",
 };
 
 export function renderMarkdown(plan: Plan): string {
@@ -18,6 +20,14 @@ export function renderMarkdown(plan: Plan): string {
   }
   const changed = plan.changes.filter((c) => c.action !== "noop");
   const out = [heading, "", `**${summaryLine(plan)}**`, ""];
+  const rolledBack = rollbacks(plan);
+  if (rolledBack.length > 0) {
+    out.push("> [!CAUTION]", "> **Model rollback.** This plan changes which model serves:");
+    for (const c of rolledBack) {
+      if (c.rollback) out.push(`> - \`${c.address}\` ${escape(describeRollback(c.rollback))}`);
+    }
+    out.push("");
+  }
   const risky = changed.filter(
     (c) => c.risk.length > 0 || c.action === "delete" || c.action === "replace",
   );

@@ -1,5 +1,6 @@
 // Terraform-like text rendering for terminals and CI logs. Colour only when asked (on a TTY).
 import { formatValue } from "./format-value.js";
+import { rollbackLines } from "./rollback.js";
 import { SYMBOLS, summaryLine } from "./summary.js";
 import type { Plan, PlannedChange } from "./types.js";
 
@@ -24,6 +25,9 @@ export function renderText(
     `Plan for ${plan.project} in account ${plan.account}, ${plan.region} (${plan.configFile})`,
     "",
   ];
+  // First, before any detail: a reviewer must not approve a rollback without seeing it.
+  for (const line of rollbackLines(plan))
+    lines.push(paint("delete", `!! MODEL ROLLBACK: ${line}`), "");
   const shown = plan.changes.filter((c) => options.showUnchanged || c.action !== "noop");
   const width = Math.max(0, ...shown.map((c) => c.address.length));
   for (const change of shown) {

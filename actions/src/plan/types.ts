@@ -2,9 +2,10 @@
 // plus the hashes that let apply refuse when the world moved since the plan was made.
 // JSON format documented in docs/plan-format.md; bump PLAN_FORMAT_VERSION on breaking changes.
 import type { Node } from "../model/graph.js";
-import type { FieldChange, Risk } from "../resources/handler.js";
+import type { FieldChange, ModelRollback, Risk } from "../resources/handler.js";
 
-export const PLAN_FORMAT_VERSION = 1;
+// 2: changes may carry `rollback`, and risk "rollback".
+export const PLAN_FORMAT_VERSION = 2;
 
 export type Action = "create" | "update" | "replace" | "delete" | "noop" | "train" | "wait";
 
@@ -17,6 +18,8 @@ export interface PlannedChange {
   changes: FieldChange[];
   risk: Risk[];
   summary?: string;
+  /** Set when this change takes the endpoint off a retrained model or back to an older one. */
+  rollback?: ModelRollback;
   dependsOn: string[];
   /** Digest of what was observed for this address (null: it did not exist). */
   observedDigest: string | null;
@@ -59,6 +62,11 @@ export function countActions(plan: Plan): PlanCounts {
   };
   for (const c of plan.changes) counts[c.action]++;
   return counts;
+}
+
+/** The changes that roll the served model back (see ModelRollback), in plan order. */
+export function rollbacks(plan: Plan): PlannedChange[] {
+  return plan.changes.filter((c) => c.rollback !== undefined);
 }
 
 export function hasChanges(plan: Plan): boolean {

@@ -2,10 +2,28 @@
 import type { StateStore } from "../apply/state-store.js";
 import type { AwsClients } from "../aws/clients.js";
 import type { Clock } from "../clock.js";
+import type { RetrainOrigin } from "../config/types.js";
 import type { Logger } from "../logger.js";
 import type { GraphContext, Node } from "../model/graph.js";
 
-export type Risk = "downtime" | "deletes-data" | "replaces" | "cost-up";
+export type Risk = "downtime" | "deletes-data" | "replaces" | "cost-up" | "rollback";
+
+/**
+ * A deployment that takes the endpoint off a model the config did not ask for (one that
+ * `mlops train` or the retrain workflow deployed), or back to a model it served before. Plans
+ * show it first; an unattended apply refuses it unless that plan was the reviewed one.
+ */
+export interface ModelRollback {
+  /** The model served now. */
+  fromModel: string;
+  /** The model the plan deploys. */
+  toModel: string;
+  /** When the model served now was deployed, and by what (absent: by a config apply). */
+  fromDeployedAt?: string;
+  fromRetrain?: RetrainOrigin;
+  /** When `toModel` was last deployed before, if it was: the plan goes back to it. */
+  toDeployedBefore?: string;
+}
 
 export interface FieldChange {
   path: string;
@@ -21,6 +39,7 @@ export interface Change {
   risk: Risk[];
   /** One line for the plan beside the field changes, e.g. "upload 3 files (60 KB)". */
   summary?: string;
+  rollback?: ModelRollback;
 }
 
 export interface HandlerContext {

@@ -6,7 +6,7 @@ import { runCli } from "../config/helpers.js";
 const COMMANDS: Record<string, readonly string[]> = {
   validate: ["--format"],
   plan: ["--out", "--markdown-out", "--format", "--detailed-exitcode"],
-  apply: ["--plan", "--auto-approve"],
+  apply: ["--plan", "--auto-approve", "--allow-rollback"],
   train: ["--set", "--backend", "--force", "--no-deploy", "--follow", "--auto-approve"],
   sync: [],
   destroy: ["--auto-approve", "--include-data"],

@@ -31,25 +31,8 @@ export async function afterCutover(
   previous: Pick<EndpointObserved, "endpointConfigName" | "modelName"> | undefined,
   ctx: HandlerContext,
 ): Promise<void> {
-  const config = requireConfig(node);
-  const record: DeploymentRecord = {
-    endpointConfig: config,
-    model: node.spec.modelName ?? "",
-    at: new Date(ctx.clock.now()).toISOString(),
-    planHash: "",
-  };
-  let rollbackTarget = previous;
-  await ctx.state?.update((state) => {
-    if (!rollbackTarget) {
-      const last = [...state.deployments].reverse().find((d) => d.endpointConfig !== config);
-      if (last) rollbackTarget = { endpointConfigName: last.endpointConfig, modelName: last.model };
-    }
-    if (state.deployments.at(-1)?.endpointConfig === config) return; // recorded (a retry)
-    state.deployments.push(record);
-    if (state.deployments.length > MAX_DEPLOYMENT_RECORDS) {
-      state.deployments.splice(0, state.deployments.length - MAX_DEPLOYMENT_RECORDS);
-    }
-  });
+  const before = await recordDeployment(node, ctx);
+  const rollbackTarget = previous ?? before;
   try {
     await collectGarbage(node, rollbackTarget, ctx);
   } catch (error) {
@@ -57,6 +40,36 @@ export async function afterCutover(
       `${node.address}: the deployment succeeded, but cleaning up superseded endpoint configs and models failed (${(error as Error).message}); the next deployment tries again`,
     );
   }
+}
+
+/**
+ * Appends the node's config and model to the deployment history (once: a retry finds it
+ * last), which plans read to tell a rollback (see ModelRollback). Returns the deployment it
+ * follows, if any: the rollback target to keep.
+ */
+export async function recordDeployment(
+  node: Node<EndpointSpec>,
+  ctx: HandlerContext,
+): Promise<Pick<EndpointObserved, "endpointConfigName" | "modelName"> | undefined> {
+  const config = requireConfig(node);
+  const record: DeploymentRecord = {
+    endpointConfig: config,
+    model: node.spec.modelName ?? "",
+    at: new Date(ctx.clock.now()).toISOString(),
+    planHash: "",
+    ...(node.spec.origin && { origin: node.spec.origin }),
+  };
+  let before: Pick<EndpointObserved, "endpointConfigName" | "modelName"> | undefined;
+  await ctx.state?.update((state) => {
+    const last = [...state.deployments].reverse().find((d) => d.endpointConfig !== config);
+    if (last) before = { endpointConfigName: last.endpointConfig, modelName: last.model };
+    if (state.deployments.at(-1)?.endpointConfig === config) return; // recorded (a retry)
+    state.deployments.push(record);
+    if (state.deployments.length > MAX_DEPLOYMENT_RECORDS) {
+      state.deployments.splice(0, state.deployments.length - MAX_DEPLOYMENT_RECORDS);
+    }
+  });
+  return before;
 }
 
 export async function collectGarbage(

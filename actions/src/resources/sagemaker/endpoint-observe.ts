@@ -1,6 +1,7 @@
 // What the endpoint looks like (DescribeEndpoint + the serving config's variant), and the small
 // pieces the handler and the deployment share: busy statuses, the poller, the scaling spec.
 import { DescribeEndpointCommand, DescribeEndpointConfigCommand } from "@aws-sdk/client-sagemaker";
+import type { DeploymentRecord } from "../../apply/state-store.js";
 import { pollInterval, waitFor } from "../../apply/wait.js";
 import { readOrUndefined } from "../../aws/errors.js";
 import type { Node } from "../../model/graph.js";
@@ -27,6 +28,37 @@ export interface EndpointObserved {
    * moves them at any time, and they would make every saved plan stale ("live state changed").
    */
   variants: { name: string }[];
+  /**
+   * From the state record's deployment history: when and how the served model was deployed,
+   * and when the model the config asks for last served before. Set by the handler's read().
+   */
+  history?: DeploymentHistory;
+}
+
+export interface DeploymentHistory {
+  served?: Pick<DeploymentRecord, "at" | "origin">;
+  /** The last deployment of the desired model before the one serving now. */
+  desiredDeployedBefore?: string;
+}
+
+/** What the state record says about the served and the desired model. */
+export function deploymentHistory(
+  deployments: readonly DeploymentRecord[],
+  servedModel: string,
+  desiredModel: string | undefined,
+): DeploymentHistory | undefined {
+  const newestFirst = [...deployments].reverse();
+  const servedIndex = newestFirst.findIndex((d) => d.model === servedModel);
+  const served = newestFirst[servedIndex];
+  const before =
+    desiredModel === undefined || desiredModel === servedModel
+      ? undefined
+      : newestFirst.slice(servedIndex + 1).find((d) => d.model === desiredModel);
+  if (!served && !before) return undefined;
+  return {
+    ...(served && { served: { at: served.at, ...(served.origin && { origin: served.origin }) } }),
+    ...(before && { desiredDeployedBefore: before.at }),
+  };
 }
 
 /** Statuses that end by themselves; no change is accepted meanwhile. */

@@ -11,12 +11,14 @@ import {
   type EndpointSpec,
 } from "../../model/sagemaker-nodes.js";
 import { applyScaling, removeScaling, variantResourceId } from "../autoscaling/variant-scaling.js";
-import type { Change, ResourceHandler, Risk, Status } from "../handler.js";
+import type { Change, ModelRollback, ResourceHandler, Risk, Status } from "../handler.js";
 import { noop } from "../handler.js";
 import { tagsToList } from "../tags.js";
 import { deployEndpoint } from "./endpoint-deploy.js";
+import { recordDeployment } from "./endpoint-gc.js";
 import {
   BUSY_STATUSES,
+  deploymentHistory,
   endpointPollMs,
   readEndpoint,
   requireConfig,
@@ -48,7 +50,12 @@ export const endpointHandler: ResourceHandler<EndpointSpec, EndpointObserved> = 
   createSummary: (node) =>
     `serves ${node.spec.endpointConfigName ?? "?"} on ${node.spec.instanceType}${node.spec.autoscaling ? ` (auto-scaled ${node.spec.autoscaling.minCapacity}-${node.spec.autoscaling.maxCapacity})` : ""}`,
 
-  read: (node, ctx) => readEndpoint(node, ctx),
+  async read(node, ctx) {
+    const [observed, state] = await Promise.all([readEndpoint(node, ctx), ctx.state?.read()]);
+    if (!observed || !state) return observed;
+    const history = deploymentHistory(state.deployments, observed.modelName, node.spec.modelName);
+    return history ? { ...observed, history } : observed;
+  },
 
   diff: (node, observed) => diffEndpoint(node.spec, observed),
 
@@ -64,6 +71,8 @@ export const endpointHandler: ResourceHandler<EndpointSpec, EndpointObserved> = 
         }),
       ),
     );
+    // The first model served starts the deployment history that tells rollbacks apart.
+    await recordDeployment(node, ctx);
     let created: EndpointObserved = {
       name: node.name,
       status: "Creating",
@@ -209,12 +218,37 @@ function update(
 ): Change {
   const risk: Risk[] = isBigger(spec.instanceType, observed.instanceType) ? ["cost-up"] : [];
   const scaled = spec.autoscaling !== undefined && observed.instanceType !== spec.instanceType;
+  const rollback = rollbackOf(spec, observed);
+  if (rollback) risk.push("rollback");
   return {
     action: "update",
     reason: `${reason}${observed.modelName && spec.modelName && observed.modelName !== spec.modelName ? ` (model ${observed.modelName} -> ${spec.modelName})` : ""}`,
     changes,
     risk,
+    ...(rollback && { rollback }),
     summary: `${spec.deployment.strategy} ${spec.deployment.strategy === "rolling" ? `in batches of ${spec.deployment.maxBatchSize}%` : spec.deployment.traffic}${spec.autoscaling ? ", keeping the scaled instance count" : ""}${scaled ? "; scaling is deregistered for the instance-type change and registered again" : ""}`,
+  };
+}
+
+/**
+ * A model change that undoes a deliberate one: the served model came from `mlops train` (the
+ * config never asked for it), or the desired model served before. A retrain's own deployment
+ * is the decision itself, never a rollback.
+ */
+function rollbackOf(spec: EndpointSpec, observed: EndpointObserved): ModelRollback | undefined {
+  const { history } = observed;
+  if (spec.origin || !history || !spec.modelName || observed.modelName === spec.modelName)
+    return undefined;
+  const retrain = history.served?.origin;
+  if (!retrain && history.desiredDeployedBefore === undefined) return undefined;
+  return {
+    fromModel: observed.modelName,
+    toModel: spec.modelName,
+    ...(history.served && { fromDeployedAt: history.served.at }),
+    ...(retrain && { fromRetrain: retrain }),
+    ...(history.desiredDeployedBefore !== undefined && {
+      toDeployedBefore: history.desiredDeployedBefore,
+    }),
   };
 }
 
