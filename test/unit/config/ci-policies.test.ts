@@ -1,0 +1,271 @@
+// What the generated policies refuse: each case is a way the deploy role (or a role it writes)
+// could be turned into more than it is for, evaluated with the test evaluator against the
+// policies `mlops iam-policy` prints. The coverage test (test/integration/policy-coverage.test.ts)
+// shows that what the tool itself does stays allowed.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { githubTrustPolicy } from "../../../actions/src/cli/iam-policy-command.js";
+import { loadConfig } from "../../../actions/src/config/load.js";
+import type { Config } from "../../../actions/src/config/types.js";
+import { buildGraph } from "../../../actions/src/model/build-graph.js";
+import { boundaryPolicy, ciPolicy } from "../../../actions/src/model/ci-policies.js";
+import type { RoleSpec } from "../../../actions/src/model/iam-nodes.js";
+import type { PolicyDocument } from "../../../actions/src/model/iam-policies.js";
+import { isAllowed, type ContextValue } from "../../support/iam-evaluator.js";
+import { BASE_CONFIG, makeWorkspace, type Workspace } from "./helpers.js";
+
+const ACCOUNT = "111122223333";
+const REGION = "eu-west-1";
+const BOUNDARY = `arn:aws:iam::${ACCOUNT}:policy/mlops/pets-boundary`;
+const role = (name: string, path = "/mlops/") => `arn:aws:iam::${ACCOUNT}:role${path}${name}`;
+const ec2 = (resource: string, account = ACCOUNT) => `arn:aws:ec2:${REGION}:${account}:${resource}`;
+
+let w: Workspace;
+beforeAll(() => {
+  w = makeWorkspace();
+});
+afterAll(() => {
+  w.remove();
+});
+
+function config(edit: (text: string) => string = (t) => t): Config {
+  return loadConfig(w.write("mlops.yaml", edit(BASE_CONFIG)));
+}
+
+function policies(c: Config) {
+  const graph = buildGraph(c, { account: ACCOUNT });
+  const spec = (address: string) =>
+    graph.nodes.find((n) => n.address === address)?.spec as RoleSpec;
+  return {
+    graph,
+    deploy: ciPolicy(c, graph, "deploy"),
+    plan: ciPolicy(c, graph, "plan"),
+    boundary: boundaryPolicy(graph),
+    role: spec,
+  };
+}
+
+const allows = (
+  policy: PolicyDocument,
+  action: string,
+  resource: string,
+  context: Record<string, ContextValue> = {},
+): boolean => isAllowed(policy, { action, resource, context, because: "test" });
+
+describe("the deploy role cannot make itself (or a role it writes) more than it is", () => {
+  const p = () => policies(config());
+
+  it("creates, and writes the policy of, only roles that carry the boundary", () => {
+    const { deploy } = p();
+    const withBoundary = { "iam:PermissionsBoundary": BOUNDARY };
+    expect(allows(deploy, "iam:CreateRole", role("pets-sagemaker"), withBoundary)).toBe(true);
+    expect(allows(deploy, "iam:PutRolePolicy", role("pets-lambda"), withBoundary)).toBe(true);
+    // A role without a boundary, or with another one: {"Action":"*"} would be unbounded.
+    expect(allows(deploy, "iam:CreateRole", role("pets-sagemaker"))).toBe(false);
+    expect(allows(deploy, "iam:PutRolePolicy", role("pets-lambda"))).toBe(false);
+    const other = {
+      "iam:PermissionsBoundary": `arn:aws:iam::${ACCOUNT}:policy/AdministratorAccess`,
+    };
+    expect(allows(deploy, "iam:PutRolePolicy", role("pets-lambda"), other)).toBe(false);
+    expect(allows(deploy, "iam:PutRolePermissionsBoundary", role("pets-lambda"), other)).toBe(
+      false,
+    );
+    // Only the project's own roles.
+    expect(allows(deploy, "iam:PutRolePolicy", role("someone-else"), withBoundary)).toBe(false);
+  });
+
+  it("can neither lift the boundary, rewrite trust, nor attach managed policies", () => {
+    const { deploy } = p();
+    for (const action of [
+      "iam:DeleteRolePermissionsBoundary",
+      "iam:UpdateAssumeRolePolicy",
+      "iam:AttachRolePolicy",
+      "iam:CreatePolicyVersion",
+    ]) {
+      expect(
+        allows(deploy, action, role("pets-sagemaker"), { "iam:PermissionsBoundary": BOUNDARY }),
+        action,
+      ).toBe(false);
+    }
+  });
+
+  it("passes each role only to its own service", () => {
+    const { deploy } = p();
+    const to = (service: string) => ({ "iam:PassedToService": service });
+    expect(
+      allows(deploy, "iam:PassRole", role("pets-sagemaker"), to("sagemaker.amazonaws.com")),
+    ).toBe(true);
+    expect(allows(deploy, "iam:PassRole", role("pets-lambda"), to("lambda.amazonaws.com"))).toBe(
+      true,
+    );
+    expect(allows(deploy, "iam:PassRole", role("pets-sagemaker"), to("lambda.amazonaws.com"))).toBe(
+      false,
+    );
+    expect(allows(deploy, "iam:PassRole", role("pets-lambda"), to("sagemaker.amazonaws.com"))).toBe(
+      false,
+    );
+    expect(allows(deploy, "iam:PassRole", role("pets-lambda"), to("ec2.amazonaws.com"))).toBe(
+      false,
+    );
+  });
+
+  it("the boundary caps a role whatever its inline policy says", () => {
+    const { boundary, role: spec } = p();
+    // What a widened inline policy would grant beyond the roles' own needs.
+    expect(allows(boundary, "iam:CreateRole", role("x"))).toBe(false);
+    expect(
+      allows(
+        boundary,
+        "sagemaker:CreateTrainingJob",
+        "arn:aws:sagemaker:eu-west-1:111122223333:training-job/x",
+      ),
+    ).toBe(false);
+    expect(allows(boundary, "s3:GetObject", "arn:aws:s3:::another-bucket/secret")).toBe(false);
+    // And it covers what the roles' generated policies grant: the boundary is their union.
+    for (const address of ["iam.role.sagemaker", "iam.role.lambda"]) {
+      for (const s of spec(address).policy.Statement) {
+        for (const action of s.Action) {
+          for (const resource of s.Resource ?? []) {
+            const context = Object.fromEntries(
+              Object.values(s.Condition ?? {}).flatMap((body) =>
+                Object.entries(body).map(([k, v]) => [k, typeof v === "string" ? v : (v[0] ?? "")]),
+              ),
+            );
+            expect(allows(boundary, action, resource, context), `${address} ${action}`).toBe(true);
+          }
+        }
+      }
+    }
+  });
+
+  it("uses iam.permissionsBoundary when set, on the roles and in the deploy policy", () => {
+    const custom = "arn:aws:iam::111122223333:policy/org/ml-boundary";
+    const c = config((t) => t.replace("iam:\n", `iam:\n  permissionsBoundary: ${custom}\n`));
+    const { deploy, role: spec } = policies(c);
+    expect(spec("iam.role.sagemaker").permissionsBoundary).toBe(custom);
+    expect(
+      allows(deploy, "iam:CreateRole", role("pets-sagemaker"), {
+        "iam:PermissionsBoundary": custom,
+      }),
+    ).toBe(true);
+    expect(
+      allows(deploy, "iam:CreateRole", role("pets-sagemaker"), {
+        "iam:PermissionsBoundary": BOUNDARY,
+      }),
+    ).toBe(false);
+  });
+
+  it("the plan role only reads", () => {
+    const { plan } = p();
+    const writes = plan.Statement.flatMap((s) => s.Action).filter(
+      (a) => !/^[a-z0-9-]+:(Get|List|Describe)/.test(a),
+    );
+    expect(writes).toEqual([]);
+  });
+
+  it("deletes no bucket", () => {
+    const { deploy } = p();
+    expect(allows(deploy, "s3:DeleteBucket", "arn:aws:s3:::pets-111122223333-eu-west-1")).toBe(
+      false,
+    );
+  });
+});
+
+describe("the roles the tool creates", () => {
+  it("trust their service only on behalf of this account (SageMaker, Lambda)", () => {
+    const { role: spec } = policies(config());
+    for (const address of ["iam.role.sagemaker", "iam.role.lambda"]) {
+      expect(spec(address).trust.Statement[0]?.Condition).toEqual({
+        StringEquals: { "aws:SourceAccount": ACCOUNT },
+      });
+    }
+  });
+
+  it("the SageMaker role pulls only the framework images' repositories", () => {
+    const { role: spec } = policies(config());
+    const policy = spec("iam.role.sagemaker").policy;
+    const dlc = "arn:aws:ecr:eu-west-1:763104351884:repository";
+    expect(allows(policy, "ecr:BatchGetImage", `${dlc}/pytorch-training`)).toBe(true);
+    expect(allows(policy, "ecr:BatchGetImage", `${dlc}/pytorch-inference`)).toBe(true);
+    expect(allows(policy, "ecr:BatchGetImage", `${dlc}/some-other-image`)).toBe(false);
+    expect(
+      allows(
+        policy,
+        "ecr:BatchGetImage",
+        "arn:aws:ecr:eu-west-1:999988887777:repository/pytorch-training",
+      ),
+    ).toBe(false);
+  });
+});
+
+describe("the GPU runner's statements", () => {
+  const ec2Config = (extra = "") =>
+    config((t) =>
+      t
+        .replace("backend: sagemaker", "backend: ec2")
+        .replace("    instanceTypes: [g5.xlarge]\n", `    instanceTypes: [g5.xlarge]\n${extra}`),
+    );
+  const request = { "aws:RequestTag/mlops:project": "pets" };
+
+  it("tag only at launch, so no other instance can be tagged into the project", () => {
+    const { deploy } = policies(ec2Config());
+    expect(allows(deploy, "ec2:CreateTags", ec2("instance/i-0someoneelse"), request)).toBe(false);
+    expect(
+      allows(deploy, "ec2:CreateTags", ec2("instance/i-0new"), {
+        ...request,
+        "ec2:CreateAction": "RunInstances",
+      }),
+    ).toBe(true);
+  });
+
+  it("launch only the configured instance types from an Amazon-owned image", () => {
+    const { deploy } = policies(ec2Config());
+    const instance = (type: string) =>
+      allows(deploy, "ec2:RunInstances", ec2("instance/*"), {
+        ...request,
+        "ec2:InstanceType": type,
+      });
+    expect(instance("g5.xlarge")).toBe(true);
+    expect(instance("p5.48xlarge")).toBe(false);
+    const image = (owner: string) =>
+      allows(deploy, "ec2:RunInstances", ec2("image/ami-0abc", ""), { "ec2:Owner": owner });
+    expect(image("amazon")).toBe(true);
+    expect(image("999988887777")).toBe(false);
+  });
+
+  it("with training.ec2.ami, subnets and security groups: only those", () => {
+    const { deploy } = policies(
+      ec2Config(
+        "    ami: ami-0123456789abcdef0\n    subnets: [subnet-aaa]\n    securityGroups: [sg-bbb]\n",
+      ),
+    );
+    const run = (resource: string, context: Record<string, string> = {}) =>
+      allows(deploy, "ec2:RunInstances", resource, context);
+    expect(run(ec2("image/ami-0123456789abcdef0", ""))).toBe(true);
+    expect(run(ec2("image/ami-0fffffffffffffff0", ""), { "ec2:Owner": "amazon" })).toBe(false);
+    expect(run(ec2("subnet/subnet-aaa"))).toBe(true);
+    expect(run(ec2("subnet/subnet-zzz"))).toBe(false);
+    expect(run(ec2("security-group/sg-bbb"))).toBe(true);
+    expect(run(ec2("security-group/sg-zzz"))).toBe(false);
+  });
+
+  it("cannot read instances' user data", () => {
+    const { deploy } = policies(ec2Config());
+    expect(allows(deploy, "ec2:DescribeInstanceAttribute", "*")).toBe(false);
+  });
+});
+
+describe("mlops iam-policy --trust", () => {
+  it("binds the deploy role to the environment's jobs of this repository", () => {
+    const trust = githubTrustPolicy("aws", ACCOUNT, "acme/pets", "deploy", "production");
+    expect(trust.Statement[0]?.Condition).toEqual({
+      StringEquals: {
+        "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+        "token.actions.githubusercontent.com:sub": "repo:acme/pets:environment:production",
+      },
+    });
+    expect(
+      githubTrustPolicy("aws", ACCOUNT, "acme/pets", "plan", "production").Statement[0]
+        ?.Condition?.["StringEquals"]?.["token.actions.githubusercontent.com:sub"],
+    ).toBe("repo:acme/pets:pull_request");
+  });
+});
