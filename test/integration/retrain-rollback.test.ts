@@ -85,7 +85,10 @@ describe("a manual retrain and the next merge", () => {
       ...["--config", config, "--set", "epochs=1", "--auto-approve"],
     );
     expect(retrain.code, retrain.out + retrain.err).toBe(0);
-    expect(retrain.out).not.toContain("ROLLBACK"); // the retrain is the decision itself
+    expect(retrain.out).not.toContain("!! MODEL ROLLBACK"); // the retrain is the decision itself
+    expect(retrain.out).toContain(
+      `To keep it, set epochs: 1 under training.hyperparameters in ${config}`,
+    );
 
     // An unrelated change (scaling maximum) merged the next day.
     writeConfig(2, 5);

@@ -56,8 +56,26 @@ export async function trainCommand(options: TrainCommandOptions, io: Output): Pr
           return ask();
         },
       });
-      return report(result, io);
+      const code = report(result, io);
+      if (code === 0 && result.applied && options.deploy && Object.keys(overrides).length > 0) {
+        io.out(keepRetrainNote(overrides, options.config));
+      }
+      return code;
     },
     { prepare: withOverrides, forceTraining: options.force, followLogs: options.follow },
   );
+}
+
+/**
+ * The endpoint now serves a model the config does not name: say how to keep it, since the next
+ * plan from the config rolls it back (and shows that first).
+ */
+export function keepRetrainNote(
+  overrides: Record<string, string | number | boolean>,
+  configFile: string,
+): string {
+  const settings = Object.entries(overrides)
+    .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
+    .join(", ");
+  return `The endpoint now serves a model trained with overrides the config does not have. To keep it, set ${settings} under training.hyperparameters in ${configFile}: the completed run is reused and nothing redeploys. Until then, plans from the config show a MODEL ROLLBACK.`;
 }
