@@ -7,6 +7,7 @@
 Log format (stdout; the values are plain decimals, accuracy a fraction in [0, 1]):
 
     epoch=2/10 train_loss=0.4123 train_accuracy=0.8650 val_loss=0.3311 val_accuracy=0.9000 ...
+    shipped weights (epoch 2): val_loss=0.3311 val_accuracy=0.9000
     Testing Loss: 0.2875
     test_loss=0.2875 test_accuracy=0.9200
 
@@ -14,10 +15,13 @@ The last line is always `test_loss=... test_accuracy=...`. SageMaker MetricDefin
 
     {"Name": "test:loss",       "Regex": "test_loss=([0-9.]+)"}
     {"Name": "test:accuracy",   "Regex": "test_accuracy=([0-9.]+)"}
-    {"Name": "valid:loss",      "Regex": "val_loss=([0-9.]+)"}
+    {"Name": "valid:loss",      "Regex": "val_loss=([0-9.]+)"}      # the tuning objective
     {"Name": "valid:accuracy",  "Regex": "val_accuracy=([0-9.]+)"}
     {"Name": "train:loss",      "Regex": "train_loss=([0-9.]+)"}
-    {"Name": "Test Loss",       "Regex": "Testing Loss: ([0-9\\.]+)"}   # the original tuning job's
+    {"Name": "Test Loss",       "Regex": "Testing Loss: ([0-9\\.]+)"}   # the original's report
+
+A metric's final value is its last match, so valid:loss ends on the validation loss of the
+weights that ship; a tuning job minimises that and leaves the test split for the final report.
 
 The model directory it writes is described in artifacts.py.
 """
