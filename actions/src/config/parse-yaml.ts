@@ -9,7 +9,7 @@ import { readFileSync, statSync } from "node:fs";
 import { LineCounter, isScalar, parseDocument, visit, type Document } from "yaml";
 import type { ConfigIssue, ConfigPath } from "./issues.js";
 import { ConfigError, pathToString, sortIssues } from "./issues.js";
-import { locate } from "./positions.js";
+import { locate, type YamlDocument } from "./positions.js";
 
 /** A config is a few KB; this leaves room for comments while keeping parsing well under 1s. */
 export const MAX_CONFIG_BYTES = 256 * 1024;
@@ -24,10 +24,8 @@ const MAX_SCANNED_NESTING = 2 * MAX_NESTING;
 /** A file of garbage has thousands of syntax errors; the first few say enough. */
 const MAX_REPORTED = 20;
 
-export interface ParsedYaml {
+export interface ParsedYaml extends YamlDocument {
   file: string;
-  doc: Document.Parsed;
-  lineCounter: LineCounter;
   data: unknown;
 }
 

@@ -1,7 +1,12 @@
 // Maps a path inside the parsed data back to the line and column where the user wrote it.
-import { isMap, isPair, isScalar, isSeq, type Node } from "yaml";
-import type { ParsedYaml } from "./parse-yaml.js";
+import { isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node } from "yaml";
 import type { ConfigPath } from "./issues.js";
+
+/** A parsed YAML document and the line counter that maps its offsets to lines. */
+export interface YamlDocument {
+  doc: Document.Parsed;
+  lineCounter: LineCounter;
+}
 
 export interface Position {
   line: number;
@@ -14,7 +19,7 @@ export interface Position {
  * A path that does not exist in the file (a default, a missing key) resolves to the deepest
  * part that does.
  */
-export function locate(parsed: ParsedYaml, path: ConfigPath, atKey = false): Position {
+export function locate(parsed: YamlDocument, path: ConfigPath, atKey = false): Position {
   let node: unknown = parsed.doc.contents;
   let offset = rangeStart(node) ?? 0;
   for (let i = 0; i < path.length; i++) {

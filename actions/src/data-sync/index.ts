@@ -11,7 +11,8 @@ export {
   stripEtagQuotes,
 } from "./etag.js";
 export { buildLocalManifest, makeManifest, remoteListingManifest } from "./manifest.js";
-export type { LocalManifestOptions, Manifest, ManifestEntry, ManifestStats } from "./manifest.js";
+export type { LocalManifestOptions, Manifest, ManifestStats } from "./manifest.js";
+export type { ManifestEntry } from "./manifest-entry.js";
 export {
   defaultHashCacheFile,
   HashCache,

@@ -10,15 +10,8 @@ import type { Logger } from "../logger.js";
 import { s3EtagOfFile } from "./etag.js";
 import { HashCache, stampOf, type FileStamp } from "./hash-cache.js";
 import { runPool } from "../pool.js";
+import type { ManifestEntry } from "./manifest-entry.js";
 import { listRemote } from "./remote.js";
-
-export interface ManifestEntry {
-  /** Posix path relative to the data root (the S3 key below the prefix). */
-  path: string;
-  size: number;
-  /** S3 ETag without quotes: hex MD5, or `md5-of-part-md5s-N` for multipart objects. */
-  etag: string;
-}
 
 export interface Manifest {
   /** Sorted by path (UTF-8 byte order, as S3 lists keys). */

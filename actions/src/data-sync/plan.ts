@@ -1,6 +1,7 @@
 // The pure part of a sync: which files to upload, which remote objects to delete or keep.
 // Used by syncDataset and by the plan ("upload 3 files (12 MiB), delete 1").
-import type { Manifest, ManifestEntry } from "./manifest.js";
+import type { Manifest } from "./manifest.js";
+import type { ManifestEntry } from "./manifest-entry.js";
 import { comparePaths } from "./manifest.js";
 
 export type UploadReason = "missing" | "changed";

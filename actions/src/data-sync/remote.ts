@@ -2,7 +2,7 @@
 import { ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import { withContext } from "../aws/errors.js";
 import { stripEtagQuotes } from "./etag.js";
-import type { ManifestEntry } from "./manifest.js";
+import type { ManifestEntry } from "./manifest-entry.js";
 
 export interface RemoteListing {
   /** Objects below the prefix, `path` relative to it; folder markers left out. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ManifestEntry } from "../../../actions/src/data-sync/manifest.js";
+import type { ManifestEntry } from "../../../actions/src/data-sync/manifest-entry.js";
 import { makeManifest } from "../../../actions/src/data-sync/manifest.js";
 import { describeSyncPlan, planSync } from "../../../actions/src/data-sync/plan.js";
 
