@@ -94,6 +94,69 @@ describe("apply action", () => {
     expect(gh.calls.filter((c) => c.method !== "GET")).toEqual([]);
     expect(await bucketExists(w.bucket)).toBe(false);
   }, 180_000);
+
+  it("fails closed: no reviewed plan for the pushed commit, nothing applied", async () => {
+    const w = makeWorkspace();
+    workspaces.push(w);
+    const run = await runAction("apply", {
+      cwd: w.dir,
+      event: pushEvent("e".repeat(40)),
+      sha: "e".repeat(40),
+      inputs: { config: w.config },
+      env: env(),
+    });
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    const failure = run.annotations.find((a) => a.level === "error")?.message ?? "";
+    expect(failure).toContain("no plan comment by github-actions[bot] was found");
+    expect(failure).toContain("nothing was applied");
+    expect(await bucketExists(w.bucket)).toBe(false);
+  }, 120_000);
+
+  it("counts only the plan workflow's bot: a matching plan comment by another bot is not a review", async () => {
+    const w = makeWorkspace();
+    workspaces.push(w);
+    const pr = 22;
+    const plan = await runAction("plan", {
+      cwd: w.dir,
+      event: pullRequestEvent(pr),
+      inputs: { config: w.config },
+      env: env(),
+    });
+    expect(plan.code, plan.stdout + plan.stderr).toBe(0);
+    // The same body (so the same digest) posted by another app's bot.
+    const posted = gh.comments.find((c) => c.issue === pr);
+    if (!posted) throw new Error("the plan action posted no comment");
+    posted.user = { login: "some-app[bot]", type: "Bot" };
+    const merge = "f".repeat(40);
+    gh.pullsForCommit.set(merge, [pr]);
+    const run = await runAction("apply", {
+      cwd: w.dir,
+      event: pushEvent(merge),
+      sha: merge,
+      inputs: { config: w.config },
+      env: env(),
+    });
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    const failure = run.annotations.find((a) => a.level === "error")?.message ?? "";
+    expect(failure).toContain("no plan comment by github-actions[bot] was found");
+    expect(await bucketExists(w.bucket)).toBe(false);
+  }, 180_000);
+
+  it("applies the plan made now on a trigger the workflow allows without review", async () => {
+    const w = makeWorkspace();
+    workspaces.push(w);
+    const run = await runAction("apply", {
+      cwd: w.dir,
+      event: { name: "workflow_dispatch", payload: { inputs: {} } },
+      inputs: { config: w.config, "allow-unreviewed-on": "workflow_dispatch" },
+      env: env(),
+    });
+    const warning = run.annotations.find((a) => a.level === "warning")?.message ?? "";
+    expect(warning).toContain(
+      "applying the plan made now (allow-unreviewed-on: workflow_dispatch)",
+    );
+    expect(await bucketExists(w.bucket)).toBe(true);
+  }, 180_000);
 });
 
 describe("train action", () => {

@@ -10,7 +10,7 @@ import { runPlan } from "../plan/run-plan.js";
 import { PLAN_FORMAT_VERSION, type Plan } from "../plan/types.js";
 import { openSession } from "../session.js";
 import { reportApply } from "../github/apply-outputs.js";
-import { reviewedPlanForCommit } from "../github/comments.js";
+import { PLAN_COMMENT_AUTHOR, reviewedPlanForCommit } from "../github/comments.js";
 import { runContext } from "../github/context.js";
 import { booleanInput, InputError, stringInput } from "../github/inputs.js";
 import { actionsLogger, inGroup } from "../github/logger.js";
@@ -34,6 +34,8 @@ await runAction(async () => {
   const expectedHash = stringInput("expected-plan-hash");
   const reviewedFile = stringInput("reviewed-plan-file");
   const token = stringInput("github-token");
+  const authors = listInput("plan-comment-authors") ?? [PLAN_COMMENT_AUTHOR];
+  const unreviewedTriggers = listInput("allow-unreviewed-on") ?? [];
   const run = runContext();
   const logger = actionsLogger();
 
@@ -48,6 +50,7 @@ await runAction(async () => {
   let reviewed: Reviewed | undefined;
   if (requireMatch) {
     reviewed = reviewedFromInputs(expectedHash, reviewedFile);
+    let lookupFailure: string | undefined;
     if (!reviewed && token !== undefined && run.sha !== "") {
       try {
         const found = await reviewedPlanForCommit(
@@ -55,6 +58,7 @@ await runAction(async () => {
           { owner: run.owner, repo: run.repo },
           run.sha,
           configPath,
+          authors,
         );
         if (found)
           reviewed = {
@@ -63,15 +67,24 @@ await runAction(async () => {
             source: `the plan comment on pull request #${found.pullRequest} (${found.url})`,
           };
       } catch (error) {
-        core.warning(
-          `could not look up the pull request's plan: ${(error as Error).message}; applying the plan made now`,
-        );
+        lookupFailure = (error as Error).message;
       }
     }
     if (!reviewed) {
-      core.warning(
-        `no reviewed plan found for ${run.sha.slice(0, 7)} (direct push, or no plan comment): applying the plan made now`,
-      );
+      // Fail closed: a push without a reviewed plan (a direct push, a pull request whose plan
+      // was never posted, a lookup that failed) applies nothing unless this trigger is allowed.
+      const why =
+        lookupFailure !== undefined
+          ? `the pull request's plan could not be looked up (${lookupFailure})`
+          : `no plan comment by ${authors.join(" or ")} was found for ${run.sha.slice(0, 7) || "this commit"}`;
+      if (!unreviewedTriggers.includes(run.eventName)) {
+        throw new PlanMismatchError(
+          `${why}; nothing was applied. A ${run.eventName || "run"} applies only a reviewed plan: ` +
+            "merge through a pull request whose plan workflow commented, pass expected-plan-hash, " +
+            `or list "${run.eventName}" in allow-unreviewed-on to apply the plan made now.`,
+        );
+      }
+      core.warning(`${why}: applying the plan made now (allow-unreviewed-on: ${run.eventName})`);
     } else if (!matches(plan.planHash, reviewed.hash)) {
       const lines = reviewed.digest
         ? explainDifference(reviewed.digest, planDigest(plan))
@@ -97,6 +110,15 @@ await runAction(async () => {
     reviewed ? `Bound to the plan reviewed in ${reviewed.source}.` : undefined,
   );
 });
+
+/** A comma- or newline-separated list input; undefined when empty. */
+function listInput(name: string): string[] | undefined {
+  const items = (stringInput(name) ?? "")
+    .split(/[,\n]/)
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
+  return items.length > 0 ? items : undefined;
+}
 
 function matches(planHash: string, expected: string): boolean {
   const want = expected.trim().toLowerCase();

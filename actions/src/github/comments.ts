@@ -20,6 +20,9 @@ interface IssueComment {
 /** GitHub rejects comment bodies longer than this. */
 export const COMMENT_LIMIT = 65_536;
 
+/** Who posts plan comments with the workflow's GITHUB_TOKEN. */
+export const PLAN_COMMENT_AUTHOR = "github-actions[bot]";
+
 const byBot = (c: IssueComment): boolean => c.user?.type === "Bot";
 
 async function listComments(octokit: Octokit, repo: Repo, issue: number): Promise<IssueComment[]> {
@@ -68,13 +71,16 @@ export interface ReviewedPlan {
 
 /**
  * The plan reviewers saw for the pull request that brought `sha` in: the PR is looked up with
- * GET /repos/{owner}/{repo}/commits/{sha}/pulls, the digest read from its sticky comment.
+ * GET /repos/{owner}/{repo}/commits/{sha}/pulls, the digest read from its sticky comment. Only
+ * comments by `authors` count (the bot the plan workflow posts as): any other account, another
+ * app's bot included, could post a marker with the digest of a plan nobody reviewed.
  */
 export async function reviewedPlanForCommit(
   octokit: Octokit,
   repo: Repo,
   sha: string,
   configPath: string,
+  authors: readonly string[] = [PLAN_COMMENT_AUTHOR],
 ): Promise<ReviewedPlan | undefined> {
   const { data: pulls } = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({
     ...repo,
@@ -84,7 +90,7 @@ export async function reviewedPlanForCommit(
   for (const pr of merged.length > 0 ? merged : pulls) {
     const comments = await listComments(octokit, repo, pr.number);
     for (const c of [...comments].reverse()) {
-      if (!byBot(c)) continue;
+      if (!byBot(c) || !authors.includes(c.user?.login ?? "")) continue;
       const digest = digestFromComment(c.body ?? "", configPath);
       if (digest) return { pullRequest: pr.number, digest, url: c.html_url };
     }
