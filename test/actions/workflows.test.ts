@@ -119,6 +119,31 @@ describe("workflows", () => {
     expect(w.concurrency).toMatchObject({ group: `mlops-deploy-${project}` });
   });
 
+  it("retrain hands the hyperparameters input to the train action as data, never to a script", () => {
+    const w = load("retrain.yml");
+    const mentions = Object.values(w.jobs)
+      .flatMap((j) => j.steps ?? [])
+      .filter((step) => JSON.stringify(step).includes("inputs.hyperparameters"));
+    expect(mentions.length).toBeGreaterThan(0);
+    for (const step of mentions) {
+      expect(step.uses).toBe("./actions/train");
+      expect(step.run).toBeUndefined();
+      expect(JSON.stringify(step.env ?? {})).not.toContain("inputs.hyperparameters");
+      expect(step.with?.["hyperparameters"]).toBe("${{ inputs.hyperparameters }}");
+    }
+  });
+
+  it("applies only reviewed plans on push; unreviewed ones only on a manual dispatch", () => {
+    for (const file of ["deploy.yml", "retrain.yml"]) {
+      const applies = steps(load(file)).filter((step) => step.uses === "./actions/apply");
+      expect(applies.length, file).toBeGreaterThan(0);
+      for (const step of applies) {
+        expect(step.with?.["require-plan-match"], file).toBe("true");
+        expect(step.with?.["allow-unreviewed-on"], file).toBe("workflow_dispatch");
+      }
+    }
+  });
+
   it("drift may write issues and nothing else", () => {
     const w = load("drift.yml");
     expect(w.jobs["drift"]?.permissions).toEqual({
