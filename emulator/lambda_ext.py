@@ -227,7 +227,20 @@ def get_account_settings(self: LambdaResponse) -> TYPE_RESPONSE:
     return 200, {}, json.dumps(body)
 
 
+_original_update_function_code = LambdaFunction.update_function_code
+
+
+def update_function_code(self: LambdaFunction, updated_spec: dict[str, Any]) -> dict[str, Any]:
+    """moto ignores Architectures here; AWS applies it with the new code (the setter checks it
+    is one of x86_64 / arm64, as AWS does)."""
+    architectures = updated_spec.get("Architectures")
+    if architectures is not None:
+        self.architectures = list(architectures)
+    return _original_update_function_code(self, updated_spec)
+
+
 def install() -> None:
+    LambdaFunction.update_function_code = update_function_code  # type: ignore[method-assign]
     dispatch = LambdaResponse.dispatch
     fn_path = r"{0}/(?P<api_version>[^/]+)/functions/(?P<function_name>[\w_:%-]+)"
     lambda_urls.url_paths[fn_path + r"/provisioned-concurrency/?$"] = dispatch

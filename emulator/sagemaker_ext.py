@@ -14,7 +14,12 @@ from typing import Any
 from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
 from moto.sagemaker.exceptions import ValidationError
-from moto.sagemaker.models import FakeEndpoint, SageMakerModelBackend, sagemaker_backends
+from moto.sagemaker.models import (
+    FakeEndpoint,
+    FakeEndpointConfig,
+    SageMakerModelBackend,
+    sagemaker_backends,
+)
 from moto.sagemaker.responses import SageMakerResponse
 
 from .state import FAULTS, MUTATION_LOCK, SCHEDULER, SETTINGS
@@ -227,6 +232,12 @@ def set_endpoint_status(
         SCHEDULER.later(duration_s, restore)
 
 
+def _any_instance_type(_self: FakeEndpointConfig, _instance_type: str) -> None:
+    """moto checks production variants against its own list, which lacks current types
+    (ml.g5.*, ml.g6.*, ...); the strict front checks them against the service model's enum."""
+
+
 def install() -> None:
+    FakeEndpointConfig.validate_instance_type = _any_instance_type  # type: ignore[method-assign]
     SageMakerResponse.update_endpoint = update_endpoint  # type: ignore[attr-defined]
     SageMakerResponse.create_endpoint = create_endpoint  # type: ignore[method-assign]

@@ -16,6 +16,7 @@ from werkzeug.serving import make_server
 from . import autoscaling_ext, lambda_ext, sagemaker_ext, speed_ext
 from .control import WsgiApp, with_control_routes
 from .state import SCHEDULER, SETTINGS
+from .strict_ext import strict
 
 # Backends whose Flask apps are built before the ready line, so first calls are not slow.
 WARM_BACKENDS = ("s3", "sagemaker", "lambda", "applicationautoscaling", "iam", "sts")
@@ -34,7 +35,8 @@ def build_app() -> WsgiApp:
     with dispatcher.lock:
         for backend in WARM_BACKENDS:
             dispatcher.app_instances[backend] = create_backend_app(backend)  # type: ignore[arg-type]
-    return with_control_routes(dispatcher)
+    # Control routes first (they are not AWS requests), then the strict check, then moto.
+    return with_control_routes(strict(dispatcher))
 
 
 def _watch_stdin(stop: threading.Event) -> None:
