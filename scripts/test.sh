@@ -14,6 +14,7 @@ step "format"; npx prettier --check . >/dev/null && echo "prettier: clean"
 step "lint"; npx eslint . && echo "eslint: clean"
 "$py" -m ruff check training emulator bench
 step "typecheck"; npx tsc -p . --noEmit && echo "tsc: clean"
+(cd training && "$py" -m mypy . ../bench/training_throughput.py)
 step "dist is fresh"; bash scripts/check-dist.sh
 step "shipped configs validate"
 for f in config/*.yaml; do node actions/dist/cli.js validate --config "$f"; done

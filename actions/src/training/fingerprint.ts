@@ -3,7 +3,11 @@
 import type { TrainingSpec } from "../model/sagemaker-nodes.js";
 import { digest } from "../plan/canonical.js";
 
-export function trainingFingerprint(spec: TrainingSpec, dataManifestHash: string, codeHash: string): string {
+export function trainingFingerprint(
+  spec: TrainingSpec,
+  dataManifestHash: string,
+  codeHash: string,
+): string {
   return digest({
     data: dataManifestHash,
     code: codeHash,
@@ -15,7 +19,9 @@ export function trainingFingerprint(spec: TrainingSpec, dataManifestHash: string
 }
 
 /** `--key value` arguments, the way SageMaker passes hyperparameters to the entry point. */
-export function hyperparameterArgs(hyperparameters: Record<string, string | number | boolean>): string[] {
+export function hyperparameterArgs(
+  hyperparameters: Record<string, string | number | boolean>,
+): string[] {
   return Object.keys(hyperparameters)
     .sort()
     .flatMap((key) => [`--${key}`, String(hyperparameters[key])]);

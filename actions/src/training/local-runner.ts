@@ -19,10 +19,21 @@ export class TrainingFailedError extends Error {
 
 const LOG_TAIL = 20;
 
-export async function runLocalTraining(spec: TrainingSpec, job: string, ctx: HandlerContext): Promise<TrainingRecord> {
+export async function runLocalTraining(
+  spec: TrainingSpec,
+  job: string,
+  ctx: HandlerContext,
+): Promise<TrainingRecord> {
   const { logger, clients } = ctx;
   const fingerprint = spec.fingerprint ?? job;
-  const dataDir = await downloadPrefix(clients.s3, spec.input.bucket, spec.input.prefix, ctx.cacheDir, spec.dataManifestHash ?? fingerprint, logger);
+  const dataDir = await downloadPrefix(
+    clients.s3,
+    spec.input.bucket,
+    spec.input.prefix,
+    ctx.cacheDir,
+    spec.dataManifestHash ?? fingerprint,
+    logger,
+  );
   const runDir = join(ctx.cacheDir, "runs", job);
   const modelDir = join(runDir, "model");
   const outputDir = join(runDir, "output");
@@ -32,8 +43,15 @@ export async function runLocalTraining(spec: TrainingSpec, job: string, ctx: Han
   // Checkpoints are kept per fingerprint, so an interrupted run resumes where it stopped.
   const checkpointDir = join(ctx.cacheDir, "checkpoints", fingerprint);
 
-  const args = [join(spec.sourceDir, spec.entryPoint), ...hyperparameterArgs(spec.hyperparameters), "--checkpoint-dir", checkpointDir];
-  logger.info(`training ${job} locally: ${spec.python} ${spec.entryPoint} ${hyperparameterArgs(spec.hyperparameters).join(" ")}`);
+  const args = [
+    join(spec.sourceDir, spec.entryPoint),
+    ...hyperparameterArgs(spec.hyperparameters),
+    "--checkpoint-dir",
+    checkpointDir,
+  ];
+  logger.info(
+    `training ${job} locally: ${spec.python} ${spec.entryPoint} ${hyperparameterArgs(spec.hyperparameters).join(" ")}`,
+  );
   const lines = await runStreaming(spec.python, args, {
     cwd: spec.sourceDir,
     env: {
@@ -54,11 +72,18 @@ export async function runLocalTraining(spec: TrainingSpec, job: string, ctx: Han
 
   const metricsFile = join(modelDir, "metrics.json");
   const metrics = {
-    ...(existsSync(metricsFile) ? numericEntries(JSON.parse(readFileSync(metricsFile, "utf8"))) : {}),
+    ...(existsSync(metricsFile)
+      ? numericEntries(JSON.parse(readFileSync(metricsFile, "utf8")))
+      : {}),
     ...metricsFromLog(lines, spec.metrics),
   };
   const archive = await packDirectory(modelDir);
-  const artifact = await uploadFile(clients.s3, spec.output.bucket, `${spec.output.artifactPrefix}${job}/output/model.tar.gz`, archive.bytes);
+  const artifact = await uploadFile(
+    clients.s3,
+    spec.output.bucket,
+    `${spec.output.artifactPrefix}${job}/output/model.tar.gz`,
+    archive.bytes,
+  );
   logger.info(`${job}: model.tar.gz (${archive.bytes.length} bytes) uploaded to ${artifact}`);
   return {
     fingerprint,
@@ -81,7 +106,11 @@ interface StreamOptions {
 /** Runs a process, streaming its output line by line; resolves with every line on exit 0. */
 function runStreaming(command: string, args: string[], options: StreamOptions): Promise<string[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const lines: string[] = [];
     const onAbort = (): void => {
       child.kill("SIGTERM");

@@ -5,7 +5,11 @@ import type { Logger } from "../logger.js";
 
 const GROUP = "/aws/sagemaker/TrainingJobs";
 
-export function trainingLogFollower(logs: CloudWatchLogsClient, job: string, logger: Logger): () => Promise<void> {
+export function trainingLogFollower(
+  logs: CloudWatchLogsClient,
+  job: string,
+  logger: Logger,
+): () => Promise<void> {
   let startTime = 0;
   const seen = new Set<string>();
   return async () => {
@@ -14,7 +18,12 @@ export function trainingLogFollower(logs: CloudWatchLogsClient, job: string, log
       let page;
       try {
         page = await logs.send(
-          new FilterLogEventsCommand({ logGroupName: GROUP, logStreamNamePrefix: `${job}/`, startTime, nextToken }),
+          new FilterLogEventsCommand({
+            logGroupName: GROUP,
+            logStreamNamePrefix: `${job}/`,
+            startTime,
+            nextToken,
+          }),
         );
       } catch (error) {
         if (isNotFound(error)) return; // no log group or stream yet

@@ -2,7 +2,10 @@
 // MetricDefinitions do: the last match wins) and metrics.json from the model directory.
 import type { MetricDefinition } from "../config/types.js";
 
-export function metricsFromLog(lines: readonly string[], definitions: readonly MetricDefinition[]): Record<string, number> {
+export function metricsFromLog(
+  lines: readonly string[],
+  definitions: readonly MetricDefinition[],
+): Record<string, number> {
   const found: Record<string, number> = {};
   for (const def of definitions) {
     const regex = new RegExp(def.regex);
@@ -17,7 +20,8 @@ export function metricsFromLog(lines: readonly string[], definitions: readonly M
 export function numericEntries(json: unknown): Record<string, number> {
   const out: Record<string, number> = {};
   if (json && typeof json === "object") {
-    for (const [k, v] of Object.entries(json)) if (typeof v === "number" && Number.isFinite(v)) out[k] = v;
+    for (const [k, v] of Object.entries(json))
+      if (typeof v === "number" && Number.isFinite(v)) out[k] = v;
   }
   return out;
 }
@@ -30,10 +34,16 @@ export function checkGate(
   const value = metrics[gate.metric];
   if (value === undefined) return undefined;
   if (gate.min !== undefined && value < gate.min) {
-    return { passed: false, message: `quality gate failed: ${gate.metric} = ${value} is below the minimum ${gate.min}` };
+    return {
+      passed: false,
+      message: `quality gate failed: ${gate.metric} = ${value} is below the minimum ${gate.min}`,
+    };
   }
   if (gate.max !== undefined && value > gate.max) {
-    return { passed: false, message: `quality gate failed: ${gate.metric} = ${value} is above the maximum ${gate.max}` };
+    return {
+      passed: false,
+      message: `quality gate failed: ${gate.metric} = ${value} is above the maximum ${gate.max}`,
+    };
   }
   const bound = gate.min !== undefined ? `>= ${gate.min}` : `<= ${String(gate.max)}`;
   return { passed: true, message: `quality gate passed: ${gate.metric} = ${value} (${bound})` };

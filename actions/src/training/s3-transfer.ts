@@ -25,7 +25,9 @@ export async function downloadPrefix(
   const dir = join(cacheRoot, "training-data", cacheKey);
   const marker = join(dir, ".mlops-complete");
   if (existsSync(marker)) return dir;
-  const { objects } = await withContext(`listing s3://${bucket}/${prefix}`, () => listRemote(s3, bucket, prefix));
+  const { objects } = await withContext(`listing s3://${bucket}/${prefix}`, () =>
+    listRemote(s3, bucket, prefix),
+  );
   let done = 0;
   await mapLimit(objects, 16, async (object) => {
     const target = join(dir, object.path);
@@ -42,9 +44,17 @@ export async function downloadPrefix(
   return dir;
 }
 
-export async function uploadFile(s3: S3Client, bucket: string, key: string, body: Buffer): Promise<string> {
+export async function uploadFile(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  body: Buffer,
+): Promise<string> {
   await withContext(`uploading s3://${bucket}/${key}`, () =>
-    new Upload({ client: s3, params: { Bucket: bucket, Key: key, Body: body, ServerSideEncryption: "AES256" } }).done(),
+    new Upload({
+      client: s3,
+      params: { Bucket: bucket, Key: key, Body: body, ServerSideEncryption: "AES256" },
+    }).done(),
   );
   return `s3://${bucket}/${key}`;
 }

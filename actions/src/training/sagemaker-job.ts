@@ -1,6 +1,9 @@
 // Training on SageMaker in PyTorch script mode: the CreateTrainingJob request and the mapping
 // of DescribeTrainingJob into what the plan and the state record need.
-import type { CreateTrainingJobCommandInput, DescribeTrainingJobCommandOutput } from "@aws-sdk/client-sagemaker";
+import type {
+  CreateTrainingJobCommandInput,
+  DescribeTrainingJobCommandOutput,
+} from "@aws-sdk/client-sagemaker";
 import type { TrainingSpec } from "../model/sagemaker-nodes.js";
 import { tagsToList } from "../resources/tags.js";
 
@@ -33,7 +36,8 @@ export function createTrainingJobRequest(
     sagemaker_container_log_level: "20",
     ...(distributed && { sagemaker_torch_distributed_enabled: "true" }),
   };
-  for (const [key, value] of Object.entries(spec.hyperparameters)) hyperparameters[key] = JSON.stringify(value);
+  for (const [key, value] of Object.entries(spec.hyperparameters))
+    hyperparameters[key] = JSON.stringify(value);
   const spot = spec.spot.enabled;
   return {
     TrainingJobName: job,
@@ -68,7 +72,10 @@ export function createTrainingJobRequest(
     },
     StoppingCondition: {
       MaxRuntimeInSeconds: spec.maxRuntimeSeconds,
-      ...(spot && spec.spot.maxWaitSeconds !== undefined && { MaxWaitTimeInSeconds: spec.spot.maxWaitSeconds }),
+      ...(spot &&
+        spec.spot.maxWaitSeconds !== undefined && {
+          MaxWaitTimeInSeconds: spec.spot.maxWaitSeconds,
+        }),
     },
     ...(spot && {
       EnableManagedSpotTraining: true,
@@ -77,7 +84,9 @@ export function createTrainingJobRequest(
         LocalPath: "/opt/ml/checkpoints",
       },
     }),
-    ...(spec.vpc !== undefined && { VpcConfig: { Subnets: spec.vpc.subnets, SecurityGroupIds: spec.vpc.securityGroups } }),
+    ...(spec.vpc !== undefined && {
+      VpcConfig: { Subnets: spec.vpc.subnets, SecurityGroupIds: spec.vpc.securityGroups },
+    }),
     Tags: tagsToList(tags),
   };
 }
@@ -88,15 +97,19 @@ export function observedFromDescribe(
   attempt: number,
 ): TrainingObserved {
   const metrics: Record<string, number> = {};
-  for (const m of out.FinalMetricDataList ?? []) if (m.MetricName && m.Value !== undefined) metrics[m.MetricName] = m.Value;
+  for (const m of out.FinalMetricDataList ?? [])
+    if (m.MetricName && m.Value !== undefined) metrics[m.MetricName] = m.Value;
   return {
     fingerprint,
     job: out.TrainingJobName ?? "",
     attempt,
     status: (out.TrainingJobStatus ?? "InProgress") as TrainingStatus,
     ...(out.SecondaryStatus !== undefined && { secondaryStatus: out.SecondaryStatus }),
-    ...(out.FailureReason !== undefined && out.FailureReason !== "" && { failureReason: out.FailureReason }),
-    ...(out.ModelArtifacts?.S3ModelArtifacts !== undefined && { artifact: out.ModelArtifacts.S3ModelArtifacts }),
+    ...(out.FailureReason !== undefined &&
+      out.FailureReason !== "" && { failureReason: out.FailureReason }),
+    ...(out.ModelArtifacts?.S3ModelArtifacts !== undefined && {
+      artifact: out.ModelArtifacts.S3ModelArtifacts,
+    }),
     ...(Object.keys(metrics).length > 0 && { metrics }),
   };
 }

@@ -8,14 +8,22 @@ import type { TrainingSpec } from "../model/sagemaker-nodes.js";
 import type { HandlerContext } from "../resources/handler.js";
 import { TrainingFailedError } from "./local-runner.js";
 import { trainingLogFollower } from "./log-follower.js";
-import { createTrainingJobRequest, observedFromDescribe, type TrainingObserved } from "./sagemaker-job.js";
+import {
+  createTrainingJobRequest,
+  observedFromDescribe,
+  type TrainingObserved,
+} from "./sagemaker-job.js";
 import { uploadFile } from "./s3-transfer.js";
 import type { SourceArchive } from "./source-archive.js";
 
 /** A finished training job is noticed within 10 s. */
 export const TRAINING_POLL_MS = 10_000;
 
-export async function uploadSourceArchive(spec: TrainingSpec, archive: SourceArchive, ctx: HandlerContext): Promise<string> {
+export async function uploadSourceArchive(
+  spec: TrainingSpec,
+  archive: SourceArchive,
+  ctx: HandlerContext,
+): Promise<string> {
   const key = `${spec.output.codePrefix}${archive.sha256}/sourcedir.tar.gz`;
   const uri = `s3://${spec.output.bucket}/${key}`;
   try {
@@ -35,8 +43,14 @@ export async function startSageMakerJob(
   ctx: HandlerContext,
 ): Promise<void> {
   try {
-    await ctx.clients.sagemaker.send(new CreateTrainingJobCommand(createTrainingJobRequest(spec, job, sourceUri, ctx.graph.region, tags)));
-    ctx.logger.info(`started SageMaker training job ${job} on ${spec.instance.count} x ${spec.instance.type}${spec.spot.enabled ? " (spot)" : ""}`);
+    await ctx.clients.sagemaker.send(
+      new CreateTrainingJobCommand(
+        createTrainingJobRequest(spec, job, sourceUri, ctx.graph.region, tags),
+      ),
+    );
+    ctx.logger.info(
+      `started SageMaker training job ${job} on ${spec.instance.count} x ${spec.instance.type}${spec.spot.enabled ? " (spot)" : ""}`,
+    );
   } catch (error) {
     // Another run started the same job (same fingerprint and attempt) a moment ago: join it.
     const e = error as { name?: string; message?: string };
@@ -49,9 +63,16 @@ export async function startSageMakerJob(
   }
 }
 
-export async function describeJob(job: string, fingerprint: string, attempt: number, ctx: HandlerContext): Promise<TrainingObserved | undefined> {
+export async function describeJob(
+  job: string,
+  fingerprint: string,
+  attempt: number,
+  ctx: HandlerContext,
+): Promise<TrainingObserved | undefined> {
   try {
-    const out = await ctx.clients.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: job }));
+    const out = await ctx.clients.sagemaker.send(
+      new DescribeTrainingJobCommand({ TrainingJobName: job }),
+    );
     return observedFromDescribe(out, fingerprint, attempt);
   } catch (error) {
     if (isNotFound(error)) return undefined;
@@ -59,10 +80,17 @@ export async function describeJob(job: string, fingerprint: string, attempt: num
   }
 }
 
-export async function waitForJob(spec: TrainingSpec, job: string, attempt: number, ctx: HandlerContext): Promise<TrainingObserved> {
+export async function waitForJob(
+  spec: TrainingSpec,
+  job: string,
+  attempt: number,
+  ctx: HandlerContext,
+): Promise<TrainingObserved> {
   const fingerprint = spec.fingerprint ?? "";
-  const follow = ctx.followLogs === true ? trainingLogFollower(ctx.clients.logs, job, ctx.logger) : undefined;
-  const deadlineMs = (Math.max(spec.maxRuntimeSeconds, spec.spot.maxWaitSeconds ?? 0) + 1800) * 1000;
+  const follow =
+    ctx.followLogs === true ? trainingLogFollower(ctx.clients.logs, job, ctx.logger) : undefined;
+  const deadlineMs =
+    (Math.max(spec.maxRuntimeSeconds, spec.spot.maxWaitSeconds ?? 0) + 1800) * 1000;
   const done = await waitFor({
     what: `training job ${job}`,
     poll: async () => {
@@ -72,7 +100,12 @@ export async function waitForJob(spec: TrainingSpec, job: string, attempt: numbe
       return seen;
     },
     // Stopped is not success: the SDK waiter counts it as one, we do not.
-    status: (o) => (o.status === "Completed" ? "ready" : o.status === "Failed" || o.status === "Stopped" ? "failed" : "pending"),
+    status: (o) =>
+      o.status === "Completed"
+        ? "ready"
+        : o.status === "Failed" || o.status === "Stopped"
+          ? "failed"
+          : "pending",
     describe: (o) => [o.status, o.secondaryStatus, o.failureReason].filter(Boolean).join(" / "),
     intervalMs: pollInterval(TRAINING_POLL_MS),
     deadlineMs,
@@ -80,10 +113,16 @@ export async function waitForJob(spec: TrainingSpec, job: string, attempt: numbe
     logger: ctx.logger,
     signal: ctx.signal,
   }).catch((error: unknown) => {
-    throw error instanceof Error && error.name === "WaitError" ? new TrainingFailedError(error.message) : error;
+    throw error instanceof Error && error.name === "WaitError"
+      ? new TrainingFailedError(error.message)
+      : error;
   });
   if (done.metrics) {
-    ctx.logger.info(`training job ${job}: ${Object.entries(done.metrics).map(([k, v]) => `${k}=${v}`).join(" ")}`);
+    ctx.logger.info(
+      `training job ${job}: ${Object.entries(done.metrics)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(" ")}`,
+    );
   }
   return done;
 }

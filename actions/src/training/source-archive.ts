@@ -8,7 +8,8 @@ import { gzipSync } from "node:zlib";
 import { create } from "tar";
 
 /** Not code: caches, tests and local outputs never go into the archive. */
-const SKIP = /(^|\/)(__pycache__|\.pytest_cache|\.ruff_cache|\.mypy_cache|\.git|tests|model|output|data)(\/|$)|\.pyc$/;
+const SKIP =
+  /(^|\/)(__pycache__|\.pytest_cache|\.ruff_cache|\.mypy_cache|\.git|tests|model|output|data)(\/|$)|\.pyc$/;
 
 export interface SourceArchive {
   bytes: Buffer;
@@ -46,7 +47,9 @@ export async function packDirectory(dir: string, skip?: RegExp): Promise<SourceA
       mtime: new Date(0),
       // Same mode for every file: a checkout's umask must not change the hash.
       filter: (_path, stat) => {
-        (stat as { mode: number }).mode = statSync(join(dir, _path)).isDirectory() ? 0o40755 : 0o100644;
+        (stat as { mode: number }).mode = statSync(join(dir, _path)).isDirectory()
+          ? 0o40755
+          : 0o100644;
         return true;
       },
     },

@@ -37,7 +37,10 @@ let dir: string;
 let project: string;
 const savedEnv = { ...process.env };
 
-function writeConfig(hyperparameters: Record<string, string | number | boolean>, gateMin = 0.7): string {
+function writeConfig(
+  hyperparameters: Record<string, string | number | boolean>,
+  gateMin = 0.7,
+): string {
   const file = join(dir, "mlops.yaml");
   writeFileSync(
     file,
@@ -67,7 +70,9 @@ async function mlops(...args: string[]): Promise<{ code: number; out: string; er
 
 async function state(): Promise<StateRecord> {
   const s3 = new S3Client(aws.s3ClientConfig);
-  const out = await s3.send(new GetObjectCommand({ Bucket: `${project}-123456789012`, Key: ".mlops/state.json" }));
+  const out = await s3.send(
+    new GetObjectCommand({ Bucket: `${project}-123456789012`, Key: ".mlops/state.json" }),
+  );
   return JSON.parse((await out.Body?.transformToString()) ?? "{}") as StateRecord;
 }
 
@@ -98,9 +103,15 @@ describe("local training backend", () => {
     const run = runs[0];
     expect(run?.status).toBe("Completed");
     expect(run?.metrics?.["test_accuracy"]).toBe(0.95);
-    expect(run?.artifact).toMatch(new RegExp(`^s3://${project}-123456789012/${project}/training-output/${run?.job ?? "?"}/output/model.tar.gz$`));
+    expect(run?.artifact).toMatch(
+      new RegExp(
+        `^s3://${project}-123456789012/${project}/training-output/${run?.job ?? "?"}/output/model.tar.gz$`,
+      ),
+    );
     const key = (run?.artifact ?? "").replace(`s3://${project}-123456789012/`, "");
-    await new S3Client(aws.s3ClientConfig).send(new HeadObjectCommand({ Bucket: `${project}-123456789012`, Key: key }));
+    await new S3Client(aws.s3ClientConfig).send(
+      new HeadObjectCommand({ Bucket: `${project}-123456789012`, Key: key }),
+    );
     // The model serves exactly that artifact.
     const planFile = join(dir, "plan.json");
     const again = await mlops("plan", "--config", config, "--out", planFile, "--detailed-exitcode");
@@ -131,17 +142,29 @@ describe("local training backend", () => {
     expect(attempts).toHaveLength(1);
 
     // Forced, with the cause fixed by an override, it trains a new attempt and deploys.
-    const forced = await mlops("train", "--config", config, "--force", "--set", "fail=false", "--auto-approve");
+    const forced = await mlops(
+      "train",
+      "--config",
+      config,
+      "--force",
+      "--set",
+      "fail=false",
+      "--auto-approve",
+    );
     expect(forced.code, forced.out + forced.err).toBe(0);
   });
 
   it("a model below the quality gate is not deployed", async () => {
-    const before = (await mlops("plan", "--config", writeConfig({ epochs: 3 }), "--out", join(dir, "p.json"))).code;
+    const before = (
+      await mlops("plan", "--config", writeConfig({ epochs: 3 }), "--out", join(dir, "p.json"))
+    ).code;
     expect(before).toBe(0);
     const config = writeConfig({ epochs: 4, accuracy: 0.5 });
     const apply = await mlops("apply", "--config", config, "--auto-approve");
     expect(apply.code).toBe(1);
-    expect(apply.out).toContain("quality gate failed: test_accuracy = 0.5 is below the minimum 0.7");
+    expect(apply.out).toContain(
+      "quality gate failed: test_accuracy = 0.5 is below the minimum 0.7",
+    );
     expect(apply.out).toMatch(/skipped\s+sagemaker\.endpoint-config\.main/);
   });
 });

@@ -54,12 +54,19 @@ describe("waiting for a SageMaker training job", () => {
   });
 
   it("treats Stopped as not completed", async () => {
-    const { ctx } = context([{ TrainingJobStatus: "InProgress" }, { TrainingJobStatus: "Stopped", SecondaryStatus: "Stopped" }]);
+    const { ctx } = context([
+      { TrainingJobStatus: "InProgress" },
+      { TrainingJobStatus: "Stopped", SecondaryStatus: "Stopped" },
+    ]);
     await expect(waitForJob(spec, "job-1", 1, ctx)).rejects.toThrow(/Stopped/);
   });
 
   it("fails with the job's FailureReason", async () => {
-    const { ctx } = context([{ TrainingJobStatus: "Failed", FailureReason: "AlgorithmError: CUDA out of memory" }]);
-    await expect(waitForJob(spec, "job-1", 1, ctx)).rejects.toThrow(/AlgorithmError: CUDA out of memory/);
+    const { ctx } = context([
+      { TrainingJobStatus: "Failed", FailureReason: "AlgorithmError: CUDA out of memory" },
+    ]);
+    await expect(waitForJob(spec, "job-1", 1, ctx)).rejects.toThrow(
+      /AlgorithmError: CUDA out of memory/,
+    );
   });
 });

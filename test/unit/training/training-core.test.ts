@@ -4,7 +4,10 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Node } from "../../../actions/src/model/graph.js";
 import type { TrainingSpec } from "../../../actions/src/model/sagemaker-nodes.js";
-import { hyperparameterArgs, trainingFingerprint } from "../../../actions/src/training/fingerprint.js";
+import {
+  hyperparameterArgs,
+  trainingFingerprint,
+} from "../../../actions/src/training/fingerprint.js";
 import { checkGate, metricsFromLog } from "../../../actions/src/training/metrics.js";
 import { createTrainingJobRequest } from "../../../actions/src/training/sagemaker-job.js";
 import { packSourceDir } from "../../../actions/src/training/source-archive.js";
@@ -17,13 +20,19 @@ const spec = (overrides: Partial<TrainingSpec> = {}): TrainingSpec => ({
   sourceDir: "/src",
   hyperparameters: { epochs: 10, "batch-size": 64, "learning-rate": 0.001, pretrained: true },
   metrics: [{ name: "test:accuracy", regex: "test_accuracy=([0-9.]+)" }],
-  image: "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.3.0-cpu-py311-ubuntu20.04-sagemaker",
+  image:
+    "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.3.0-cpu-py311-ubuntu20.04-sagemaker",
   instance: { type: "ml.m5.xlarge", count: 1, volumeSizeGB: 30 },
   spot: { enabled: false },
   maxRuntimeSeconds: 7200,
   roleArn: "arn:aws:iam::123456789012:role/mlops/dog-breeds-sagemaker",
   input: { bucket: "data-bucket", prefix: "dogImages/" },
-  output: { bucket: "data-bucket", artifactPrefix: "dog-breeds/training-output/", checkpointPrefix: "dog-breeds/checkpoints/", codePrefix: "dog-breeds/code/" },
+  output: {
+    bucket: "data-bucket",
+    artifactPrefix: "dog-breeds/training-output/",
+    checkpointPrefix: "dog-breeds/checkpoints/",
+    codePrefix: "dog-breeds/code/",
+  },
   python: "python3",
   fingerprint: "f".repeat(64),
   ...overrides,
@@ -31,7 +40,13 @@ const spec = (overrides: Partial<TrainingSpec> = {}): TrainingSpec => ({
 
 describe("CreateTrainingJob request (PyTorch script mode)", () => {
   it("JSON-encodes every hyperparameter and names the entry point and code archive", () => {
-    const req = createTrainingJobRequest(spec(), "dog-breeds-ffffffff-1", "s3://data-bucket/dog-breeds/code/abc/sourcedir.tar.gz", "us-east-1", { a: "b" });
+    const req = createTrainingJobRequest(
+      spec(),
+      "dog-breeds-ffffffff-1",
+      "s3://data-bucket/dog-breeds/code/abc/sourcedir.tar.gz",
+      "us-east-1",
+      { a: "b" },
+    );
     expect(req.HyperParameters).toEqual({
       sagemaker_program: '"train.py"',
       sagemaker_submit_directory: '"s3://data-bucket/dog-breeds/code/abc/sourcedir.tar.gz"',
@@ -43,14 +58,24 @@ describe("CreateTrainingJob request (PyTorch script mode)", () => {
       pretrained: "true",
     });
     expect(req.InputDataConfig?.[0]?.ChannelName).toBe("training");
-    expect(req.InputDataConfig?.[0]?.DataSource?.S3DataSource?.S3DataDistributionType).toBe("FullyReplicated");
-    expect(req.AlgorithmSpecification?.MetricDefinitions).toEqual([{ Name: "test:accuracy", Regex: "test_accuracy=([0-9.]+)" }]);
+    expect(req.InputDataConfig?.[0]?.DataSource?.S3DataSource?.S3DataDistributionType).toBe(
+      "FullyReplicated",
+    );
+    expect(req.AlgorithmSpecification?.MetricDefinitions).toEqual([
+      { Name: "test:accuracy", Regex: "test_accuracy=([0-9.]+)" },
+    ]);
     expect(req.EnableManagedSpotTraining).toBeUndefined();
   });
 
   it("copies the whole data set to every instance and enables torchrun when several share the work", () => {
     // train.py deals the images out by rank; a per-host shard would be sharded a second time.
-    const req = createTrainingJobRequest(spec({ instance: { type: "ml.g5.2xlarge", count: 5, volumeSizeGB: 50 } }), "j", "s3://x/y", "us-east-1", {});
+    const req = createTrainingJobRequest(
+      spec({ instance: { type: "ml.g5.2xlarge", count: 5, volumeSizeGB: 50 } }),
+      "j",
+      "s3://x/y",
+      "us-east-1",
+      {},
+    );
     expect(req.HyperParameters?.["sagemaker_torch_distributed_enabled"]).toBe("true");
     expect(req.InputDataConfig?.[0]?.DataSource?.S3DataSource?.S3DataDistributionType).toBe(
       "FullyReplicated",
@@ -76,11 +101,22 @@ describe("CreateTrainingJob request (PyTorch script mode)", () => {
   });
 
   it("uses managed spot with checkpoints and a max wait", () => {
-    const req = createTrainingJobRequest(spec({ spot: { enabled: true, maxWaitSeconds: 14_400 } }), "j", "s3://x/y", "us-east-1", {});
+    const req = createTrainingJobRequest(
+      spec({ spot: { enabled: true, maxWaitSeconds: 14_400 } }),
+      "j",
+      "s3://x/y",
+      "us-east-1",
+      {},
+    );
     expect(req.EnableManagedSpotTraining).toBe(true);
-    expect(req.StoppingCondition).toEqual({ MaxRuntimeInSeconds: 7200, MaxWaitTimeInSeconds: 14_400 });
+    expect(req.StoppingCondition).toEqual({
+      MaxRuntimeInSeconds: 7200,
+      MaxWaitTimeInSeconds: 14_400,
+    });
     expect(req.CheckpointConfig?.LocalPath).toBe("/opt/ml/checkpoints");
-    expect(req.CheckpointConfig?.S3Uri).toBe(`s3://data-bucket/dog-breeds/checkpoints/${"f".repeat(64)}/`);
+    expect(req.CheckpointConfig?.S3Uri).toBe(
+      `s3://data-bucket/dog-breeds/checkpoints/${"f".repeat(64)}/`,
+    );
   });
 });
 
@@ -89,19 +125,36 @@ describe("training fingerprint", () => {
     const base = trainingFingerprint(spec(), "data1", "code1");
     expect(trainingFingerprint(spec(), "data2", "code1")).not.toBe(base);
     expect(trainingFingerprint(spec(), "data1", "code2")).not.toBe(base);
-    expect(trainingFingerprint(spec({ hyperparameters: { epochs: 11 } }), "data1", "code1")).not.toBe(base);
-    const reordered = spec({ hyperparameters: { pretrained: true, "learning-rate": 0.001, "batch-size": 64, epochs: 10 } });
+    expect(
+      trainingFingerprint(spec({ hyperparameters: { epochs: 11 } }), "data1", "code1"),
+    ).not.toBe(base);
+    const reordered = spec({
+      hyperparameters: { pretrained: true, "learning-rate": 0.001, "batch-size": 64, epochs: 10 },
+    });
     expect(trainingFingerprint(reordered, "data1", "code1")).toBe(base);
   });
 
   it("ignores the SageMaker image and instances for the local and ec2 backends (same model either way)", () => {
     const local = trainingFingerprint(spec({ backend: "local" }), "d", "c");
-    expect(trainingFingerprint(spec({ backend: "ec2", instance: { type: "ml.p4d.24xlarge", count: 1, volumeSizeGB: 1 } }), "d", "c")).toBe(local);
+    expect(
+      trainingFingerprint(
+        spec({ backend: "ec2", instance: { type: "ml.p4d.24xlarge", count: 1, volumeSizeGB: 1 } }),
+        "d",
+        "c",
+      ),
+    ).toBe(local);
     expect(trainingFingerprint(spec({ backend: "sagemaker" }), "d", "c")).not.toBe(local);
   });
 
   it("passes hyperparameters as sorted --key value pairs", () => {
-    expect(hyperparameterArgs({ b: 2, a: "x", c: false })).toEqual(["--a", "x", "--b", "2", "--c", "false"]);
+    expect(hyperparameterArgs({ b: 2, a: "x", c: false })).toEqual([
+      "--a",
+      "x",
+      "--b",
+      "2",
+      "--c",
+      "false",
+    ]);
   });
 });
 
@@ -126,7 +179,9 @@ describe("sourcedir.tar.gz", () => {
 describe("metrics and the quality gate", () => {
   it("reads the last match of each metric regex, as SageMaker does", () => {
     const lines = ["epoch=1 test_accuracy=0.5", "noise", "test_loss=0.2 test_accuracy=0.93"];
-    expect(metricsFromLog(lines, [{ name: "test:accuracy", regex: "test_accuracy=([0-9.]+)" }])).toEqual({ "test:accuracy": 0.93 });
+    expect(
+      metricsFromLog(lines, [{ name: "test:accuracy", regex: "test_accuracy=([0-9.]+)" }]),
+    ).toEqual({ "test:accuracy": 0.93 });
   });
 
   it("passes, fails with the value and the bound, or says it cannot tell", () => {

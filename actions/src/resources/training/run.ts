@@ -9,7 +9,12 @@ import type { TrainingSpec } from "../../model/sagemaker-nodes.js";
 import { trainingFingerprint } from "../../training/fingerprint.js";
 import { runLocalTraining, TrainingFailedError } from "../../training/local-runner.js";
 import type { TrainingObserved } from "../../training/sagemaker-job.js";
-import { describeJob, startSageMakerJob, uploadSourceArchive, waitForJob } from "../../training/sagemaker-runner.js";
+import {
+  describeJob,
+  startSageMakerJob,
+  uploadSourceArchive,
+  waitForJob,
+} from "../../training/sagemaker-runner.js";
 import { packSourceDir, type SourceArchive } from "../../training/source-archive.js";
 import type { PreparedDatasetSpec } from "../s3/dataset.js";
 import type { Change, HandlerContext, ResourceHandler } from "../handler.js";
@@ -27,7 +32,11 @@ const jobName = (spec: TrainingSpec, attempt: number): string =>
   derivedNames.trainingJob(spec.project, (spec.fingerprint ?? "").slice(0, 8), attempt);
 
 function describeMetrics(metrics: Record<string, number> | undefined): string {
-  return metrics ? Object.entries(metrics).map(([k, v]) => `${k}=${Number(v.toFixed(4))}`).join(" ") : "";
+  return metrics
+    ? Object.entries(metrics)
+        .map(([k, v]) => `${k}=${Number(v.toFixed(4))}`)
+        .join(" ")
+    : "";
 }
 
 export const trainingHandler: ResourceHandler<TrainingSpec, TrainingObserved> = {
@@ -43,7 +52,12 @@ export const trainingHandler: ResourceHandler<TrainingSpec, TrainingObserved> = 
     return {
       ...node,
       name: `${node.spec.project}-${fingerprint.slice(0, 8)}`,
-      spec: { ...node.spec, dataManifestHash: dataset.spec.manifestHash, codeHash: archive.sha256, fingerprint },
+      spec: {
+        ...node.spec,
+        dataManifestHash: dataset.spec.manifestHash,
+        codeHash: archive.sha256,
+        fingerprint,
+      },
     };
   },
 
@@ -92,10 +106,16 @@ export const trainingHandler: ResourceHandler<TrainingSpec, TrainingObserved> = 
       case "Completed":
         return node.spec.force === true
           ? { ...base, action: "update", reason: `forced retrain (last run ${observed.job})` }
-          : noop(`training unchanged, reusing job ${observed.job}${observed.metrics ? ` (${describeMetrics(observed.metrics)})` : ""}`);
+          : noop(
+              `training unchanged, reusing job ${observed.job}${observed.metrics ? ` (${describeMetrics(observed.metrics)})` : ""}`,
+            );
       case "InProgress":
       case "Stopping":
-        return { ...base, action: "update", reason: `job ${observed.job} with the same inputs is ${observed.status}${observed.secondaryStatus ? ` (${observed.secondaryStatus})` : ""}: wait for it` };
+        return {
+          ...base,
+          action: "update",
+          reason: `job ${observed.job} with the same inputs is ${observed.status}${observed.secondaryStatus ? ` (${observed.secondaryStatus})` : ""}: wait for it`,
+        };
       default:
         return {
           ...base,
@@ -136,7 +156,11 @@ function fromRecord(r: TrainingRecord): TrainingObserved {
   };
 }
 
-async function train(node: Node<TrainingSpec>, attempt: number, ctx: HandlerContext): Promise<TrainingObserved> {
+async function train(
+  node: Node<TrainingSpec>,
+  attempt: number,
+  ctx: HandlerContext,
+): Promise<TrainingObserved> {
   const spec = node.spec;
   const job = jobName(spec, attempt);
   if (spec.backend === "ec2") {
@@ -152,13 +176,19 @@ async function train(node: Node<TrainingSpec>, attempt: number, ctx: HandlerCont
       if (!(error instanceof TrainingFailedError)) throw error;
       // Remembered, so the next plan reports it instead of silently training again.
       const failureReason = error.message.split("\n")[0] ?? error.message;
-      await record(node, { fingerprint: spec.fingerprint ?? "", job, attempt, status: "Failed", failureReason }, ctx);
+      await record(
+        node,
+        { fingerprint: spec.fingerprint ?? "", job, attempt, status: "Failed", failureReason },
+        ctx,
+      );
       throw error;
     }
   }
   const archive = archives.get(spec.codeHash ?? "") ?? (await packSourceDir(spec.sourceDir));
   if (archive.sha256 !== spec.codeHash) {
-    throw new Error(`${node.address}: the training code changed since the plan was made; make a new plan`);
+    throw new Error(
+      `${node.address}: the training code changed since the plan was made; make a new plan`,
+    );
   }
   const sourceUri = await uploadSourceArchive(spec, archive, ctx);
   await startSageMakerJob(spec, job, sourceUri, node.tags, ctx);
@@ -166,7 +196,11 @@ async function train(node: Node<TrainingSpec>, attempt: number, ctx: HandlerCont
   return record(node, done, ctx);
 }
 
-async function record(node: Node<TrainingSpec>, observed: TrainingObserved, ctx: HandlerContext): Promise<TrainingObserved> {
+async function record(
+  node: Node<TrainingSpec>,
+  observed: TrainingObserved,
+  ctx: HandlerContext,
+): Promise<TrainingObserved> {
   const entry: TrainingRecord = {
     fingerprint: observed.fingerprint,
     job: observed.job,
@@ -181,6 +215,8 @@ async function record(node: Node<TrainingSpec>, observed: TrainingObserved, ctx:
   await ctx.state?.update((state) => {
     state.training[observed.fingerprint] = entry;
   });
-  ctx.logger.info(`${node.address}: ${observed.job} ${observed.status} ${describeMetrics(observed.metrics)}`);
+  ctx.logger.info(
+    `${node.address}: ${observed.job} ${observed.status} ${describeMetrics(observed.metrics)}`,
+  );
   return observed;
 }
