@@ -176,6 +176,7 @@ function startOptions(overrides: Partial<StartOptions> = {}): StartOptions {
       clock: fakeClock(),
     }),
     run: { id: "4242", attempt: "1" },
+    repository: gh.repository,
     clock: fakeClock(NOW),
     logger: memoryLogger(),
     pollIntervalMs: 5000,
@@ -231,14 +232,18 @@ describe("ec2-runner start", () => {
 
   beforeAll(async () => {
     gh.comeOnlineAfterLists = 2;
-    started = await startRunner(startOptions({ logger, random: "a1b2c3" }));
+    started = await startRunner(
+      startOptions({ logger, random: { label: "a1b2c3", name: "0d0d0d" } }),
+    );
   });
 
   it("asks GitHub for a single-use runner with the unique label and waits until it is online", () => {
     expect(started.label).toBe("mlops-4242-1-a1b2c3");
-    expect(started.runnerName).toBe(`${PROJECT}-mlops-4242-1-a1b2c3`);
+    // The name, which is logged, does not give the label away.
+    expect(started.runnerName).toBe(`${PROJECT}-mlops-4242-1-0d0d0d`);
+    expect(logger.lines.join("\n")).not.toContain("a1b2c3");
     const jit = gh.calls.find(
-      (c) => c.path.endsWith("/generate-jitconfig") && JSON.stringify(c.body).includes("a1b2c3"),
+      (c) => c.path.endsWith("/generate-jitconfig") && JSON.stringify(c.body).includes("0d0d0d"),
     );
     expect(jit?.body).toEqual({
       name: started.runnerName,
@@ -304,7 +309,12 @@ describe("ec2-runner start", () => {
     const script = Buffer.from(attribute.UserData?.Value ?? "", "base64").toString("utf8");
     const jit = gh.jitConfigs.get(started.runnerName) ?? "missing";
     expect(script).toBe(
-      renderUserData({ jitConfig: jit, maxLifetimeSeconds: 10800, idleTimeoutSeconds: 900 }),
+      renderUserData({
+        jitConfig: jit,
+        expectedJob: { repository: gh.repository, runId: "4242" },
+        maxLifetimeSeconds: 10800,
+        idleTimeoutSeconds: 900,
+      }),
     );
     expect(script).toContain(`readonly JIT_CONFIG='${jit}'`);
     expect(script).toContain('./run.sh --jitconfig "$JIT_CONFIG"');
@@ -399,7 +409,11 @@ describe("ec2-runner start: capacity fallback", () => {
       "g4dn.xlarge/on-demand": "VcpuLimitExceeded",
     });
     const error = await startRunner(
-      startOptions({ ec2: client, run: { id: "5001", attempt: "1" }, random: "ffffff" }),
+      startOptions({
+        ec2: client,
+        run: { id: "5001", attempt: "1" },
+        random: { label: "eeeeee", name: "ffffff" },
+      }),
     ).catch((e: unknown) => e);
     expect(error).toMatchObject({ name: "NoCapacityError" });
     expect((error as Error).message).toContain("g4dn.xlarge on-demand in");
@@ -413,7 +427,12 @@ describe("ec2-runner start: registration timeout", () => {
     const logger = memoryLogger();
     const clock = fakeClock(NOW);
     const error = await startRunner(
-      startOptions({ logger, clock, run: { id: "6000", attempt: "1" }, random: "dead00" }),
+      startOptions({
+        logger,
+        clock,
+        run: { id: "6000", attempt: "1" },
+        random: { label: "beef00", name: "dead00" },
+      }),
     ).catch((e: unknown) => e);
     expect(error).toMatchObject({ name: "RunnerStartError" });
     expect((error as Error).message).toMatch(

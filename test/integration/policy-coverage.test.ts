@@ -364,6 +364,7 @@ describe("the GPU runner", () => {
           parameters: noSsm,
           github: runnerApi(),
           run: { id: "4242", attempt: "1" },
+          repository: gh.repository,
           clock: fakeClock(Date.parse("2030-05-01T12:00:00Z")),
           logger: memoryLogger(),
           pollIntervalMs: 1,

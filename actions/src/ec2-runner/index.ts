@@ -21,6 +21,9 @@ export { RunnerStopError, stopRunner, type StopOptions, type StopResult } from "
 export {
   DEFAULT_RUNNER_RELEASE,
   encodeUserData,
+  JOB_STARTED_HOOK,
+  renderJobStartedHook,
   renderUserData,
   USER_DATA_MAX_BYTES,
+  type ExpectedJob,
 } from "./user-data.js";

@@ -24,7 +24,8 @@ export interface RunIdentity {
   attempt: string;
 }
 
-export const randomSuffix = (): string => randomBytes(3).toString("hex");
+/** 80 random bits: a label nobody guesses (it still shows in the job's own log). */
+export const randomSuffix = (): string => randomBytes(10).toString("hex");
 
 /** The label a job targets with `runs-on`: unique per start (`mlops-<run>-<attempt>-<random>`). */
 export function runnerLabel(run: RunIdentity, random: string = randomSuffix()): string {
@@ -41,9 +42,19 @@ const PROJECT_PART_MAX = 30;
 export const runnerNamePrefix = (project: string): string =>
   `${project.slice(0, PROJECT_PART_MAX)}-mlops-`;
 
-/** `<project>-<label>`, within GitHub's limit. */
-export function runnerName(project: string, label: string): string {
-  return `${project.slice(0, PROJECT_PART_MAX)}-${label}`.slice(0, RUNNER_NAME_MAX);
+/**
+ * `<project>-mlops-<run>-<attempt>-<random>`, within GitHub's limit. Its random part is not the
+ * label's: the name is logged, and must not tell which label takes the runner.
+ */
+export function runnerName(
+  project: string,
+  run: RunIdentity,
+  random: string = randomSuffix(),
+): string {
+  return `${project.slice(0, PROJECT_PART_MAX)}-${runnerLabel(run, random)}`.slice(
+    0,
+    RUNNER_NAME_MAX,
+  );
 }
 
 export interface RunnerTagInput {

@@ -25,6 +25,8 @@ export interface StartOptions {
   parameters: ParameterReader;
   github: RunnerApi;
   run: RunIdentity;
+  /** OWNER/REPO of the run (GITHUB_REPOSITORY): the runner takes only this run's job. */
+  repository: string;
   clock: Clock;
   logger: Logger;
   /** Action inputs that win over the config. */
@@ -38,8 +40,8 @@ export interface StartOptions {
   onSecret?: (secret: string) => void;
   /** How often to ask GitHub whether the runner is online; default 5000. */
   pollIntervalMs?: number;
-  /** For tests: the random part of the label. */
-  random?: string;
+  /** For tests: the random parts of the label and of the runner's name. */
+  random?: { label: string; name: string };
 }
 
 export interface StartResult {
@@ -71,15 +73,16 @@ export async function startRunner(options: StartOptions): Promise<StartResult> {
   logger.info(`AMI ${ami.imageId} (${ami.source})`);
   const rootDevice = await rootDeviceName(ec2, ami.imageId);
 
-  const label = runnerLabel(options.run, options.random);
-  const name = runnerName(config.project, label);
+  const label = runnerLabel(options.run, options.random?.label);
+  const name = runnerName(config.project, options.run, options.random?.name);
   const jit = await github.generateJitConfig({
     name,
     runnerGroupId: options.overrides?.runnerGroupId ?? 1,
     labels: [label],
   });
   options.onSecret?.(jit.encodedJitConfig);
-  logger.info(`registered single-use runner ${name} (id ${jit.runner.id}, label ${label})`);
+  // Not the label: whoever reads it could queue a job for the runner (the hook refuses it).
+  logger.info(`registered single-use runner ${name} (id ${jit.runner.id})`);
 
   const forget = async (): Promise<void> => {
     try {
@@ -95,6 +98,7 @@ export async function startRunner(options: StartOptions): Promise<StartResult> {
     const userData = encodeUserData(
       renderUserData({
         jitConfig: jit.encodedJitConfig,
+        expectedJob: { repository: options.repository, runId: options.run.id },
         maxLifetimeSeconds: settings.maxLifetimeSeconds,
         idleTimeoutSeconds: settings.idleTimeoutSeconds,
         ...(options.overrides?.runner !== undefined && { runner: options.overrides.runner }),

@@ -14,9 +14,21 @@ export const DEFAULT_RUNNER_RELEASE = {
 /** EC2 refuses user data over 16 KB (base64). */
 export const USER_DATA_MAX_BYTES = 16 * 1024;
 
+/** The one job the runner may run: a job of this workflow run of this repository. */
+export interface ExpectedJob {
+  /** OWNER/REPO, as GITHUB_REPOSITORY names it. */
+  repository: string;
+  /** GITHUB_RUN_ID of the run that started the runner. */
+  runId: string;
+}
+
+/** Where the user data installs the job-started hook (outside the runner's work folder). */
+export const JOB_STARTED_HOOK = "/opt/mlops/job-started.sh";
+
 export interface UserDataOptions {
   /** generate-jitconfig's encoded_jit_config (base64). */
   jitConfig: string;
+  expectedJob: ExpectedJob;
   maxLifetimeSeconds: number;
   idleTimeoutSeconds: number;
   /** How often the idle watchdog looks for a running job; default 30. */
@@ -39,6 +51,7 @@ export function renderUserData(options: UserDataOptions): string {
   const lifetime = seconds(options.maxLifetimeSeconds, "maxLifetimeSeconds");
   const idle = seconds(options.idleTimeoutSeconds, "idleTimeoutSeconds");
   const every = seconds(options.idleCheckSeconds ?? 30, "idleCheckSeconds");
+  const hook = renderJobStartedHook(options.expectedJob);
   return `#!/bin/bash
 # mlops EC2 training runner (rendered by actions/src/ec2-runner/user-data.ts).
 # Runs one single-use GitHub Actions runner; the instance shuts down (and so terminates) after
@@ -122,13 +135,52 @@ rm -f "/tmp/$tarball"
 "$RUNNER_DIR/bin/installdependencies.sh" || log "installdependencies.sh failed; trying the runner anyway"
 chown -R "$RUNNER_USER:$RUNNER_USER" "$RUNNER_DIR"
 
-# 4. One job, then the instance ends.
+# 4. The job-started hook: the runner takes only the job of the run that started it (its label
+# can be read in public logs); any other job ends the instance before a step runs.
+mkdir -p "$(dirname "${JOB_STARTED_HOOK}")"
+cat >"${JOB_STARTED_HOOK}" <<'MLOPS_JOB_STARTED_HOOK'
+${hook}MLOPS_JOB_STARTED_HOOK
+chmod 0755 "${JOB_STARTED_HOOK}"
+echo "ACTIONS_RUNNER_HOOK_JOB_STARTED=${JOB_STARTED_HOOK}" >>"$RUNNER_DIR/.env"
+chown "$RUNNER_USER:$RUNNER_USER" "$RUNNER_DIR/.env"
+
+# 5. One job, then the instance ends.
 log "starting the single-use runner \${RUNNER_VERSION}"
 status=0
 cd "$RUNNER_DIR"
-sudo -u "$RUNNER_USER" -H ./run.sh --jitconfig "$JIT_CONFIG" || status=$?
+sudo -u "$RUNNER_USER" -H env ACTIONS_RUNNER_HOOK_JOB_STARTED="${JOB_STARTED_HOOK}" \\
+  ./run.sh --jitconfig "$JIT_CONFIG" || status=$?
 trap - ERR
 halt "runner exited with status $status"
+`;
+}
+
+/**
+ * The runner's job-started hook (ACTIONS_RUNNER_HOOK_JOB_STARTED), run before the job's first
+ * step with the job's GITHUB_REPOSITORY and GITHUB_RUN_ID: it accepts only the run that started
+ * the runner; for any other job it shuts the instance down (so it terminates) and fails the job.
+ */
+export function renderJobStartedHook(expected: ExpectedJob): string {
+  check(
+    /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(expected.repository),
+    `repository "${expected.repository}" is not OWNER/REPO`,
+  );
+  check(/^[0-9]{1,20}$/.test(expected.runId), `run id "${expected.runId}" is not a number`);
+  return `#!/bin/bash
+# mlops job-started hook (rendered by actions/src/ec2-runner/user-data.ts): this runner is for
+# one job of run ${expected.runId} of ${expected.repository}.
+set -uo pipefail
+
+readonly EXPECTED_REPOSITORY='${expected.repository}'
+readonly EXPECTED_RUN_ID='${expected.runId}'
+
+if [[ "\${GITHUB_REPOSITORY:-}" == "$EXPECTED_REPOSITORY" && "\${GITHUB_RUN_ID:-}" == "$EXPECTED_RUN_ID" ]]; then
+  echo "mlops-runner: a job of run $EXPECTED_RUN_ID of $EXPECTED_REPOSITORY: accepted"
+  exit 0
+fi
+echo "mlops-runner: refusing a job of run \${GITHUB_RUN_ID:-?} of \${GITHUB_REPOSITORY:-?}: this runner is for run $EXPECTED_RUN_ID of $EXPECTED_REPOSITORY; shutting the instance down" >&2
+sudo -n shutdown -h now || sudo -n poweroff || true
+exit 1
 `;
 }
 

@@ -14,6 +14,7 @@ import {
   startRunner,
   stopRunner,
 } from "../ec2-runner/index.js";
+import { oidcClaims, runnerTokenWarning } from "../ec2-runner/token-source.js";
 import { InputError, stringInput } from "../github/inputs.js";
 import { actionsLogger } from "../github/logger.js";
 import { runAction } from "../github/report-error.js";
@@ -40,6 +41,7 @@ async function run(): Promise<void> {
 
   if (mode === "start") {
     if (!github) throw new InputError("input github-token is required to start a runner");
+    await warnAboutTokenSource();
     const ami = input("ami");
     const instanceProfile = input("instance-profile");
     const group = input("runner-group-id");
@@ -54,6 +56,7 @@ async function run(): Promise<void> {
       parameters: ssmParameterReader(new SSMClient({ region: config.region, maxAttempts: 5 })),
       github,
       run: { id: runId, attempt: process.env["GITHUB_RUN_ATTEMPT"] ?? "1" },
+      repository,
       clock: systemClock,
       logger,
       overrides: {
@@ -95,6 +98,20 @@ async function run(): Promise<void> {
     });
     for (const line of describeJanitorReport(report, false)) core.info(`janitor: ${line}`);
   }
+}
+
+/** Warns when the runner token can be seen to be a repository secret (see token-source.ts). */
+async function warnAboutTokenSource(): Promise<void> {
+  // Only with `id-token: write` (which the start job has for AWS) can the job read its claims.
+  if (process.env["ACTIONS_ID_TOKEN_REQUEST_URL"] === undefined) return;
+  let claims;
+  try {
+    claims = oidcClaims(await core.getIDToken());
+  } catch {
+    return; // cannot tell: say nothing
+  }
+  const warning = runnerTokenWarning(claims);
+  if (warning !== undefined) core.warning(warning);
 }
 
 function groupId(text: string): number {

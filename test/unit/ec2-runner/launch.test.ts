@@ -201,17 +201,20 @@ describe("launchFirstAvailable", () => {
 
 describe("names and tags", () => {
   it("labels are unique per start and runner names start with the project prefix", () => {
-    const label = runnerLabel({ id: "9876543210", attempt: "2" });
-    expect(label).toMatch(/^mlops-9876543210-2-[0-9a-f]{6}$/);
+    const run = { id: "9876543210", attempt: "2" };
+    const label = runnerLabel(run);
+    expect(label).toMatch(/^mlops-9876543210-2-[0-9a-f]{20}$/);
     expect(runnerLabel({ id: "1", attempt: "1" })).not.toBe(runnerLabel({ id: "1", attempt: "1" }));
-    const name = runnerName("dog-breeds", label);
-    expect(name).toBe(`dog-breeds-${label}`);
+    const name = runnerName("dog-breeds", run);
+    expect(name).toMatch(/^dog-breeds-mlops-9876543210-2-[0-9a-f]{20}$/);
+    // The logged name has a random part of its own: it does not give the label away.
+    expect(name.slice(-20)).not.toBe(label.slice(-20));
     expect(name.startsWith(runnerNamePrefix("dog-breeds"))).toBe(true);
   });
 
   it("keeps runner names within GitHub's 64 characters, prefix included", () => {
     const project = "a-very-long-project-name-that-goes-on-and-on-x";
-    const name = runnerName(project, runnerLabel({ id: "12345678901", attempt: "10" }, "abcdef"));
+    const name = runnerName(project, { id: "12345678901", attempt: "10" });
     expect(name.length).toBeLessThanOrEqual(64);
     expect(name.startsWith(runnerNamePrefix(project))).toBe(true);
   });

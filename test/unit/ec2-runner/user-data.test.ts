@@ -6,14 +6,18 @@ import { describe, expect, it } from "vitest";
 import {
   DEFAULT_RUNNER_RELEASE,
   encodeUserData,
+  JOB_STARTED_HOOK,
+  renderJobStartedHook,
   renderUserData,
   USER_DATA_MAX_BYTES,
 } from "../../../actions/src/ec2-runner/index.js";
 
 // A realistic JIT config is ~2-3 KB of base64; use 4 KB to keep a margin in the size check.
 const JIT = Buffer.from("x".repeat(3000)).toString("base64");
+const EXPECTED = { repository: "acme/dog-breeds", runId: "123456789" };
 const script = renderUserData({
   jitConfig: JIT,
+  expectedJob: EXPECTED,
   maxLifetimeSeconds: 10800,
   idleTimeoutSeconds: 900,
 });
@@ -64,7 +68,7 @@ describe("runner user data", () => {
   });
 
   it("refuses values that could break out of the script", () => {
-    const base = { maxLifetimeSeconds: 60, idleTimeoutSeconds: 30 };
+    const base = { maxLifetimeSeconds: 60, idleTimeoutSeconds: 30, expectedJob: EXPECTED };
     expect(() => renderUserData({ ...base, jitConfig: "abc'; rm -rf /" })).toThrow(/not base64/);
     expect(() => renderUserData({ ...base, jitConfig: JIT, maxLifetimeSeconds: 1.5 })).toThrow(
       /maxLifetimeSeconds/,
@@ -75,6 +79,87 @@ describe("runner user data", () => {
     expect(() =>
       renderUserData({ ...base, jitConfig: JIT, runner: { version: "2.330.0", sha256: "ABC" } }),
     ).toThrow(/sha256/);
+    expect(() =>
+      renderUserData({
+        ...base,
+        jitConfig: JIT,
+        expectedJob: { ...EXPECTED, repository: "a/b'c" },
+      }),
+    ).toThrow(/OWNER\/REPO/);
+    expect(() =>
+      renderUserData({ ...base, jitConfig: JIT, expectedJob: { ...EXPECTED, runId: "1;x" } }),
+    ).toThrow(/run id/);
+  });
+
+  it("installs the job-started hook and points the runner at it before it starts", () => {
+    const hook = renderJobStartedHook(EXPECTED);
+    expect(script).toContain(`<<'MLOPS_JOB_STARTED_HOOK'\n${hook}MLOPS_JOB_STARTED_HOOK\n`);
+    expect(script).toContain(
+      `echo "ACTIONS_RUNNER_HOOK_JOB_STARTED=${JOB_STARTED_HOOK}" >>"$RUNNER_DIR/.env"`,
+    );
+    expect(script).toContain(`env ACTIONS_RUNNER_HOOK_JOB_STARTED="${JOB_STARTED_HOOK}"`);
+    expect(script.indexOf("ACTIONS_RUNNER_HOOK_JOB_STARTED=")).toBeLessThan(
+      script.indexOf("./run.sh --jitconfig"),
+    );
+  });
+
+  it.runIf(hasShellcheck)("its job-started hook passes shellcheck", () => {
+    const result = spawnSync("shellcheck", ["--shell=bash", "--severity=style", "-"], {
+      input: renderJobStartedHook(EXPECTED),
+      encoding: "utf8",
+    });
+    expect(result.stdout + result.stderr).toBe("");
+    expect(result.status).toBe(0);
+  });
+
+  describe("the job-started hook (run as the runner runs it, sudo stubbed)", () => {
+    const hook = (
+      env: Record<string, string>,
+    ): { code: number | null; halted: boolean; err: string } => {
+      const dir = mkdtempSync(join(tmpdir(), "mlops-hook-"));
+      const marker = join(dir, "halted");
+      writeFileSync(join(dir, "sudo"), `#!/bin/sh\necho "$@" >> "${marker}"\n`);
+      chmodSync(join(dir, "sudo"), 0o755);
+      const path = join(dir, "job-started.sh");
+      writeFileSync(path, renderJobStartedHook(EXPECTED));
+      const { GITHUB_REPOSITORY: _r, GITHUB_RUN_ID: _i, ...outer } = process.env;
+      const result = spawnSync("bash", [path], {
+        env: { ...outer, PATH: `${dir}:${process.env["PATH"] ?? ""}`, ...env },
+        encoding: "utf8",
+      });
+      const halted = existsSync(marker);
+      rmSync(dir, { recursive: true, force: true });
+      return { code: result.status, halted, err: result.stderr };
+    };
+
+    it("accepts the job of the run that started the runner", () => {
+      expect(hook({ GITHUB_REPOSITORY: "acme/dog-breeds", GITHUB_RUN_ID: "123456789" })).toEqual({
+        code: 0,
+        halted: false,
+        err: "",
+      });
+    });
+
+    it.each([
+      [
+        "another run of the repository",
+        { GITHUB_REPOSITORY: "acme/dog-breeds", GITHUB_RUN_ID: "123456790" },
+      ],
+      [
+        "a fork's run with the same id",
+        { GITHUB_REPOSITORY: "mallory/dog-breeds", GITHUB_RUN_ID: "123456789" },
+      ],
+      [
+        "a run id with a suffix",
+        { GITHUB_REPOSITORY: "acme/dog-breeds", GITHUB_RUN_ID: "1234567890" },
+      ],
+      ["a job that says nothing", {}],
+    ])("refuses %s: fails the job and shuts the instance down", (_what, env) => {
+      const { code, halted, err } = hook(env);
+      expect(code).toBe(1);
+      expect(halted).toBe(true);
+      expect(err).toContain("this runner is for run 123456789 of acme/dog-breeds");
+    });
   });
 
   it.runIf(hasShellcheck)("passes shellcheck", () => {
@@ -100,6 +185,7 @@ describe("runner user data", () => {
         path,
         renderUserData({
           jitConfig: JIT,
+          expectedJob: EXPECTED,
           maxLifetimeSeconds: 3600,
           idleTimeoutSeconds: idleSeconds,
           idleCheckSeconds: 1,
