@@ -45,6 +45,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="stop when stdin closes (so a parent that dies cannot leave the emulator behind)",
     )
+    parser.add_argument(
+        "--lenient",
+        action="store_true",
+        default=os.environ.get("MLOPS_EMULATOR_STRICT") == "0",
+        help="pass requests AWS would refuse on to moto unchecked, to tell whether the strict "
+        "check causes a failure or to measure its cost (default: $MLOPS_EMULATOR_STRICT=0)",
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     return parser.parse_args(argv)
 
@@ -79,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
             exit_on_stdin_eof=args.exit_on_stdin_eof,
             verbose=args.verbose,
             ready_prefix=READY_PREFIX,
+            strict_requests=not args.lenient,
         )
     finally:
         if temp_recording is not None:

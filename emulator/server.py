@@ -30,13 +30,13 @@ def install_patches() -> None:
     speed_ext.install()
 
 
-def build_app() -> WsgiApp:
+def build_app(*, strict_requests: bool = True) -> WsgiApp:
     dispatcher = DomainDispatcherApplication(create_backend_app)
     with dispatcher.lock:
         for backend in WARM_BACKENDS:
             dispatcher.app_instances[backend] = create_backend_app(backend)  # type: ignore[arg-type]
     # Control routes first (they are not AWS requests), then the strict check, then moto.
-    return with_control_routes(strict(dispatcher))
+    return with_control_routes(strict(dispatcher) if strict_requests else dispatcher)
 
 
 def _watch_stdin(stop: threading.Event) -> None:
@@ -56,11 +56,12 @@ def run(
     exit_on_stdin_eof: bool,
     verbose: bool,
     ready_prefix: str,
+    strict_requests: bool = True,
 ) -> int:
     SETTINGS.update_delay_s = update_delay_s
     logging.getLogger("werkzeug").setLevel(logging.INFO if verbose else logging.WARNING)
     install_patches()
-    app = build_app()
+    app = build_app(strict_requests=strict_requests)
 
     server = make_server(host, port, app, threaded=True)
     bound_port = server.server_port
