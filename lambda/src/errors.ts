@@ -28,3 +28,18 @@ export const badRequest = (code: string, message: string, cause?: unknown): Http
 
 export const tooLarge = (maxBytes: number, what: string): HttpError =>
   new HttpError(413, "image_too_large", `${what} is larger than the limit of ${maxBytes} bytes`);
+
+/** The most characters of a caller's (or a remote server's) text an error message repeats. */
+export const ECHO_MAX = 40;
+
+/**
+ * Caller-supplied text as an error message may repeat it (in the body and the log): control
+ * characters replaced, at most ECHO_MAX characters, so a 1 MB scheme is not answered with 1 MB.
+ */
+export function echo(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, "?");
+  return clean.length > ECHO_MAX
+    ? `${clean.slice(0, ECHO_MAX)}... (${clean.length} characters)`
+    : clean;
+}

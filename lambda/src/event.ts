@@ -5,7 +5,7 @@
 //   - API Gateway REST (v1) and HTTP (v2) proxy events and Function URL events, whose body is
 //     JSON of the shape above or a raw image (Content-Type image/* or octet-stream), possibly
 //     base64-encoded (isBase64Encoded).
-import { badRequest, HttpError, tooLarge } from "./errors.js";
+import { badRequest, echo, HttpError, tooLarge } from "./errors.js";
 import { mediaType } from "./image.js";
 
 export type ImageRequest =
@@ -108,7 +108,7 @@ function fromProxy(event: Json, maxBytes: number): ParsedEvent {
   const method = proxyMethod(event);
   if (method === "OPTIONS") return { kind: "preflight" };
   if (method !== undefined && method !== "POST") {
-    throw new HttpError(405, "method_not_allowed", `use POST, not ${method}`);
+    throw new HttpError(405, "method_not_allowed", `use POST, not ${echo(method)}`);
   }
   const body = event.body;
   if (body === undefined || body === null || body === "") {
@@ -133,7 +133,7 @@ function fromProxy(event: Json, maxBytes: number): ParsedEvent {
   if (type !== undefined && !JSON_TYPES.has(type) && !type.endsWith("+json")) {
     throw badRequest(
       "unsupported_media_type",
-      `cannot read a ${type} body; send application/json or an image`,
+      `cannot read a ${echo(type)} body; send application/json or an image`,
     );
   }
   const text = base64 ? Buffer.from(body, "base64").toString("utf8") : body;

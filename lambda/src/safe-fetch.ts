@@ -18,7 +18,7 @@ import { isIP } from "node:net";
 import type { AddressPolicy } from "./address-policy.js";
 import { publicAddressPolicy } from "./address-policy.js";
 import { withDeadline } from "./deadline.js";
-import { badRequest, HttpError, tooLarge } from "./errors.js";
+import { badRequest, echo, HttpError, tooLarge } from "./errors.js";
 import type { ImageType } from "./image.js";
 import { mayBeImage, mediaType, sniffImageType } from "./image.js";
 
@@ -73,7 +73,7 @@ function checkUrl(url: URL, network: NetworkOptions): void {
   if (!(network.allowedProtocols as readonly string[]).includes(url.protocol)) {
     throw badRequest(
       "unsupported_scheme",
-      `the image URL must use ${network.allowedProtocols.map((p) => p.slice(0, -1)).join(" or ")}, not ${url.protocol.slice(0, -1)}`,
+      `the image URL must use ${network.allowedProtocols.map((p) => p.slice(0, -1)).join(" or ")}, not ${echo(url.protocol.slice(0, -1))}`,
     );
   }
   if (url.username !== "" || url.password !== "") {
@@ -171,7 +171,7 @@ async function readBody(response: IncomingMessage, maxBytes: number): Promise<Bu
 function describeNetworkError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
   const code = (err as { code?: unknown } | null)?.code;
-  const detail = typeof code === "string" ? code : "network error";
+  const detail = typeof code === "string" ? echo(code) : "network error";
   return badRequest("fetch_failed", `could not fetch the image URL (${detail})`, err);
 }
 
@@ -219,7 +219,7 @@ async function fetchHops(
       response.destroy();
       throw badRequest(
         "not_an_image",
-        `the image URL served ${mediaType(declared) ?? "?"}, not an image`,
+        `the image URL served ${echo(mediaType(declared) ?? "?")}, not an image`,
       );
     }
     const length = Number(response.headers["content-length"] ?? Number.NaN);

@@ -189,6 +189,23 @@ describe("bad input -> 400 with the reason", () => {
     expect(runtime.calls).toHaveLength(0);
   });
 
+  it("echoes at most a few dozen characters of a caller's method or content type", async () => {
+    const { handler } = harness();
+    const method = expectError(
+      await handler(restV1Event(null, {}, false, "X".repeat(100_000)), context),
+      405,
+      "method_not_allowed",
+    );
+    expect(method.length).toBeLessThan(100);
+    const type = expectError(
+      await handler(restV1Event("a", { "Content-Type": `text/${"y".repeat(100_000)}` }), context),
+      400,
+      "unsupported_media_type",
+    );
+    expect(type.length).toBeLessThan(150);
+    expect(type).toContain("(100005 characters)");
+  });
+
   it("GET -> 405", async () => {
     const { handler } = harness();
     expectError(

@@ -182,6 +182,19 @@ describe("SSRF: redirects are re-checked at every hop", () => {
 });
 
 describe("scheme and URL checks (production protocols)", () => {
+  it("echoes at most a few dozen characters of a caller's scheme, in the body and the log", async () => {
+    const scheme = `x${"a".repeat(1024 * 1024)}`;
+    const { handler, logs } = harness({
+      network: { resolve, addressPolicy: loopbackServerPolicy },
+    });
+    const response = await handler({ url: `${scheme}://example.com/dog.jpg` }, context);
+    const message = expectError(response, 400, "unsupported_scheme");
+    expect(message).toMatch(/not xa{39}\.\.\. \(1048577 characters\)$/);
+    expect(response.body.length).toBeLessThan(400);
+    expect(logs.join("\n").length).toBeLessThan(2000);
+    expect(parsedLogs(logs).at(-1)).toMatchObject({ msg: message });
+  });
+
   it("http:// is rejected before any connection", async () => {
     const before = server.requests.length;
     const { handler } = harness({ network: { resolve, addressPolicy: loopbackServerPolicy } });
