@@ -3,7 +3,10 @@
 // policies `mlops iam-policy` prints. The coverage test (test/integration/policy-coverage.test.ts)
 // shows that what the tool itself does stays allowed.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { githubTrustPolicy } from "../../../actions/src/cli/iam-policy-command.js";
+import {
+  githubTrustPolicy,
+  iamPolicyCommand,
+} from "../../../actions/src/cli/iam-policy-command.js";
 import { loadConfig } from "../../../actions/src/config/load.js";
 import type { Config } from "../../../actions/src/config/types.js";
 import { buildGraph } from "../../../actions/src/model/build-graph.js";
@@ -267,5 +270,47 @@ describe("mlops iam-policy --trust", () => {
       githubTrustPolicy("aws", ACCOUNT, "acme/pets", "plan", "production").Statement[0]
         ?.Condition?.["StringEquals"]?.["token.actions.githubusercontent.com:sub"],
     ).toBe("repo:acme/pets:pull_request");
+  });
+});
+
+describe("mlops iam-policy", () => {
+  const run = async (options: Partial<Parameters<typeof iamPolicyCommand>[0]>) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await iamPolicyCommand(
+      {
+        config: w.write("mlops.yaml", BASE_CONFIG),
+        role: "deploy",
+        account: ACCOUNT,
+        ...options,
+      },
+      { out: (t) => out.push(t), err: (t) => err.push(t) },
+    );
+    return { code, out: out.join("\n"), err: err.join("\n") };
+  };
+
+  it("--for deploy --trust prints the environment-bound trust and asks for the branch rule", async () => {
+    const { code, out, err } = await run({ trust: true, repository: "acme/pets" });
+    expect(code).toBe(0);
+    expect(JSON.parse(out)).toEqual(
+      githubTrustPolicy("aws", ACCOUNT, "acme/pets", "deploy", "production"),
+    );
+    expect(err).toContain('Restrict the "production" environment\'s deployment branches to main');
+  });
+
+  it("--trust needs the repository", async () => {
+    const saved = process.env["GITHUB_REPOSITORY"];
+    delete process.env["GITHUB_REPOSITORY"];
+    try {
+      await expect(run({ trust: true })).rejects.toThrow("--trust needs --repository OWNER/REPO");
+    } finally {
+      if (saved !== undefined) process.env["GITHUB_REPOSITORY"] = saved;
+    }
+  });
+
+  it("--for boundary prints the boundary the roles carry", async () => {
+    const { code, out } = await run({ role: "boundary" });
+    expect(code).toBe(0);
+    expect(JSON.parse(out)).toEqual(boundaryPolicy(buildGraph(config(), { account: ACCOUNT })));
   });
 });
