@@ -2,6 +2,8 @@
 // to moto (UpdateEndpoint, provisioned concurrency), its faults, S3 conditional writes, the
 // request recorder, and a clean stop.
 
+import { CreateLogGroupCommand, CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import { EC2Client, RunInstancesCommand } from "@aws-sdk/client-ec2";
 import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import {
   CreateAliasCommand,
@@ -13,11 +15,14 @@ import {
   ListProvisionedConcurrencyConfigsCommand,
   PublishVersionCommand,
   PutProvisionedConcurrencyConfigCommand,
+  UpdateFunctionCodeCommand,
+  UpdateFunctionConfigurationCommand,
   type GetProvisionedConcurrencyConfigCommandOutput,
 } from "@aws-sdk/client-lambda";
 import {
   CreateBucketCommand,
   HeadObjectCommand,
+  PutBucketTaggingCommand,
   PutObjectCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
@@ -26,6 +31,7 @@ import {
   CreateEndpointConfigCommand,
   CreateModelCommand,
   DescribeEndpointCommand,
+  DescribeEndpointConfigCommand,
   ListEndpointsCommand,
   SageMakerClient,
   UpdateEndpointCommand,
@@ -444,6 +450,246 @@ describe("S3 conditional writes", () => {
       ),
     );
     expect(stale).toMatchObject({ name: "PreconditionFailed", status: 412 });
+  });
+});
+
+// --- Strict requests -----------------------------------------------------------------------------
+// moto accepts these; AWS refuses them before any service logic runs, so the emulator does too.
+
+const VALID_NAME = `ep-${"a".repeat(60)}`; // 63 characters: SageMaker's maximum
+
+describe("strict requests: botocore's model rules, answered in each protocol's error shape", () => {
+  it("pattern (json): SageMaker ValidationException naming the member and the pattern", async () => {
+    const error = await errorOf(describeEndpoint("bad name"));
+    expect(error).toEqual({
+      name: "ValidationException",
+      status: 400,
+      message:
+        "1 validation error detected: Value 'bad name' at 'endpointName' failed to satisfy " +
+        "constraint: Member must satisfy regular expression pattern: " +
+        "[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}",
+    });
+  });
+
+  it("length (query): IAM ValidationError; at the limit it is accepted", async () => {
+    const iam = new IAMClient(aws.clientConfig);
+    const create = (name: string): Promise<unknown> =>
+      iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: ROLE_TRUST }));
+    const error = await errorOf(create("r".repeat(65)));
+    expect(error).toMatchObject({ name: "ValidationError", status: 400 });
+    expect(error.message).toBe(
+      `1 validation error detected: Value '${"r".repeat(65)}' at 'roleName' failed to satisfy ` +
+        "constraint: Member must have length less than or equal to 64",
+    );
+    await expect(create("r".repeat(64))).resolves.toBeDefined();
+  });
+
+  it("enum (rest-json): Lambda ValidationException for an unknown runtime", async () => {
+    const error = await errorOf(
+      lambda.send(
+        new CreateFunctionCommand({
+          FunctionName: "emu-enum",
+          Runtime: "python2.0" as never,
+          Role: roleArn,
+          Handler: "index.handler",
+          Code: { ZipFile: new Uint8Array([1]) },
+        }),
+      ),
+    );
+    expect(error).toMatchObject({ name: "ValidationException", status: 400 });
+    expect(error.message).toMatch(
+      /^1 validation error detected: Value 'python2\.0' at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: \[.*python3\.12.*\]$/,
+    );
+  });
+
+  it("required, and several violations in one message (json)", async () => {
+    const name = "e".repeat(64);
+    const error = await errorOf(
+      sagemaker.send(new CreateEndpointCommand({ EndpointName: name } as never)),
+    );
+    expect(error.name).toBe("ValidationException");
+    expect(error.message).toBe(
+      "3 validation errors detected: " +
+        "Value null at 'endpointConfigName' failed to satisfy constraint: Member must not be null; " +
+        `Value '${name}' at 'endpointName' failed to satisfy constraint: ` +
+        "Member must have length less than or equal to 63; " +
+        `Value '${name}' at 'endpointName' failed to satisfy constraint: ` +
+        "Member must satisfy regular expression pattern: [a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}",
+    );
+  });
+
+  it("tag values outside AWS's tag pattern, per service (json, query, map in rest-json)", async () => {
+    const tags = [{ Key: "team", Value: "ML team (platform)" }];
+    const sm = await errorOf(
+      sagemaker.send(
+        new CreateEndpointConfigCommand({
+          EndpointConfigName: "emu-tags",
+          ProductionVariants: [
+            { VariantName: "AllTraffic", ModelName: "emu-model", InstanceType: "ml.m5.large" },
+          ],
+          Tags: tags,
+        }),
+      ),
+    );
+    expect(sm.message).toContain(
+      "Value 'ML team (platform)' at 'tags.1.member.value' failed to satisfy constraint: " +
+        "Member must satisfy regular expression pattern:",
+    );
+    const logs = new CloudWatchLogsClient(aws.clientConfig);
+    const logError = await errorOf(
+      logs.send(new CreateLogGroupCommand({ logGroupName: "/emu/tags", tags: { team: "a,b" } })),
+    );
+    // CloudWatch Logs words model violations as InvalidParameterException.
+    expect(logError).toMatchObject({ name: "InvalidParameterException", status: 400 });
+    expect(logError.message).toContain("Map value must satisfy constraint");
+    // Lambda's model has no tag pattern; its documentation does.
+    const fnError = await errorOf(
+      lambda.send(
+        new CreateFunctionCommand({
+          FunctionName: "emu-tagged",
+          Runtime: "python3.12",
+          Role: roleArn,
+          Handler: "index.handler",
+          Code: { ZipFile: new Uint8Array([1]) },
+          Tags: { team: "a,b" },
+        }),
+      ),
+    );
+    expect(fnError.message).toBe(
+      "1 validation error detected: Value '{team=a,b}' at 'tags' failed to satisfy constraint: " +
+        "Map value must satisfy constraint: [Member must satisfy regular expression pattern: " +
+        "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*]",
+    );
+  });
+
+  it("EC2 and S3 answer in their own shapes", async () => {
+    const ec2 = new EC2Client(aws.clientConfig);
+    const run = (extra: object): Promise<unknown> =>
+      ec2.send(
+        new RunInstancesCommand({
+          ImageId: "ami-12345678",
+          MinCount: 1,
+          MaxCount: 1,
+          InstanceType: "t3.micro",
+          ...extra,
+        }),
+      );
+    const type = await errorOf(run({ InstanceType: "t3.enormous" }));
+    expect(type).toEqual({
+      name: "InvalidParameterValue",
+      status: 400,
+      message: "Invalid value 't3.enormous' for InstanceType.",
+    });
+    const tags = Array.from({ length: 51 }, (_, i) => ({ Key: `k${String(i)}`, Value: "v" }));
+    const tooMany = await errorOf(
+      run({ TagSpecifications: [{ ResourceType: "instance", Tags: tags }] }),
+    );
+    expect(tooMany.name).toBe("TagLimitExceeded");
+    const userData = Buffer.from("x".repeat(16 * 1024 + 1)).toString("base64");
+    const big = await errorOf(run({ UserData: userData }));
+    expect(big).toMatchObject({
+      name: "InvalidParameterValue",
+      message: "User data is limited to 16384 bytes",
+    });
+
+    const bucket = await errorOf(s3.send(new CreateBucketCommand({ Bucket: "Emu_Bucket" })));
+    expect(bucket).toMatchObject({ name: "InvalidBucketName", status: 400 });
+    await s3.send(new CreateBucketCommand({ Bucket: "emu-tagging" }));
+    const tag = await errorOf(
+      s3.send(
+        new PutBucketTaggingCommand({
+          Bucket: "emu-tagging",
+          Tagging: { TagSet: [{ Key: "team", Value: "a,b" }] },
+        }),
+      ),
+    );
+    expect(tag).toMatchObject({
+      name: "InvalidTag",
+      message: "The TagValue you have provided is invalid",
+    });
+  });
+
+  it("Lambda's 4 KB environment limit, which the model does not carry", async () => {
+    const create = (value: string): Promise<unknown> =>
+      lambda.send(
+        new CreateFunctionCommand({
+          FunctionName: "emu-env",
+          Runtime: "python3.12",
+          Role: roleArn,
+          Handler: "index.handler",
+          Code: { ZipFile: new Uint8Array([1]) },
+          Environment: { Variables: { BIG: value } },
+        }),
+      );
+    // {"BIG":"..."} is 10 bytes plus the value.
+    const error = await errorOf(create("v".repeat(4087)));
+    expect(error).toMatchObject({ name: "InvalidParameterValueException", status: 400 });
+    expect(error.message).toContain("exceeded the 4KB limit");
+    await expect(create("v".repeat(4086))).resolves.toBeDefined();
+  });
+
+  it("accepts names at their limit and current instance types moto's own list lacks", async () => {
+    await sagemaker.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: VALID_NAME,
+        ProductionVariants: [
+          {
+            VariantName: "AllTraffic",
+            ModelName: "emu-model",
+            InstanceType: "ml.g5.xlarge",
+            InitialInstanceCount: 1,
+          },
+        ],
+      }),
+    );
+    const config = await sagemaker.send(
+      new DescribeEndpointConfigCommand({ EndpointConfigName: VALID_NAME }),
+    );
+    expect(config.ProductionVariants?.[0]?.InstanceType).toBe("ml.g5.xlarge");
+  });
+});
+
+describe("Lambda UpdateFunctionCode", () => {
+  it("applies a new architecture with the new code (moto ignores it)", async () => {
+    const zip = zipSync({
+      "index.py": new TextEncoder().encode("def handler(e, c):\n  return 2\n"),
+    });
+    await lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: "emu-arch",
+        Runtime: "python3.12",
+        Role: roleArn,
+        Handler: "index.handler",
+        Code: { ZipFile: zip },
+        Architectures: ["x86_64"],
+      }),
+    );
+    const updated = await lambda.send(
+      new UpdateFunctionCodeCommand({
+        FunctionName: "emu-arch",
+        ZipFile: zip,
+        Architectures: ["arm64"],
+      }),
+    );
+    expect(updated.Architectures).toEqual(["arm64"]);
+    const published = await lambda.send(new PublishVersionCommand({ FunctionName: "emu-arch" }));
+    expect(published.Architectures).toEqual(["arm64"]);
+    // Only one architecture, as on AWS.
+    const error = await errorOf(
+      lambda.send(
+        new UpdateFunctionCodeCommand({
+          FunctionName: "emu-arch",
+          ZipFile: zip,
+          Architectures: ["arm64", "x86_64"],
+        }),
+      ),
+    );
+    expect(error).toMatchObject({ name: "ValidationException", status: 400 });
+    expect(error.message).toContain("Member must have length less than or equal to 1");
+    const unchanged = await lambda.send(
+      new UpdateFunctionConfigurationCommand({ FunctionName: "emu-arch" }),
+    );
+    expect(unchanged.Architectures).toEqual(["arm64"]);
   });
 });
 
