@@ -27,6 +27,11 @@ export interface ApplyOptions {
   selectNodes?: (nodes: readonly Node[]) => Node[];
   /** Rewrites the computed plan (e.g. destroy turns it into deletions); its hash is redone. */
   transform?: (plan: Plan) => Plan;
+  /**
+   * Runs under the lock once the plan is applied without failures, or had nothing to change
+   * (destroy removes there what the project left behind outside the graph).
+   */
+  afterApply?: () => Promise<void>;
 }
 
 export interface ApplyResult {
@@ -87,7 +92,10 @@ export async function runApply(session: Session, options: ApplyOptions): Promise
         plan.planHash = planHashOf(plan);
       }
     }
-    if (!hasChanges(plan)) return { plan, applied: false, steps: [], ok: true };
+    if (!hasChanges(plan)) {
+      await options.afterApply?.();
+      return { plan, applied: false, steps: [], ok: true };
+    }
     if (!(await options.confirm(plan))) return { plan, applied: false, steps: [], ok: true };
 
     const steps = await executePlan(plan, observations, session.handlers, ctx, {
@@ -110,6 +118,7 @@ export async function runApply(session: Session, options: ApplyOptions): Promise
       },
     });
     const ok = steps.every((s) => s.status === "done");
+    if (ok) await options.afterApply?.();
     const stateGone = plan.changes.some(
       (c) => c.action === "delete" && deletesState(session, plan.nodes[c.address]),
     );

@@ -1,9 +1,12 @@
-// `mlops destroy`: deletes what the config manages in reverse dependency order. The data
-// bucket and its data (and the state bucket, which holds the lock) stay unless --include-data.
+// `mlops destroy`: deletes what the config manages in reverse dependency order, then the
+// SageMaker models and endpoint configs earlier deployments superseded (destroy-leftovers.ts),
+// and says what it removed. The data bucket and its data (and the state bucket, which holds
+// the lock) stay unless --include-data.
 import { runApply } from "../apply/run-apply.js";
 import type { Plan } from "../plan/types.js";
 import { report } from "./apply-command.js";
 import { confirmer } from "./confirm.js";
+import { findLeftovers, removeLeftovers, type Leftover } from "./destroy-leftovers.js";
 import { withSession, type EngineOptions } from "./engine-command.js";
 import type { Output } from "./output.js";
 import { renderText } from "../plan/render-text.js";
@@ -46,14 +49,48 @@ export async function destroyCommand(
 ): Promise<number> {
   return withSession(options, async (session) => {
     const ask = confirmer(options.autoApprove, "destroy these resources");
+    // Found before the plan runs: --include-data deletes the state record they are read from.
+    let leftovers = await findLeftovers(session);
+    let removed: string[] = [];
     const result = await runApply(session, {
       operation: "destroy",
       transform: (plan) => toDestroyPlan(plan, options.includeData),
       confirm: async (plan) => {
+        leftovers = notInPlan(leftovers, plan);
         io.out(renderText(plan));
+        io.out(describeLeftovers(leftovers));
         return ask();
       },
+      afterApply: async () => {
+        removed = await removeLeftovers(session, leftovers);
+      },
     });
-    return report(result, io);
+    const code = report(result, io);
+    if (removed.length > 0) {
+      io.out(removed.join("\n"));
+      io.out(`Removed ${String(removed.length)} superseded models and endpoint configs.`);
+    }
+    return code;
   });
+}
+
+/** Leftovers the plan does not delete itself (the graph names only the live model and config). */
+function notInPlan(leftovers: readonly Leftover[], plan: Plan): Leftover[] {
+  const planned = new Set(
+    plan.changes
+      .filter((c) => c.action === "delete")
+      .map((c) => plan.nodes[c.address])
+      .filter((n) => n !== undefined)
+      .map((n) => `${n.kind}:${n.name}`),
+  );
+  const kindOf = { model: "sagemaker.model", "endpoint config": "sagemaker.endpoint-config" };
+  return leftovers.filter((l) => !planned.has(`${kindOf[l.kind]}:${l.name}`));
+}
+
+function describeLeftovers(leftovers: readonly Leftover[]): string {
+  if (leftovers.length === 0) return "No superseded models or endpoint configs to remove.";
+  return [
+    `Also removes ${String(leftovers.length)} superseded models and endpoint configs of earlier deployments:`,
+    ...leftovers.map((l) => `  - SageMaker ${l.kind} ${l.name}`),
+  ].join("\n");
 }

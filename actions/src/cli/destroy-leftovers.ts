@@ -1,0 +1,144 @@
+// What destroy removes besides the graph's nodes: the SageMaker models and endpoint configs
+// that earlier deployments superseded. The graph describes only the live ones, and the
+// deployment clean-up keeps `model.keep` superseded ones for rollback, so without this destroy
+// leaves those behind. They are found through the state record's deployment history and
+// through the project's tags (its derived names, confirmed by the `mlops:project` tag, so a
+// lost state record or another project with a similar name changes nothing).
+import {
+  DeleteEndpointConfigCommand,
+  DeleteModelCommand,
+  ListEndpointConfigsCommand,
+  ListModelsCommand,
+  ListTagsCommand,
+} from "@aws-sdk/client-sagemaker";
+import { isNotFound, withContext } from "../aws/errors.js";
+import { derivedNames } from "../aws/naming.js";
+import type { Session } from "../session.js";
+
+export type LeftoverKind = "model" | "endpoint config";
+
+export interface Leftover {
+  kind: LeftoverKind;
+  name: string;
+}
+
+const PROJECT_TAG = "mlops:project";
+
+interface Listed {
+  name: string;
+  arn: string;
+}
+
+/**
+ * The project's models and endpoint configs, live ones included (the graph cannot name the
+ * live model before it is observed); destroy leaves out those its plan deletes.
+ */
+export async function findLeftovers(session: Session): Promise<Leftover[]> {
+  const project = session.config.project;
+  const found = new Map<string, Leftover>();
+  const add = (kind: LeftoverKind, name: string): void => {
+    if (name !== "") found.set(`${kind}:${name}`, { kind, name });
+  };
+
+  const state = await session.state.read({ fresh: true });
+  const listed = {
+    model: await listDerived(session, "model", project),
+    "endpoint config": await listDerived(session, "endpoint config", project),
+  };
+  for (const d of state.deployments) {
+    // Only those that still exist: the history outlives what the clean-up deleted.
+    if (listed.model.some((m) => m.name === d.model)) add("model", d.model);
+    if (listed["endpoint config"].some((c) => c.name === d.endpointConfig))
+      add("endpoint config", d.endpointConfig);
+  }
+  for (const kind of ["model", "endpoint config"] as const) {
+    for (const item of listed[kind]) {
+      if (found.has(`${kind}:${item.name}`)) continue;
+      if (await taggedFor(session, item.arn, project)) add(kind, item.name);
+    }
+  }
+  return [...found.values()].sort(
+    (a, b) => a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name),
+  );
+}
+
+/** Deletes each leftover (one already gone is fine); returns the lines saying what went. */
+export async function removeLeftovers(session: Session, leftovers: Leftover[]): Promise<string[]> {
+  const { sagemaker } = session.clients;
+  const removed: string[] = [];
+  for (const item of leftovers) {
+    const deleted = await withContext(
+      `deleting superseded SageMaker ${item.kind} ${item.name}`,
+      async () => {
+        try {
+          await (item.kind === "model"
+            ? sagemaker.send(new DeleteModelCommand({ ModelName: item.name }))
+            : sagemaker.send(new DeleteEndpointConfigCommand({ EndpointConfigName: item.name })));
+          return true;
+        } catch (error) {
+          if (isNotFound(error)) return false; // gone meanwhile
+          throw error;
+        }
+      },
+    );
+    if (deleted) removed.push(`  delete  superseded SageMaker ${item.kind} ${item.name}`);
+  }
+  return removed;
+}
+
+async function taggedFor(session: Session, arn: string, project: string): Promise<boolean> {
+  let next: string | undefined;
+  do {
+    const token = next;
+    const out = await withContext(`reading the tags of ${arn}`, () =>
+      session.clients.sagemaker.send(
+        new ListTagsCommand({
+          ResourceArn: arn,
+          MaxResults: 100,
+          ...(token !== undefined && { NextToken: token }),
+        }),
+      ),
+    );
+    if ((out.Tags ?? []).some((t) => t.Key === PROJECT_TAG && t.Value === project)) return true;
+    next = out.NextToken === "" ? undefined : out.NextToken;
+  } while (next !== undefined);
+  return false;
+}
+
+/** Models or endpoint configs named as the tool derives them for this project. */
+async function listDerived(
+  session: Session,
+  kind: LeftoverKind,
+  project: string,
+): Promise<Listed[]> {
+  const prefix =
+    kind === "model" ? derivedNames.model(project, "") : derivedNames.endpointConfig(project, "");
+  // NameContains is a substring match: "ab-epc-" also finds "xab-epc-...". Keep exact ones.
+  const own = new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}[0-9a-f]{8}$`);
+  const { sagemaker } = session.clients;
+  const found: Listed[] = [];
+  let next: string | undefined;
+  do {
+    const paging = {
+      NameContains: prefix,
+      MaxResults: 100,
+      ...(next !== undefined && { NextToken: next }),
+    };
+    let page: Listed[];
+    if (kind === "model") {
+      const out = await sagemaker.send(new ListModelsCommand(paging));
+      page = (out.Models ?? []).map((m) => ({ name: m.ModelName ?? "", arn: m.ModelArn ?? "" }));
+      next = out.NextToken;
+    } else {
+      const out = await sagemaker.send(new ListEndpointConfigsCommand(paging));
+      page = (out.EndpointConfigs ?? []).map((c) => ({
+        name: c.EndpointConfigName ?? "",
+        arn: c.EndpointConfigArn ?? "",
+      }));
+      next = out.NextToken;
+    }
+    found.push(...page.filter((item) => own.test(item.name)));
+    if (next === "") next = undefined;
+  } while (next !== undefined);
+  return found;
+}

@@ -1,0 +1,134 @@
+// `mlops destroy` after several deployments: the superseded models and endpoint configs the
+// deployment clean-up keeps for rollback go too, and destroy names each one it removed.
+import { IAMClient, ListRolesCommand } from "@aws-sdk/client-iam";
+import { ListBucketsCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  ListEndpointConfigsCommand,
+  ListEndpointsCommand,
+  ListModelsCommand,
+  SageMakerClient,
+} from "@aws-sdk/client-sagemaker";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { main } from "../../actions/src/cli/main.js";
+import { useEmulator } from "../support/emulator.js";
+
+const project = `dst${randomBytes(3).toString("hex")}`;
+let dir: string;
+let config: string;
+
+function configText(lr: number): string {
+  return `version: 1
+project: ${project}
+region: us-east-1
+state:
+  lockTimeout: 1s
+data:
+  source: data
+  bucket: ${project}-\${account}-\${region}
+training:
+  backend: sagemaker
+  entryPoint: train.py
+  sourceDir: training
+  instance: { type: ml.m5.xlarge, count: 1 }
+  hyperparameters: { epochs: 1, lr: ${String(lr)} }
+model:
+  keep: 2
+endpoint:
+  name: ${project}-ep
+  instanceType: ml.m5.large
+  initialInstanceCount: 1
+`;
+}
+
+async function cli(argv: string[]): Promise<{ code: number; out: string }> {
+  const lines: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = (chunk: string | Uint8Array): boolean => {
+    lines.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
+    return true;
+  };
+  try {
+    const io = {
+      out: (t: string) => lines.push(`${t}\n`),
+      err: (t: string) => lines.push(`${t}\n`),
+    };
+    const code = await main([...argv, "--config", config], io);
+    return { code, out: lines.join("") };
+  } finally {
+    process.stderr.write = write;
+  }
+}
+
+const aws = useEmulator();
+const sagemaker = new SageMakerClient(aws.clientConfig);
+
+async function projectSageMakerNames(): Promise<string[]> {
+  const [models, configs, endpoints] = await Promise.all([
+    sagemaker.send(new ListModelsCommand({ NameContains: project })),
+    sagemaker.send(new ListEndpointConfigsCommand({ NameContains: project })),
+    sagemaker.send(new ListEndpointsCommand({ NameContains: project })),
+  ]);
+  return [
+    ...(models.Models ?? []).map((m) => m.ModelName ?? ""),
+    ...(configs.EndpointConfigs ?? []).map((c) => c.EndpointConfigName ?? ""),
+    ...(endpoints.Endpoints ?? []).map((e) => e.EndpointName ?? ""),
+  ].sort();
+}
+
+beforeAll(() => {
+  for (const [k, v] of Object.entries(aws.env)) vi.stubEnv(k, v);
+  vi.stubEnv("MLOPS_POLL_MS", "100");
+  dir = mkdtempSync(join(tmpdir(), "mlops-destroy-it-"));
+  config = join(dir, "mlops.yaml");
+  for (const sub of ["data/train/dog", "data/valid/dog", "training"]) {
+    mkdirSync(join(dir, sub), { recursive: true });
+  }
+  writeFileSync(join(dir, "data/train/dog/a.jpg"), "not really a jpeg\n");
+  writeFileSync(join(dir, "data/valid/dog/b.jpg"), "not really a jpeg either\n");
+  writeFileSync(join(dir, "training/train.py"), "print('test_accuracy=0.9')\n");
+});
+
+afterAll(() => {
+  vi.unstubAllEnvs();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("destroy after several deployments", () => {
+  it("removes the superseded models and endpoint configs too, and names them", async () => {
+    for (const lr of [0.01, 0.02, 0.03, 0.04]) {
+      writeFileSync(config, configText(lr));
+      const applied = await cli(["apply", "--auto-approve"]);
+      expect(applied.out).toContain("Apply complete");
+      expect(applied.code).toBe(0);
+    }
+    // The live model and config plus two superseded ones of each, kept for rollback.
+    const before = await projectSageMakerNames();
+    const superseded = before.filter((n) => /-(model|epc)-[0-9a-f]{8}$/.test(n));
+    expect(superseded).toHaveLength(6);
+
+    const destroyed = await cli(["destroy", "--auto-approve", "--include-data"]);
+    expect(destroyed.code).toBe(0);
+    expect(destroyed.out).toContain(
+      "Also removes 4 superseded models and endpoint configs of earlier deployments:",
+    );
+    expect(destroyed.out).toContain("Removed 4 superseded models and endpoint configs.");
+    for (const name of superseded) {
+      expect(destroyed.out).toMatch(new RegExp(`delete +(\\S+ )*${name}`));
+    }
+
+    expect(await projectSageMakerNames()).toEqual([]);
+    const roles = await new IAMClient(aws.clientConfig).send(new ListRolesCommand({}));
+    expect((roles.Roles ?? []).filter((r) => r.RoleName?.startsWith(project))).toEqual([]);
+    const buckets = await new S3Client(aws.s3ClientConfig).send(new ListBucketsCommand({}));
+    expect((buckets.Buckets ?? []).filter((b) => b.Name?.startsWith(project))).toEqual([]);
+
+    // Nothing left: a second destroy has nothing to remove.
+    const again = await cli(["destroy", "--auto-approve", "--include-data"]);
+    expect(again.code).toBe(0);
+    expect(again.out).not.toContain("superseded SageMaker");
+  });
+});
