@@ -15,6 +15,7 @@ import {
   nameProblem,
 } from "../aws/naming.js";
 import { frameworkProblem } from "../aws/pytorch-images.js";
+import { awsLimitProblems, MAX_USER_TAGS } from "./aws-limits.js";
 import { formatDuration } from "./duration.js";
 import type { ConfigPath } from "./issues.js";
 import type { Config } from "./types.js";
@@ -42,7 +43,6 @@ export const DLAMI_GPU_FAMILIES = [
   "p5en",
 ];
 const EXAMPLE_ACCOUNT = "123456789012";
-const MAX_USER_TAGS = 50 - 3; // AWS allows 50 tags; the tool adds mlops:project, managed-by, address
 
 const problem = (path: ConfigPath, message: string): Problem[] => [{ path, message }];
 const none: Problem[] = [];
@@ -345,7 +345,7 @@ const rules: Rule[] = [
 ];
 
 export function semanticProblems(config: Config): Problem[] {
-  return rules.flatMap((rule) => rule(config));
+  return [...rules.flatMap((rule) => rule(config)), ...awsLimitProblems(config)];
 }
 
 function optional(path: ConfigPath, message: string | undefined): Problem[] {
