@@ -134,14 +134,28 @@ describe("workflows", () => {
   });
 
   it("applies only reviewed plans on push; unreviewed ones only on a manual dispatch", () => {
-    for (const file of ["deploy.yml", "retrain.yml"]) {
-      const applies = steps(load(file)).filter((step) => step.uses === "./actions/apply");
-      expect(applies.length, file).toBeGreaterThan(0);
-      for (const step of applies) {
-        expect(step.with?.["require-plan-match"], file).toBe("true");
-        expect(step.with?.["allow-unreviewed-on"], file).toBe("workflow_dispatch");
-      }
+    const applies = steps(load("deploy.yml")).filter((step) => step.uses === "./actions/apply");
+    expect(applies.length).toBeGreaterThan(0);
+    for (const step of applies) {
+      expect(step.with?.["require-plan-match"]).toBe("true");
+      expect(step.with?.["allow-unreviewed-on"]).toBe("workflow_dispatch");
     }
+  });
+
+  it("deploys the run the GPU runner made, reused with the same inputs, as a retrain", () => {
+    const w = load("retrain.yml");
+    const onRunner = (w.jobs["train-on-runner"]?.steps ?? []).find(
+      (step) => step.uses === "./actions/train",
+    );
+    const deploy = (w.jobs["deploy-after-runner"]?.steps ?? []).find(
+      (step) => step.uses === "./actions/train",
+    );
+    expect(onRunner?.with?.["deploy"]).toBe("false");
+    // Same backend and hyperparameters: the same fingerprint, so the completed run is reused.
+    expect(deploy?.with?.["backend"]).toBe(onRunner?.with?.["backend"]);
+    expect(deploy?.with?.["hyperparameters"]).toBe(onRunner?.with?.["hyperparameters"]);
+    expect(deploy?.with?.["force"]).toBe("false");
+    expect(deploy?.with?.["deploy"]).toBeUndefined(); // deploys (the default)
   });
 
   it("drift may write issues and nothing else", () => {

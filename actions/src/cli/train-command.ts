@@ -3,7 +3,7 @@
 // gate passes (`--no-deploy` stops after training).
 import { runApply } from "../apply/run-apply.js";
 import type { Config, TrainingBackend } from "../config/types.js";
-import { trainingOnlyNodes, withTrainingOverrides } from "../model/train-run.js";
+import { keepRetrainNote, trainingOnlyNodes, withTrainingOverrides } from "../model/train-run.js";
 import { renderText } from "../plan/render-text.js";
 import { report } from "./apply-command.js";
 import { confirmer } from "./confirm.js";
@@ -64,18 +64,4 @@ export async function trainCommand(options: TrainCommandOptions, io: Output): Pr
     },
     { prepare: withOverrides, forceTraining: options.force, followLogs: options.follow },
   );
-}
-
-/**
- * The endpoint now serves a model the config does not name: say how to keep it, since the next
- * plan from the config rolls it back (and shows that first).
- */
-export function keepRetrainNote(
-  overrides: Record<string, string | number | boolean>,
-  configFile: string,
-): string {
-  const settings = Object.entries(overrides)
-    .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
-    .join(", ");
-  return `The endpoint now serves a model trained with overrides the config does not have. To keep it, set ${settings} under training.hyperparameters in ${configFile}: the completed run is reused and nothing redeploys. Until then, plans from the config show a MODEL ROLLBACK.`;
 }

@@ -6,6 +6,7 @@ import * as github from "@actions/github";
 import { readFileSync } from "node:fs";
 import { PlanMismatchError, runApply } from "../apply/run-apply.js";
 import { DEFAULT_CONFIG_PATH, loadConfig } from "../config/load.js";
+import { refuseUnreviewedRollback } from "../plan/rollback.js";
 import { runPlan } from "../plan/run-plan.js";
 import { PLAN_FORMAT_VERSION, type Plan } from "../plan/types.js";
 import { openSession } from "../session.js";
@@ -100,6 +101,14 @@ await runAction(async () => {
     }
   }
 
+  // Whatever the inputs allow, a model rollback is applied only as part of a reviewed plan.
+  if (!reviewed) {
+    refuseUnreviewedRollback(
+      plan,
+      "Change the config through a pull request (its plan comment shows the rollback first) and merge it, " +
+        "or put the retrain's overrides into the config to keep the model.",
+    );
+  }
   const result = await inGroup("Apply", () =>
     runApply(session, { plan, confirm: () => Promise.resolve(true), operation: "deploy" }),
   );

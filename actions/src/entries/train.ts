@@ -3,7 +3,7 @@
 import * as core from "@actions/core";
 import { runApply } from "../apply/run-apply.js";
 import { DEFAULT_CONFIG_PATH, loadConfig } from "../config/load.js";
-import { trainingOnlyNodes, withTrainingOverrides } from "../model/train-run.js";
+import { keepRetrainNote, trainingOnlyNodes, withTrainingOverrides } from "../model/train-run.js";
 import { renderText } from "../plan/render-text.js";
 import { openSession } from "../session.js";
 import { reportApply } from "../github/apply-outputs.js";
@@ -16,6 +16,7 @@ await runAction(async () => {
   const backend = oneOfInput("backend", ["sagemaker", "ec2", "local"] as const);
   const hyperparameters = parseHyperparameters("hyperparameters", stringInput("hyperparameters"));
   const deploy = booleanInput("deploy", true);
+  const force = booleanInput("force", true);
   const reason = stringInput("reason");
   const logger = actionsLogger();
 
@@ -29,7 +30,7 @@ await runAction(async () => {
         : "") +
       (reason === undefined ? "" : ` (reason: ${reason})`),
   );
-  const session = await openSession(config, { logger, forceTraining: true });
+  const session = await openSession(config, { logger, forceTraining: force });
   const result = await inGroup(deploy ? "Train and deploy" : "Train", () =>
     runApply(session, {
       operation: "train",
@@ -48,4 +49,6 @@ await runAction(async () => {
       ? undefined
       : `Reason: ${reason.replace(/\r?\n/g, " ").replace(/</g, "&lt;")}`,
   );
+  if (result.ok && result.applied && deploy && Object.keys(hyperparameters).length > 0)
+    core.notice(keepRetrainNote(hyperparameters, configPath));
 });

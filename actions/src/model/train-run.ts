@@ -32,3 +32,17 @@ const TRAINING_ONLY = new Set([DATA_BUCKET, DATASET, roleAddress("sagemaker"), T
 export function trainingOnlyNodes(nodes: readonly Node[]): Node[] {
   return nodes.filter((n) => TRAINING_ONLY.has(n.address));
 }
+
+/**
+ * The endpoint now serves a model the config does not name: say how to keep it, since the next
+ * plan from the config rolls it back (and shows that first).
+ */
+export function keepRetrainNote(
+  overrides: Record<string, string | number | boolean>,
+  configFile: string,
+): string {
+  const settings = Object.entries(overrides)
+    .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
+    .join(", ");
+  return `The endpoint now serves a model trained with overrides the config does not have. To keep it, set ${settings} under training.hyperparameters in ${configFile}: the completed run is reused and nothing redeploys. Until then, plans from the config show a MODEL ROLLBACK.`;
+}

@@ -9,9 +9,9 @@ import type { GraphContext, Node } from "../model/graph.js";
 export type Risk = "downtime" | "deletes-data" | "replaces" | "cost-up" | "rollback";
 
 /**
- * A deployment that takes the endpoint off a model the config did not ask for (one that
- * `mlops train` or the retrain workflow deployed), or back to a model it served before. Plans
- * show it first; an unattended apply refuses it unless that plan was the reviewed one.
+ * A deployment that takes the endpoint back to a model it served before: typically the next
+ * config apply after `mlops train` (or the retrain workflow) deployed a model the config does
+ * not name. Plans show it first; an unattended apply refuses it unless that plan was reviewed.
  */
 export interface ModelRollback {
   /** The model served now. */

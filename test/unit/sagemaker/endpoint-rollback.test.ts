@@ -1,6 +1,6 @@
-// When a model change is a rollback: the deployment history tells a retrain (deployed by
-// `mlops train`, not named by the config) and a return to a model served before from an
-// ordinary forward deployment.
+// When a model change is a rollback: the deployment history tells a return to a model served
+// before (typically undoing a retrain the config does not name) from a forward deployment and
+// from a config that moved on past a retrain.
 import { describe, expect, it } from "vitest";
 import type { DeploymentRecord } from "../../../actions/src/apply/state-store.js";
 import { diffEndpoint } from "../../../actions/src/resources/sagemaker/endpoint.js";
@@ -62,6 +62,14 @@ describe("sagemaker.endpoint: rollbacks", () => {
     ]);
     expect(change.rollback?.toDeployedBefore).toBe("2026-11-01T00:00:00Z");
     expect(change.rollback?.fromRetrain).toBeUndefined();
+  });
+
+  it("a config that moved on to a new model supersedes a retrain: no rollback, but it says so", () => {
+    const change = plan([deployed(OLD_MODEL, "2026-11-02T00:00:00Z", true)]);
+    expect(change.rollback).toBeUndefined();
+    expect(change.reason).toContain(
+      "replaces the model `mlops train` deployed at 2026-11-02T00:00:00Z with epochs=1",
+    );
   });
 
   it("a retrain's own deployment is the decision, not a rollback", () => {

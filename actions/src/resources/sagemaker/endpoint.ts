@@ -220,9 +220,13 @@ function update(
   const scaled = spec.autoscaling !== undefined && observed.instanceType !== spec.instanceType;
   const rollback = rollbackOf(spec, observed);
   if (rollback) risk.push("rollback");
+  const modelChange =
+    observed.modelName && spec.modelName && observed.modelName !== spec.modelName
+      ? ` (model ${observed.modelName} -> ${spec.modelName})`
+      : "";
   return {
     action: "update",
-    reason: `${reason}${observed.modelName && spec.modelName && observed.modelName !== spec.modelName ? ` (model ${observed.modelName} -> ${spec.modelName})` : ""}`,
+    reason: `${reason}${modelChange}${rollback ? "" : supersededRetrain(spec, observed)}`,
     changes,
     risk,
     ...(rollback && { rollback }),
@@ -231,16 +235,17 @@ function update(
 }
 
 /**
- * A model change that undoes a deliberate one: the served model came from `mlops train` (the
- * config never asked for it), or the desired model served before. A retrain's own deployment
- * is the decision itself, never a rollback.
+ * A model change back to a model the endpoint served before: the usual shape is the next config
+ * apply after `mlops train` deployed a retrain the config does not name. A retrain's own
+ * deployment is the decision itself, never a rollback; a config whose training inputs moved on
+ * to a new model supersedes the retrain (see supersededRetrain) rather than rolling it back.
  */
 function rollbackOf(spec: EndpointSpec, observed: EndpointObserved): ModelRollback | undefined {
   const { history } = observed;
   if (spec.origin || !history || !spec.modelName || observed.modelName === spec.modelName)
     return undefined;
+  if (history.desiredDeployedBefore === undefined) return undefined;
   const retrain = history.served?.origin;
-  if (!retrain && history.desiredDeployedBefore === undefined) return undefined;
   return {
     fromModel: observed.modelName,
     toModel: spec.modelName,
@@ -250,6 +255,16 @@ function rollbackOf(spec: EndpointSpec, observed: EndpointObserved): ModelRollba
       toDeployedBefore: history.desiredDeployedBefore,
     }),
   };
+}
+
+/** Words for a new model from the config replacing one that `mlops train` deployed. */
+function supersededRetrain(spec: EndpointSpec, observed: EndpointObserved): string {
+  const retrain = observed.history?.served?.origin;
+  if (spec.origin || !retrain || observed.modelName === spec.modelName) return "";
+  const settings = Object.entries(retrain.overrides)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(", ");
+  return `; replaces the model \`mlops train\` deployed at ${observed.history?.served?.at ?? "?"}${settings ? ` with ${settings}` : ""}`;
 }
 
 const SIZES = ["nano", "micro", "small", "medium", "large", "xlarge"];
