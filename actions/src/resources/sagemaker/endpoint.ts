@@ -251,9 +251,7 @@ function rollbackOf(spec: EndpointSpec, observed: EndpointObserved): ModelRollba
     toModel: spec.modelName,
     ...(history.served && { fromDeployedAt: history.served.at }),
     ...(retrain && { fromRetrain: retrain }),
-    ...(history.desiredDeployedBefore !== undefined && {
-      toDeployedBefore: history.desiredDeployedBefore,
-    }),
+    toDeployedBefore: history.desiredDeployedBefore,
   };
 }
 
