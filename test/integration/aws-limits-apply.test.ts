@@ -1,0 +1,139 @@
+// Configs at AWS's limits (as mlops validate counts them) apply cleanly on the strict emulator,
+// which refuses what AWS refuses: the other side of test/unit/config/aws-limits.test.ts.
+import {
+  DescribeEndpointCommand,
+  DescribeTrainingJobCommand,
+  ListEndpointConfigsCommand,
+  ListEndpointsCommand,
+  ListModelsCommand,
+  SageMakerClient,
+} from "@aws-sdk/client-sagemaker";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { main } from "../../actions/src/cli/main.js";
+import { useEmulator } from "../support/emulator.js";
+
+const project = `lim${randomBytes(3).toString("hex")}`;
+let dir: string;
+let config: string;
+
+const edgeTags = Array.from(
+  { length: 47 },
+  (_, i) =>
+    `  k${String(i).padStart(2, "0")}${"k".repeat(125)}: "${"ML team: a/b_c + d@e.f = -".padEnd(256, "v")}"`,
+).join("\n");
+const edgeHyperparameters = [
+  `    long: "${"x".repeat(2498)}"`,
+  ...Array.from({ length: 94 }, (_, i) => `    p${String(i)}: ${String(i)}`),
+].join("\n");
+
+function configText(lr: number): string {
+  return `version: 1
+project: ${project}
+region: us-east-1
+tags:
+${edgeTags}
+state:
+  lockTimeout: 1s
+data:
+  source: data
+  bucket: ${project}-\${account}-\${region}
+training:
+  backend: sagemaker
+  entryPoint: train.py
+  sourceDir: training
+  instance: { type: ml.g5.2xlarge, count: 1 }
+  hyperparameters:
+    lr: ${String(lr)}
+${edgeHyperparameters}
+model:
+  keep: 2
+endpoint:
+  name: ${project}-ep
+  instanceType: ml.g5.xlarge
+  initialInstanceCount: 1
+`;
+}
+
+async function cli(argv: string[]): Promise<{ code: number; out: string }> {
+  const lines: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = (chunk: string | Uint8Array): boolean => {
+    lines.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
+    return true;
+  };
+  try {
+    const io = {
+      out: (t: string) => lines.push(`${t}\n`),
+      err: (t: string) => lines.push(`${t}\n`),
+    };
+    const code = await main([...argv, "--config", config], io);
+    return { code, out: lines.join("") };
+  } finally {
+    process.stderr.write = write;
+  }
+}
+
+const aws = useEmulator();
+const sagemaker = new SageMakerClient(aws.clientConfig);
+
+async function projectSageMakerNames(): Promise<string[]> {
+  const [models, configs, endpoints] = await Promise.all([
+    sagemaker.send(new ListModelsCommand({ NameContains: project })),
+    sagemaker.send(new ListEndpointConfigsCommand({ NameContains: project })),
+    sagemaker.send(new ListEndpointsCommand({ NameContains: project })),
+  ]);
+  return [
+    ...(models.Models ?? []).map((m) => m.ModelName ?? ""),
+    ...(configs.EndpointConfigs ?? []).map((c) => c.EndpointConfigName ?? ""),
+    ...(endpoints.Endpoints ?? []).map((e) => e.EndpointName ?? ""),
+  ].sort();
+}
+
+beforeAll(() => {
+  for (const [k, v] of Object.entries(aws.env)) vi.stubEnv(k, v);
+  vi.stubEnv("MLOPS_POLL_MS", "100");
+  dir = mkdtempSync(join(tmpdir(), "mlops-limits-it-"));
+  config = join(dir, "mlops.yaml");
+  for (const sub of ["data/train/dog", "data/valid/dog", "training"]) {
+    mkdirSync(join(dir, sub), { recursive: true });
+  }
+  writeFileSync(join(dir, "data/train/dog/a.jpg"), "not really a jpeg\n");
+  writeFileSync(join(dir, "data/valid/dog/b.jpg"), "not really a jpeg either\n");
+  writeFileSync(join(dir, "training/train.py"), "print('test_accuracy=0.9')\n");
+});
+
+afterAll(() => {
+  vi.unstubAllEnvs();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("a config at AWS's limits", () => {
+  it("validates, applies on the strict emulator, updates and is destroyed", async () => {
+    writeFileSync(config, configText(0.01));
+    const validated = await cli(["validate"]);
+    expect(validated.out).toContain("is valid");
+    const applied = await cli(["apply", "--auto-approve"]);
+    expect(applied.out).toContain("Apply complete");
+    expect(applied.code).toBe(0);
+    const endpoint = await sagemaker.send(
+      new DescribeEndpointCommand({ EndpointName: `${project}-ep` }),
+    );
+    expect(endpoint.EndpointStatus).toBe("InService");
+
+    writeFileSync(config, configText(0.02));
+    const updated = await cli(["apply", "--auto-approve"]);
+    expect(updated.code).toBe(0);
+    const jobs = /training job (\S+)/.exec(updated.out)?.[1] ?? "";
+    const job = await sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: jobs }));
+    // 96 of the config and the tool's 4: SageMaker's 100.
+    expect(Object.keys(job.HyperParameters ?? {})).toHaveLength(100);
+
+    const destroyed = await cli(["destroy", "--auto-approve", "--include-data"]);
+    expect(destroyed.code).toBe(0);
+    expect(await projectSageMakerNames()).toEqual([]);
+  });
+});
