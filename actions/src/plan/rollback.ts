@@ -9,9 +9,7 @@ export function describeRollback(r: ModelRollback): string {
   const from = r.fromRetrain
     ? `model ${r.fromModel}, which \`mlops train\` deployed${at(r.fromDeployedAt)}${settings ? ` with ${settings}` : ""}${r.fromRetrain.backend ? ` on ${r.fromRetrain.backend}` : ""}`
     : `model ${r.fromModel}${r.fromDeployedAt ? `, deployed${at(r.fromDeployedAt)}` : ""}`;
-  const to = r.toDeployedBefore
-    ? `model ${r.toModel}, which it served before (deployed${at(r.toDeployedBefore)})`
-    : `model ${r.toModel}, trained from the config's inputs`;
+  const to = `model ${r.toModel}, which it served before (deployed${at(r.toDeployedBefore)})`;
   const keep =
     r.fromRetrain && overrides.length > 0
       ? ` To keep the retrained model instead, set ${overrides.map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(", ")} under training.hyperparameters in the config: its completed run is reused and nothing is redeployed.`

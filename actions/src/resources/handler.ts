@@ -21,8 +21,8 @@ export interface ModelRollback {
   /** When the model served now was deployed, and by what (absent: by a config apply). */
   fromDeployedAt?: string;
   fromRetrain?: RetrainOrigin;
-  /** When `toModel` was last deployed before, if it was: the plan goes back to it. */
-  toDeployedBefore?: string;
+  /** When `toModel` was last deployed before: the plan goes back to it. */
+  toDeployedBefore: string;
 }
 
 export interface FieldChange {
