@@ -19,7 +19,10 @@ import botocore
 from botocore.loaders import Loader
 from botocore.model import ServiceModel
 
-OUT = Path(__file__).resolve().parent.parent / "actions/src/config/aws-limits.generated.ts"
+OUT = (
+    Path(__file__).resolve().parent.parent
+    / "actions/src/config/aws-limits.generated.ts"
+)
 
 # name in the table -> (service, shape): the shapes config values reach.
 SHAPES: dict[str, tuple[str, str]] = {
@@ -64,9 +67,13 @@ def table() -> dict[str, dict[str, object]]:
     result: dict[str, dict[str, object]] = {}
     for name, (service, shape_name) in SHAPES.items():
         if service not in models:
-            models[service] = ServiceModel(loader.load_service_model(service, "service-2"), service)
+            models[service] = ServiceModel(
+                loader.load_service_model(service, "service-2"), service
+            )
         shape = models[service].shape_for(shape_name)
-        entry: dict[str, object] = {k: shape.metadata[k] for k in KEYS if k in shape.metadata}
+        entry: dict[str, object] = {
+            k: shape.metadata[k] for k in KEYS if k in shape.metadata
+        }
         if shape.type_name == "string" and shape.enum:
             entry["enum"] = list(shape.enum)
         entry["source"] = f"{service} {shape_name}"

@@ -10,9 +10,9 @@ py=$MLOPS_TRAINING_PYTHON
 step() { printf '\n== %s\n' "$*"; }
 
 step "format"; npx prettier --check . >/dev/null && echo "prettier: clean"
-"$py" -m ruff format --check training emulator bench
+"$py" -m ruff format --check training emulator bench scripts
 step "lint"; npx eslint . && echo "eslint: clean"
-"$py" -m ruff check training emulator bench
+"$py" -m ruff check training emulator bench scripts
 step "typecheck"; npx tsc -p . --noEmit && echo "tsc: clean"
 (cd training && "$py" -m mypy . ../bench/training_throughput.py)
 step "dist is fresh"; bash scripts/check-dist.sh
