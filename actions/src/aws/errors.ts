@@ -1,5 +1,6 @@
 // SDK errors translated once: not-found, retryable (busy or throttled), access denied, or
 // terminal. Handlers wrap calls with context so a failure says what the tool was doing.
+import { OperationalError } from "../operational-errors.js";
 
 export type ErrorClass = "not-found" | "retryable" | "access-denied" | "terminal";
 
@@ -104,7 +105,7 @@ export function classifyError(error: unknown): ErrorClass {
 export const isNotFound = (error: unknown): boolean => classifyError(error) === "not-found";
 
 /** An AWS failure with what the tool was doing, and the class that decides what happens next. */
-export class AwsOperationError extends Error {
+export class AwsOperationError extends OperationalError {
   readonly errorClass: ErrorClass;
   override readonly cause: unknown;
   constructor(what: string, cause: unknown) {
@@ -148,6 +149,24 @@ export async function withContext<T>(what: string, fn: () => Promise<T>): Promis
     return await fn();
   } catch (error) {
     if (error instanceof AwsOperationError) throw error;
+    throw new AwsOperationError(what, error);
+  }
+}
+
+/**
+ * Runs a delete, treating "already gone" as done: every handler's delete() goes through it, so
+ * deleting twice (a retried step, a resource removed by hand) is not an error.
+ */
+export async function deleteIfPresent(what: string, fn: () => Promise<unknown>): Promise<void> {
+  try {
+    await fn();
+  } catch (error) {
+    if (error instanceof AwsOperationError) {
+      // A step of a longer delete (list, detach, then delete) that already said what it did.
+      if (error.errorClass === "not-found") return;
+      throw error;
+    }
+    if (isNotFound(error)) return;
     throw new AwsOperationError(what, error);
   }
 }

@@ -6,7 +6,7 @@ import {
   GetInstanceProfileCommand,
   RemoveRoleFromInstanceProfileCommand,
 } from "@aws-sdk/client-iam";
-import { readOrUndefined, withContext } from "../../aws/errors.js";
+import { deleteIfPresent, readOrUndefined, withContext } from "../../aws/errors.js";
 import type { InstanceProfileSpec } from "../../model/iam-nodes.js";
 import { diffFields } from "../../plan/diff-fields.js";
 import type { ResourceHandler } from "../handler.js";
@@ -85,11 +85,11 @@ export const instanceProfileHandler: ResourceHandler<InstanceProfileSpec, Instan
     async delete(node, observed, { clients: { iam } }) {
       const InstanceProfileName = node.name;
       for (const RoleName of observed.roles) {
-        await withContext(`removing ${RoleName} from ${InstanceProfileName}`, () =>
+        await deleteIfPresent(`removing ${RoleName} from ${InstanceProfileName}`, () =>
           iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName, RoleName })),
         );
       }
-      await withContext(`deleting instance profile ${InstanceProfileName}`, () =>
+      await deleteIfPresent(`deleting instance profile ${InstanceProfileName}`, () =>
         iam.send(new DeleteInstanceProfileCommand({ InstanceProfileName })),
       );
     },

@@ -19,7 +19,7 @@ import {
   UntagRoleCommand,
   type IAMClient,
 } from "@aws-sdk/client-iam";
-import { readOrUndefined, withContext } from "../../aws/errors.js";
+import { deleteIfPresent, readOrUndefined, withContext } from "../../aws/errors.js";
 import type { RoleSpec } from "../../model/iam-nodes.js";
 import type { Node } from "../../model/graph.js";
 import { diffFields } from "../../plan/diff-fields.js";
@@ -142,45 +142,48 @@ export const roleHandler: ResourceHandler<RoleSpec, RoleObserved> = {
     return { arn: observed.arn, ...desired(node) };
   },
 
-  async delete(node, _observed, { clients: { iam } }) {
-    const RoleName = node.name;
-    const [inline, attached, profiles] = await Promise.all([
-      withContext(`listing policies of ${RoleName}`, () =>
-        iam.send(new ListRolePoliciesCommand({ RoleName })),
-      ),
-      withContext(`listing attached policies of ${RoleName}`, () =>
-        iam.send(new ListAttachedRolePoliciesCommand({ RoleName })),
-      ),
-      withContext(`listing instance profiles of ${RoleName}`, () =>
-        iam.send(new ListInstanceProfilesForRoleCommand({ RoleName })),
-      ),
-    ]);
-    for (const PolicyName of inline.PolicyNames ?? []) {
-      await withContext(`deleting policy ${PolicyName} of ${RoleName}`, () =>
-        iam.send(new DeleteRolePolicyCommand({ RoleName, PolicyName })),
+  delete: (node, _observed, { clients: { iam } }) =>
+    deleteIfPresent(`deleting IAM role ${node.name}`, () => deleteRole(iam, node.name)),
+};
+
+/** IAM refuses to delete a role with policies or instance profiles: those go first. */
+async function deleteRole(iam: IAMClient, RoleName: string): Promise<void> {
+  const [inline, attached, profiles] = await Promise.all([
+    withContext(`listing policies of ${RoleName}`, () =>
+      iam.send(new ListRolePoliciesCommand({ RoleName })),
+    ),
+    withContext(`listing attached policies of ${RoleName}`, () =>
+      iam.send(new ListAttachedRolePoliciesCommand({ RoleName })),
+    ),
+    withContext(`listing instance profiles of ${RoleName}`, () =>
+      iam.send(new ListInstanceProfilesForRoleCommand({ RoleName })),
+    ),
+  ]);
+  for (const PolicyName of inline.PolicyNames ?? []) {
+    await withContext(`deleting policy ${PolicyName} of ${RoleName}`, () =>
+      iam.send(new DeleteRolePolicyCommand({ RoleName, PolicyName })),
+    );
+  }
+  for (const p of attached.AttachedPolicies ?? []) {
+    if (p.PolicyArn) {
+      const PolicyArn = p.PolicyArn;
+      await withContext(`detaching ${PolicyArn} from ${RoleName}`, () =>
+        iam.send(new DetachRolePolicyCommand({ RoleName, PolicyArn })),
       );
     }
-    for (const p of attached.AttachedPolicies ?? []) {
-      if (p.PolicyArn) {
-        const PolicyArn = p.PolicyArn;
-        await withContext(`detaching ${PolicyArn} from ${RoleName}`, () =>
-          iam.send(new DetachRolePolicyCommand({ RoleName, PolicyArn })),
-        );
-      }
+  }
+  for (const profile of profiles.InstanceProfiles ?? []) {
+    const InstanceProfileName = profile.InstanceProfileName;
+    if (InstanceProfileName) {
+      await withContext(`removing ${RoleName} from ${InstanceProfileName}`, () =>
+        iam.send(new RemoveRoleFromInstanceProfileCommand({ RoleName, InstanceProfileName })),
+      );
     }
-    for (const profile of profiles.InstanceProfiles ?? []) {
-      const InstanceProfileName = profile.InstanceProfileName;
-      if (InstanceProfileName) {
-        await withContext(`removing ${RoleName} from ${InstanceProfileName}`, () =>
-          iam.send(new RemoveRoleFromInstanceProfileCommand({ RoleName, InstanceProfileName })),
-        );
-      }
-    }
-    await withContext(`deleting IAM role ${RoleName}`, () =>
-      iam.send(new DeleteRoleCommand({ RoleName })),
-    );
-  },
-};
+  }
+  await withContext(`deleting IAM role ${RoleName}`, () =>
+    iam.send(new DeleteRoleCommand({ RoleName })),
+  );
+}
 
 async function putBoundary(iam: IAMClient, node: Node<RoleSpec>): Promise<void> {
   await withContext(`setting the permissions boundary of ${node.name}`, () =>

@@ -12,7 +12,7 @@ import {
   PublishVersionCommand,
   UpdateAliasCommand,
 } from "@aws-sdk/client-lambda";
-import { readOrUndefined, withContext } from "../../aws/errors.js";
+import { deleteIfPresent, readOrUndefined, withContext } from "../../aws/errors.js";
 import type { Node } from "../../model/graph.js";
 import type { AliasSpec } from "../../model/lambda-nodes.js";
 import { diffFields } from "../../plan/diff-fields.js";
@@ -20,7 +20,6 @@ import type { Change, FieldChange, HandlerContext, ResourceHandler } from "../ha
 import { noop } from "../handler.js";
 import {
   codeSha256Of,
-  deleteIfPresent,
   versionFields,
   waitForProvisioned,
   waitUntilSettled,

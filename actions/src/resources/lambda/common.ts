@@ -7,7 +7,7 @@ import {
   type FunctionConfiguration,
   type GetProvisionedConcurrencyConfigCommandOutput,
 } from "@aws-sdk/client-lambda";
-import { AwsOperationError, isNotFound, readOrUndefined, withContext } from "../../aws/errors.js";
+import { readOrUndefined, withContext } from "../../aws/errors.js";
 import { pollInterval, waitFor } from "../../apply/wait.js";
 import type { FunctionVersionSpec } from "../../model/lambda-nodes.js";
 import type { HandlerContext, Status } from "../handler.js";
@@ -186,14 +186,4 @@ export async function waitForProvisioned(
     logger: ctx.logger,
     signal: ctx.signal,
   });
-}
-
-/** Runs a delete, treating "already gone" as done. */
-export async function deleteIfPresent(what: string, fn: () => Promise<unknown>): Promise<void> {
-  try {
-    await fn();
-  } catch (error) {
-    if (isNotFound(error)) return;
-    throw new AwsOperationError(what, error);
-  }
 }

@@ -14,7 +14,12 @@ import {
   UpdateFunctionConfigurationCommand,
   type FunctionConfiguration,
 } from "@aws-sdk/client-lambda";
-import { AwsOperationError, readOrUndefined, withContext } from "../../aws/errors.js";
+import {
+  AwsOperationError,
+  deleteIfPresent,
+  readOrUndefined,
+  withContext,
+} from "../../aws/errors.js";
 import type { Node } from "../../model/graph.js";
 import type { FunctionSpec } from "../../model/lambda-nodes.js";
 import { diffFields } from "../../plan/diff-fields.js";
@@ -24,7 +29,6 @@ import { tagDelta, type Tags } from "../tags.js";
 import {
   codeForUpload,
   codeSha256Of,
-  deleteIfPresent,
   isSettled,
   versionFields,
   waitUntilSettled,

@@ -11,14 +11,18 @@ import {
   UntagResourceCommand,
   type LogGroup,
 } from "@aws-sdk/client-cloudwatch-logs";
-import { AwsOperationError, readOrUndefined, withContext } from "../../aws/errors.js";
+import {
+  AwsOperationError,
+  deleteIfPresent,
+  readOrUndefined,
+  withContext,
+} from "../../aws/errors.js";
 import type { Node } from "../../model/graph.js";
 import type { LogGroupSpec } from "../../model/lambda-nodes.js";
 import { diffFields } from "../../plan/diff-fields.js";
 import type { Change, HandlerContext, ResourceHandler } from "../handler.js";
 import { noop } from "../handler.js";
 import { tagDelta, type Tags } from "../tags.js";
-import { deleteIfPresent } from "./common.js";
 
 export interface LogGroupObserved {
   /** null: never expire. */

@@ -7,17 +7,12 @@ import {
   DeleteProvisionedConcurrencyConfigCommand,
   PutProvisionedConcurrencyConfigCommand,
 } from "@aws-sdk/client-lambda";
-import { withContext } from "../../aws/errors.js";
+import { deleteIfPresent, withContext } from "../../aws/errors.js";
 import type { Node } from "../../model/graph.js";
 import type { ProvisionedConcurrencySpec } from "../../model/lambda-nodes.js";
 import type { Change, FieldChange, HandlerContext, ResourceHandler } from "../handler.js";
 import { noop } from "../handler.js";
-import {
-  deleteIfPresent,
-  provisionedStatus,
-  readProvisioned,
-  type ProvisionedObserved,
-} from "./common.js";
+import { provisionedStatus, readProvisioned, type ProvisionedObserved } from "./common.js";
 
 async function put(
   node: Node<ProvisionedConcurrencySpec>,

@@ -13,12 +13,12 @@ import {
   PutFunctionConcurrencyCommand,
   PutProvisionedConcurrencyConfigCommand,
 } from "@aws-sdk/client-lambda";
-import { readOrUndefined, withContext } from "../../aws/errors.js";
+import { deleteIfPresent, readOrUndefined, withContext } from "../../aws/errors.js";
 import type { Node } from "../../model/graph.js";
 import type { ReservedConcurrencySpec } from "../../model/lambda-nodes.js";
 import type { Change, HandlerContext, ResourceHandler } from "../handler.js";
 import { noop } from "../handler.js";
-import { deleteIfPresent } from "./common.js";
+import { OperationalError } from "../../operational-errors.js";
 
 /** What AWS insists stays unreserved in every account. */
 export const MIN_UNRESERVED_CONCURRENCY = 100;
@@ -27,7 +27,7 @@ export interface ReservedConcurrencyObserved {
   concurrency: number;
 }
 
-export class ReservedConcurrencyError extends Error {
+export class ReservedConcurrencyError extends OperationalError {
   constructor(message: string) {
     super(message);
     this.name = "ReservedConcurrencyError";

@@ -13,7 +13,12 @@ import {
   PutPublicAccessBlockCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import { AwsOperationError, classifyError, withContext } from "../../aws/errors.js";
+import {
+  AwsOperationError,
+  classifyError,
+  deleteIfPresent,
+  withContext,
+} from "../../aws/errors.js";
 import type { BucketSpec } from "../../model/data-nodes.js";
 import type { Node } from "../../model/graph.js";
 import { diffFields } from "../../plan/diff-fields.js";
@@ -125,11 +130,11 @@ export const bucketHandler: ResourceHandler<BucketSpec, BucketObserved> = {
   },
 
   async delete(node, _observed, { clients: { s3 }, logger }) {
-    const removed = await emptyBucket(s3, node.name);
-    if (removed > 0) logger.info(`deleted ${removed} objects from ${node.name}`);
-    await withContext(`deleting S3 bucket ${node.name}`, () =>
-      s3.send(new DeleteBucketCommand({ Bucket: node.name })),
-    );
+    await deleteIfPresent(`deleting S3 bucket ${node.name}`, async () => {
+      const removed = await emptyBucket(s3, node.name);
+      if (removed > 0) logger.info(`deleted ${removed} objects from ${node.name}`);
+      await s3.send(new DeleteBucketCommand({ Bucket: node.name }));
+    });
   },
 };
 

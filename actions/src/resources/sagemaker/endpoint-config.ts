@@ -5,7 +5,7 @@ import {
   DeleteEndpointConfigCommand,
   DescribeEndpointConfigCommand,
 } from "@aws-sdk/client-sagemaker";
-import { readOrUndefined, withContext } from "../../aws/errors.js";
+import { deleteIfPresent, readOrUndefined, withContext } from "../../aws/errors.js";
 import { endpointConfigName, MODEL, type EndpointConfigSpec } from "../../model/sagemaker-nodes.js";
 import type { ResourceHandler } from "../handler.js";
 import { noop } from "../handler.js";
@@ -79,7 +79,7 @@ export const endpointConfigHandler: ResourceHandler<EndpointConfigSpec, Endpoint
   update: (_node, observed) => Promise.resolve(observed),
 
   async delete(node, _observed, { clients: { sagemaker } }) {
-    await withContext(`deleting endpoint config ${node.name}`, () =>
+    await deleteIfPresent(`deleting endpoint config ${node.name}`, () =>
       sagemaker.send(new DeleteEndpointConfigCommand({ EndpointConfigName: node.name })),
     );
   },

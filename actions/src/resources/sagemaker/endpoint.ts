@@ -3,7 +3,7 @@
 // endpoint-deploy.ts), verified after the fact because SageMaker rolls back silently.
 import { CreateEndpointCommand, DeleteEndpointCommand } from "@aws-sdk/client-sagemaker";
 import { waitFor } from "../../apply/wait.js";
-import { AwsOperationError, isNotFound, withContext } from "../../aws/errors.js";
+import { deleteIfPresent, withContext } from "../../aws/errors.js";
 import type { Node } from "../../model/graph.js";
 import {
   ENDPOINT_CONFIG,
@@ -109,12 +109,9 @@ export const endpointHandler: ResourceHandler<EndpointSpec, EndpointObserved> = 
       if (removed && node.spec.autoscaling) rescaleAfterCreate.add(node.name);
     }
     if (observed.status !== "Deleting") {
-      try {
-        await ctx.clients.sagemaker.send(new DeleteEndpointCommand({ EndpointName: node.name }));
-      } catch (error) {
-        if (!isNotFound(error))
-          throw new AwsOperationError(`deleting endpoint ${node.name}`, error);
-      }
+      await deleteIfPresent(`deleting endpoint ${node.name}`, () =>
+        ctx.clients.sagemaker.send(new DeleteEndpointCommand({ EndpointName: node.name })),
+      );
     }
     // A replacement creates the same name next, which SageMaker refuses until this one is gone.
     await waitFor({

@@ -6,7 +6,7 @@ import {
   DeleteModelCommand,
   DescribeModelCommand,
 } from "@aws-sdk/client-sagemaker";
-import { readOrUndefined, withContext } from "../../aws/errors.js";
+import { deleteIfPresent, readOrUndefined, withContext } from "../../aws/errors.js";
 import type { Node } from "../../model/graph.js";
 import {
   modelName,
@@ -21,6 +21,7 @@ import { describeJob } from "../../training/sagemaker-runner.js";
 import type { HandlerContext, ResourceHandler } from "../handler.js";
 import { noop } from "../handler.js";
 import { tagsToList } from "../tags.js";
+import { OperationalError } from "../../operational-errors.js";
 
 export interface ModelObserved {
   name: string;
@@ -28,7 +29,7 @@ export interface ModelObserved {
   image: string;
 }
 
-export class QualityGateError extends Error {
+export class QualityGateError extends OperationalError {
   override name = "QualityGateError";
 }
 
@@ -101,7 +102,7 @@ export const modelHandler: ResourceHandler<ModelSpec, ModelObserved> = {
   update: (_node, observed) => Promise.resolve(observed),
 
   async delete(node, _observed, { clients: { sagemaker } }) {
-    await withContext(`deleting model ${node.name}`, () =>
+    await deleteIfPresent(`deleting model ${node.name}`, () =>
       sagemaker.send(new DeleteModelCommand({ ModelName: node.name })),
     );
   },
