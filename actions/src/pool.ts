@@ -1,12 +1,13 @@
 // Bounded concurrency for the whole core. runPool keeps at most `concurrency` tasks in flight;
 // on the first failure (or when `signal` aborts) it starts no new task, waits for the ones in
 // flight, then rejects. mapLimit is the same with results.
+import { OperationalError } from "./operational-errors.js";
 
 /** Thrown by runPool when its signal aborted before every task started. */
-export class PoolAbortedError extends Error {
+export class PoolAbortedError extends OperationalError {
   constructor() {
     super("aborted");
-    this.name = "AbortError";
+    this.name = "PoolAbortedError";
   }
 }
 

@@ -8,6 +8,7 @@ import { withContext } from "../aws/errors.js";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
 import { getJson, putJsonIf } from "./s3-json.js";
+import { OperationalError } from "../operational-errors.js";
 
 export interface LockInfo {
   id: string;
@@ -21,7 +22,7 @@ export interface LockInfo {
   expiresAt: string;
 }
 
-export class LockError extends Error {
+export class LockError extends OperationalError {
   constructor(message: string) {
     super(message);
     this.name = "LockError";

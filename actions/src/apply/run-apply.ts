@@ -8,8 +8,9 @@ import type { Session } from "../session.js";
 import { executePlan, type ExecuteOptions, type StepResult } from "./execute.js";
 import { acquireLock } from "./lock.js";
 import { pollInterval } from "./wait.js";
+import { OperationalError } from "../operational-errors.js";
 
-export class PlanMismatchError extends Error {
+export class PlanMismatchError extends OperationalError {
   constructor(message: string) {
     super(message);
     this.name = "PlanMismatchError";

@@ -5,6 +5,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { canonicalJson } from "../plan/canonical.js";
 import type { RetrainOrigin } from "../config/types.js";
 import { getJson, putJsonIf } from "./s3-json.js";
+import { OperationalError } from "../operational-errors.js";
 
 export const STATE_FORMAT_VERSION = 1;
 
@@ -50,7 +51,7 @@ export function emptyState(): StateRecord {
   return { version: STATE_FORMAT_VERSION, resources: {}, training: {}, deployments: [] };
 }
 
-export class StateConflictError extends Error {
+export class StateConflictError extends OperationalError {
   override name = "StateConflictError";
 }
 

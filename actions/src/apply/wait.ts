@@ -3,6 +3,7 @@
 // waiters, whose back-off grows to many minutes between polls.
 import type { Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
+import { OperationalError } from "../operational-errors.js";
 
 export interface WaitOptions<T> {
   what: string;
@@ -17,7 +18,7 @@ export interface WaitOptions<T> {
   signal?: AbortSignal;
 }
 
-export class WaitError extends Error {
+export class WaitError extends OperationalError {
   constructor(message: string) {
     super(message);
     this.name = "WaitError";

@@ -18,6 +18,7 @@ import type { ManifestEntry } from "./manifest-entry.js";
 import { describeSyncPlan, planSync, type PlannedUpload } from "./plan.js";
 import { PoolAbortedError, runPool, semaphore } from "../pool.js";
 import { listRemote, normalizePrefix } from "./remote.js";
+import { OperationalError } from "../operational-errors.js";
 
 export interface SyncOptions {
   s3: S3Client;
@@ -65,11 +66,11 @@ export interface SyncResult {
 }
 
 /** Thrown when the signal aborts a sync; `partial` says what was done before it stopped. */
-export class SyncAbortedError extends Error {
+export class SyncAbortedError extends OperationalError {
   readonly partial: SyncResult;
   constructor(message: string, partial: SyncResult) {
     super(message);
-    this.name = "AbortError";
+    this.name = "SyncAbortedError";
     this.partial = partial;
   }
 }

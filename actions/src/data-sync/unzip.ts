@@ -8,6 +8,7 @@ import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import yauzl from "yauzl";
 import type { Logger } from "../logger.js";
+import { OperationalError } from "../operational-errors.js";
 
 export interface UnzipLimits {
   /** Most bytes all entries may unpack to. */
@@ -17,7 +18,7 @@ export interface UnzipLimits {
 }
 
 /** A zip that is unsafe or too big to unpack. */
-export class ArchiveError extends Error {
+export class ArchiveError extends OperationalError {
   constructor(message: string) {
     super(message);
     this.name = "ArchiveError";

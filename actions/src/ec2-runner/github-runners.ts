@@ -3,6 +3,7 @@
 // allowed to administer the repository's runners (a GitHub App installation token or a
 // fine-grained token with "Administration: write").
 import { systemClock, type Clock } from "../clock.js";
+import { OperationalError } from "../operational-errors.js";
 
 export interface GitHubRunner {
   id: number;
@@ -34,7 +35,7 @@ export interface RunnerApi {
   deleteRunner(id: number): Promise<"deleted" | "not-found">;
 }
 
-export class GitHubApiError extends Error {
+export class GitHubApiError extends OperationalError {
   readonly status: number | undefined;
   constructor(message: string, status?: number) {
     super(message);

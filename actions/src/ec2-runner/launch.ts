@@ -8,6 +8,7 @@ import {
 import { AwsOperationError } from "../aws/errors.js";
 import type { Ec2RunnerConfig } from "../config/types.js";
 import type { Logger } from "../logger.js";
+import { OperationalError } from "../operational-errors.js";
 
 export type Market = "spot" | "on-demand";
 
@@ -116,7 +117,7 @@ export interface Launched {
   choice: LaunchChoice;
 }
 
-export class NoCapacityError extends Error {
+export class NoCapacityError extends OperationalError {
   constructor(message: string) {
     super(message);
     this.name = "NoCapacityError";

@@ -18,6 +18,7 @@ import {
 } from "./launch.js";
 import { runnerLabel, runnerName, runnerTags, type RunIdentity } from "./names.js";
 import { encodeUserData, renderUserData } from "./user-data.js";
+import { OperationalError } from "../operational-errors.js";
 
 export interface StartOptions {
   config: Config;
@@ -54,7 +55,7 @@ export interface StartResult {
   expiresAt: string;
 }
 
-export class RunnerStartError extends Error {
+export class RunnerStartError extends OperationalError {
   constructor(message: string) {
     super(message);
     this.name = "RunnerStartError";

@@ -6,6 +6,7 @@ import type { Logger } from "../logger.js";
 import type { RunnerApi } from "./github-runners.js";
 import { describeRunnerInstances, GONE_STATES, terminateAndVerify } from "./instances.js";
 import { projectFilters, TAG } from "./names.js";
+import { OperationalError } from "../operational-errors.js";
 
 export interface StopOptions {
   project: string;
@@ -27,7 +28,7 @@ export interface StopResult {
   runnersRemoved: string[];
 }
 
-export class RunnerStopError extends Error {
+export class RunnerStopError extends OperationalError {
   constructor(message: string) {
     super(message);
     this.name = "RunnerStopError";

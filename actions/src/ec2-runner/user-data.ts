@@ -4,6 +4,7 @@
 // InstanceInitiatedShutdownBehavior=terminate every shutdown ends the instance, whatever happens
 // to the workflow. The script re-runs itself with --idle-watchdog as a transient systemd
 // service, so the watchdog is one shellcheck-clean script and outlives cloud-init.
+import { OperationalError } from "../operational-errors.js";
 
 /** actions/runner release installed on the instance (JIT runners update themselves if GitHub asks). */
 export const DEFAULT_RUNNER_RELEASE = {
@@ -36,7 +37,7 @@ export interface UserDataOptions {
   runner?: { version: string; sha256: string };
 }
 
-export class UserDataError extends Error {
+export class UserDataError extends OperationalError {
   constructor(message: string) {
     super(message);
     this.name = "UserDataError";

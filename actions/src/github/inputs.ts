@@ -1,9 +1,10 @@
 // Typed action inputs. Defaults live in each action.yml; these only parse and check.
 import * as core from "@actions/core";
 import { parse as parseYaml } from "yaml";
+import { OperationalError } from "../operational-errors.js";
 
 /** A user mistake in an input: reported as a failure without a stack trace. */
-export class InputError extends Error {
+export class InputError extends OperationalError {
   override name = "InputError";
 }
 

@@ -2,6 +2,7 @@
 // refusal of one that nobody reviewed, shared by `mlops apply` and the apply action.
 import type { ModelRollback } from "../resources/handler.js";
 import type { Plan } from "./types.js";
+import { OperationalError } from "../operational-errors.js";
 
 export function describeRollback(r: ModelRollback): string {
   const overrides = Object.entries(r.fromRetrain?.overrides ?? {});
@@ -27,7 +28,7 @@ export function rollbackLines(plan: Plan): string[] {
 const at = (iso: string | undefined): string => (iso ? ` at ${iso}` : "");
 
 /** An unattended apply met a rollback that no reviewed plan contained. */
-export class UnreviewedRollbackError extends Error {
+export class UnreviewedRollbackError extends OperationalError {
   override name = "UnreviewedRollbackError";
 }
 

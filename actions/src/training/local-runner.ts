@@ -12,8 +12,9 @@ import { hyperparameterArgs } from "./fingerprint.js";
 import { metricsFromLog, numericEntries } from "./metrics.js";
 import { downloadPrefix, uploadFile } from "./s3-transfer.js";
 import { packDirectory } from "./source-archive.js";
+import { OperationalError } from "../operational-errors.js";
 
-export class TrainingFailedError extends Error {
+export class TrainingFailedError extends OperationalError {
   override name = "TrainingFailedError";
 }
 

@@ -34,6 +34,7 @@ import {
   waitUntilSettled,
   type EndpointObserved,
 } from "./endpoint-observe.js";
+import { OperationalError } from "../../operational-errors.js";
 
 /** How long a deployment may take: provisioning plus the policy's own baking and waits. */
 export function deploymentDeadlineMs(d: DeploymentConfig): number {
@@ -43,11 +44,11 @@ export function deploymentDeadlineMs(d: DeploymentConfig): number {
 /** Application Auto Scaling calls inside a deployment retry on their own (busy, throttled). */
 const AAS_RETRY_MS = 3 * 60_000;
 
-export class DeploymentFailedError extends Error {
+export class DeploymentFailedError extends OperationalError {
   override name = "DeploymentFailedError";
 }
 
-export class NeedsHumanError extends Error {
+export class NeedsHumanError extends OperationalError {
   override name = "NeedsHumanError";
 }
 
