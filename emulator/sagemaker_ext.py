@@ -237,7 +237,24 @@ def _any_instance_type(_self: FakeEndpointConfig, _instance_type: str) -> None:
     (ml.g5.*, ml.g6.*, ...); the strict front checks them against the service model's enum."""
 
 
+def list_models(self: SageMakerResponse) -> ActionResult:
+    """ListModels with NameContains, which AWS applies and moto 5.2.1 ignores (it lists every
+    model in the account); ListEndpoints and ListEndpointConfigs already honour it."""
+    contains = self._get_param("NameContains")
+    models = self.sagemaker_backend.list_models()
+    return ActionResult(
+        {
+            "Models": [
+                model.response_object
+                for model in models
+                if not contains or contains in model.model_name
+            ]
+        }
+    )
+
+
 def install() -> None:
     FakeEndpointConfig.validate_instance_type = _any_instance_type  # type: ignore[method-assign]
+    SageMakerResponse.list_models = list_models  # type: ignore[method-assign]
     SageMakerResponse.update_endpoint = update_endpoint  # type: ignore[attr-defined]
     SageMakerResponse.create_endpoint = create_endpoint  # type: ignore[method-assign]

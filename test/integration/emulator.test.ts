@@ -33,6 +33,7 @@ import {
   DescribeEndpointCommand,
   DescribeEndpointConfigCommand,
   ListEndpointsCommand,
+  ListModelsCommand,
   SageMakerClient,
   UpdateEndpointCommand,
   UpdateEndpointWeightsAndCapacitiesCommand,
@@ -232,6 +233,18 @@ describe("SageMaker UpdateEndpoint", () => {
     const reset = await settled("ep-retain");
     expect(reset.EndpointConfigName).toBe("cfg-four");
     expect(reset.ProductionVariants?.[0]?.DesiredInstanceCount).toBe(4);
+  });
+
+  it("ListModels honours NameContains, as AWS does (moto lists every model)", async () => {
+    await sagemaker.send(
+      new CreateModelCommand({
+        ModelName: "other-model",
+        ExecutionRoleArn: roleArn,
+        PrimaryContainer: { Image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/m:1" },
+      }),
+    );
+    const listed = await sagemaker.send(new ListModelsCommand({ NameContains: "emu-mod" }));
+    expect((listed.Models ?? []).map((m) => m.ModelName)).toEqual(["emu-model"]);
   });
 
   it("rejects unknown endpoints and configs with the real messages", async () => {
