@@ -15,6 +15,7 @@ import type { DesiredGraph } from "./model/graph.js";
 import type { HandlerContext } from "./resources/handler.js";
 import { defaultHandlers, type HandlerRegistry } from "./resources/registry.js";
 import { fillTemplate } from "./aws/naming.js";
+import { OperationalError } from "./operational-errors.js";
 
 export interface Session {
   config: Config;
@@ -96,7 +97,7 @@ async function accountOf(
   }
   const confirmed = ask().then((identity) => {
     if (identity.Account !== undefined && identity.Account !== carried) {
-      throw new Error(
+      throw new OperationalError(
         `the credentials claim account ${carried} (AWS_ACCOUNT_ID or the profile's aws_account_id) but belong to ${identity.Account}; fix or unset the claim`,
       );
     }

@@ -96,6 +96,7 @@ export async function executePlan(
         (a) => startable(changes.find((c) => c.address === a) as PlannedChange) !== "no",
       )
     ) {
+      // Internal invariant: plans come from computePlan, and a saved plan is applied only if its hash matches.
       throw new Error(`plan has unsatisfiable dependencies: ${[...pending].join(", ")}`);
     }
   }

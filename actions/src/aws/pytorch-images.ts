@@ -54,6 +54,7 @@ export function pytorchImageUri(
   instanceType: string,
 ): string {
   const image = PYTORCH_IMAGES[version];
+  // Internal invariant: mlops validate refuses a framework version outside this table (frameworkProblem).
   if (!image) throw new Error(`no known PyTorch image for version ${version}`);
   const account = REGION_DLC_ACCOUNTS[region] ?? DEFAULT_DLC_ACCOUNT;
   const domain = region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com";

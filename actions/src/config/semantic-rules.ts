@@ -1,7 +1,7 @@
 // Rules the JSON Schema cannot express: relations between fields, AWS naming limits including
 // the suffixes the tool appends, and files the config refers to. Each rule names the field
 // it is about so the problem can be shown at its line.
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { isAbsolute, join, relative } from "node:path";
 import {
   IAM_ROLE_NAME,
@@ -316,6 +316,13 @@ const rules: Rule[] = [
         )
       : none,
   (c) =>
+    c.lambda && isDir(c.lambda.code) && !hasRegularFile(c.lambda.code)
+      ? problem(
+          ["lambda", "code"],
+          `folder ${shown(c.lambda.code)} has no files to deploy (run npm run build?)`,
+        )
+      : none,
+  (c) =>
     c.lambda && (c.lambda.timeoutSeconds < 1 || c.lambda.timeoutSeconds > MAX_LAMBDA_TIMEOUT)
       ? problem(
           ["lambda", "timeout"],
@@ -369,6 +376,15 @@ function bucketRule(c: Config, path: ConfigPath, template: string): Problem[] {
 function entryPointInside(c: Config): boolean {
   const { sourceDir, entryPoint } = c.training;
   return !relative(sourceDir, join(sourceDir, entryPoint)).startsWith("..");
+}
+
+/** Whether a regular file lies anywhere below `dir` (what the Lambda zip is made of). */
+function hasRegularFile(dir: string): boolean {
+  try {
+    return readdirSync(dir, { recursive: true, withFileTypes: true }).some((e) => e.isFile());
+  } catch {
+    return false;
+  }
 }
 
 function isDir(path: string): boolean {

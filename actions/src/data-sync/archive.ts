@@ -8,6 +8,7 @@ import { join } from "node:path";
 import type { Logger } from "../logger.js";
 import { formatBytes } from "./plan.js";
 import { ArchiveError, unzipSafely } from "./unzip.js";
+import { OperationalError } from "../operational-errors.js";
 
 const GiB = 1024 * 1024 * 1024;
 
@@ -122,21 +123,25 @@ async function download(
       if (REDIRECTS.has(response.status)) {
         await response.body?.cancel();
         const location = response.headers.get("location");
-        if (location === null) throw new Error(`downloading ${url}: redirect without a Location`);
+        if (location === null)
+          throw new OperationalError(`downloading ${url}: redirect without a Location`);
         if (hop >= maxRedirects) {
-          throw new Error(`downloading ${url}: more than ${maxRedirects} redirects`);
+          throw new OperationalError(`downloading ${url}: more than ${maxRedirects} redirects`);
         }
         current = parseUrl(new URL(location, current).toString(), url, options);
         continue;
       }
       if (response.status === 304) {
         await response.body?.cancel();
-        if (cachedEtag === undefined) throw new Error(`downloading ${url}: unexpected 304`);
+        if (cachedEtag === undefined)
+          throw new OperationalError(`downloading ${url}: unexpected 304`);
         return { kind: "not-modified" };
       }
       if (!response.ok || response.body === null) {
         await response.body?.cancel();
-        throw new Error(`downloading ${url}: HTTP ${response.status} ${response.statusText}`);
+        throw new OperationalError(
+          `downloading ${url}: HTTP ${response.status} ${response.statusText}`,
+        );
       }
       const declared = Number(response.headers.get("content-length") ?? Number.NaN);
       if (Number.isFinite(declared) && declared > maxBytes) {
@@ -149,7 +154,9 @@ async function download(
       return { kind: "downloaded", etag: response.headers.get("etag") ?? undefined, bytes };
     } catch (error) {
       if (timeout.fired)
-        throw new Error(`downloading ${url}: no data for ${timeoutMs} ms`, { cause: error });
+        throw new OperationalError(`downloading ${url}: no data for ${timeoutMs} ms`, {
+          cause: error,
+        });
       throw error;
     } finally {
       clearTimeout(timer);
@@ -190,7 +197,7 @@ function parseUrl(candidate: string, original: string, options: FetchArchiveOpti
     (options.allowHttpForTests === true && parsed.protocol === "http:");
   if (!allowed) {
     const via = candidate === original ? "" : ` (redirected from ${original})`;
-    throw new Error(`data archive URL ${candidate}${via} must use https://`);
+    throw new OperationalError(`data archive URL ${candidate}${via} must use https://`);
   }
   return parsed;
 }
@@ -215,7 +222,7 @@ async function unpack(
       if (error instanceof ArchiveError) {
         throw new ArchiveError(`refusing to unpack ${url}: ${error.message}`);
       }
-      throw new Error(
+      throw new OperationalError(
         `unpacking ${url}: ${error instanceof Error ? error.message : String(error)}`,
         {
           cause: error,

@@ -4,6 +4,7 @@
 // the multipart ETag is predictable as long as uploads use `partSizeFor(size)`.
 import { createHash, type Hash } from "node:crypto";
 import { createReadStream } from "node:fs";
+import { OperationalError } from "../operational-errors.js";
 
 const MiB = 1024 * 1024;
 
@@ -55,7 +56,7 @@ export class S3EtagHasher {
 
   digest(): string {
     if (this.seen !== this.size) {
-      throw new Error(
+      throw new OperationalError(
         `expected ${this.size} bytes but read ${this.seen} (file changed while hashing?)`,
       );
     }

@@ -149,6 +149,7 @@ export class HashCache {
 function parse(text: string): Map<string, StoredEntry> {
   const data = JSON.parse(text) as unknown;
   if (!isRecord(data) || data["version"] !== HASH_CACHE_VERSION || !isRecord(data["entries"])) {
+    // Internal invariant: the loader catches it and starts an empty cache: a bad cache file never fails a sync.
     throw new Error(`not a version ${HASH_CACHE_VERSION} hash cache`);
   }
   const entries = new Map<string, StoredEntry>();

@@ -12,6 +12,7 @@ import { HashCache, stampOf, type FileStamp } from "./hash-cache.js";
 import { runPool } from "../pool.js";
 import type { ManifestEntry } from "./manifest-entry.js";
 import { listRemote } from "./remote.js";
+import { OperationalError } from "../operational-errors.js";
 
 export interface Manifest {
   /** Sorted by path (UTF-8 byte order, as S3 lists keys). */
@@ -87,7 +88,7 @@ export async function buildLocalManifest(
       return;
     }
     const etag = await s3EtagOfFile(file.absolute, file.size).catch((error: unknown) => {
-      throw new Error(
+      throw new OperationalError(
         `hashing ${file.absolute}: ${error instanceof Error ? error.message : String(error)}`,
         {
           cause: error,
@@ -122,7 +123,8 @@ interface LocalFile {
 function listLocalFiles(root: string, exclude: string[], logger?: Logger): LocalFile[] {
   const isExcluded = exclude.length > 0 ? picomatch(exclude, { dot: true }) : () => false;
   const realRoot = realpathSync(root);
-  if (!statSync(realRoot).isDirectory()) throw new Error(`data source ${root} is not a folder`);
+  if (!statSync(realRoot).isDirectory())
+    throw new OperationalError(`data source ${root} is not a folder`);
   const out: LocalFile[] = [];
 
   const inside = (real: string): boolean => real === realRoot || real.startsWith(realRoot + sep);

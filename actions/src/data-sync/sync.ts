@@ -220,14 +220,16 @@ function checkEtag(key: string, returned: string | undefined, expected: string):
   if (returned === undefined) return;
   const actual = stripEtagQuotes(returned);
   if (actual !== expected) {
-    throw new Error(
+    throw new OperationalError(
       `uploaded s3 object ${key} has ETag ${actual} but the manifest says ${expected}: the file changed during the sync (or the bucket encrypts with KMS); run the sync again`,
     );
   }
 }
 
 const changedError = (path: string): Error =>
-  new Error(`${path} changed since its manifest was built: rebuild the manifest and sync again`);
+  new OperationalError(
+    `${path} changed since its manifest was built: rebuild the manifest and sync again`,
+  );
 
 async function deleteBatch(
   s3: S3Client,

@@ -7,6 +7,7 @@ import type {
   InvokeEndpointCommandOutput,
 } from "@aws-sdk/client-sagemaker-runtime";
 import type { EndpointRuntime } from "../../../lambda/src/invoke.js";
+import { OperationalError } from "../operational-errors.js";
 
 export interface LocalModelServer {
   url: string;
@@ -25,7 +26,7 @@ export function startLocalModelServer(
     let output = "";
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error(`serve.py did not start within 60s:\n${output}`));
+      reject(new OperationalError(`serve.py did not start within 60s:\n${output}`));
     }, 60_000);
     let announced = false;
     const onData = (chunk: Buffer): void => {
@@ -42,7 +43,7 @@ export function startLocalModelServer(
           (error: unknown) => {
             clearTimeout(timer);
             child.kill("SIGKILL");
-            reject(error instanceof Error ? error : new Error(String(error)));
+            reject(error instanceof Error ? error : new OperationalError(String(error)));
           },
         );
       }
@@ -65,7 +66,7 @@ export function startLocalModelServer(
     child.stderr.on("data", onData);
     child.once("exit", (code) => {
       clearTimeout(timer);
-      reject(new Error(`serve.py exited with code ${String(code)}:\n${output}`));
+      reject(new OperationalError(`serve.py exited with code ${String(code)}:\n${output}`));
     });
   });
 }
@@ -80,7 +81,7 @@ async function waitUntilHealthy(url: string, timeoutMs: number): Promise<void> {
     if (ok) return;
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`serve.py did not load the model within ${timeoutMs / 1000}s`);
+  throw new OperationalError(`serve.py did not load the model within ${timeoutMs / 1000}s`);
 }
 
 /** An EndpointRuntime whose InvokeEndpoint is a POST to serve.py's /invocations. */
@@ -104,7 +105,7 @@ export function localRuntime(url: string): EndpointRuntime {
       const bytes = new Uint8Array(await response.arrayBuffer());
       if (!response.ok) {
         throw Object.assign(
-          new Error(
+          new OperationalError(
             `model server answered ${response.status}: ${Buffer.from(bytes).toString("utf8")}`,
           ),
           { name: "ModelError" },

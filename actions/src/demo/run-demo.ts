@@ -28,6 +28,7 @@ import { startEmulator } from "../emulator/index.js";
 import type { Plan } from "../plan/types.js";
 import { demoConfig } from "./demo-config.js";
 import { localRuntime, startLocalModelServer } from "./local-model-server.js";
+import { OperationalError } from "../operational-errors.js";
 
 export interface DemoOptions {
   repoRoot: string;
@@ -96,11 +97,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const check = (name: string, ok: boolean, detail = ""): void => {
     result.steps.push({ name, ok, detail });
     say(`${ok ? "✔" : "✘"} ${name}${detail ? `: ${detail}` : ""}`);
-    if (!ok) throw new Error(`demo step failed: ${name}${detail ? ` (${detail})` : ""}`);
+    if (!ok) throw new OperationalError(`demo step failed: ${name}${detail ? ` (${detail})` : ""}`);
   };
 
   const missing = demoPrerequisites();
-  if (missing.length > 0) throw new Error(`missing prerequisites:\n  - ${missing.join("\n  - ")}`);
+  if (missing.length > 0)
+    throw new OperationalError(`missing prerequisites:\n  - ${missing.join("\n  - ")}`);
   rmSync(workDir, { recursive: true, force: true });
   mkdirSync(workDir, { recursive: true });
   const dataDir = join(workDir, "data");
@@ -304,7 +306,9 @@ async function predict(
     });
     const response = await handler({ image: readFileSync(image).toString("base64") });
     if (response.statusCode !== 200)
-      throw new Error(`the Lambda handler answered ${response.statusCode}: ${response.body}`);
+      throw new OperationalError(
+        `the Lambda handler answered ${response.statusCode}: ${response.body}`,
+      );
     const parsed = JSON.parse(response.body) as {
       predictions: { label: string; probability: number }[];
     };
@@ -371,7 +375,7 @@ export function findRepoRoot(start: string): string {
   let dir = start;
   while (!existsSync(join(dir, "training", "train.py")) || !existsSync(join(dir, "package.json"))) {
     const parent = join(dir, "..");
-    if (parent === dir) throw new Error("run the demo from the project's folder");
+    if (parent === dir) throw new OperationalError("run the demo from the project's folder");
     dir = parent;
   }
   return dir;

@@ -139,7 +139,7 @@ export async function launchFirstAvailable(
     try {
       const out = await ec2.send(new RunInstancesCommand(runInstancesInput(template, choice)));
       const instanceId = out.Instances?.[0]?.InstanceId;
-      if (instanceId === undefined) throw new Error("RunInstances returned no instance");
+      if (instanceId === undefined) throw new OperationalError("RunInstances returned no instance");
       logger.info(`launched ${instanceId}: ${describeChoice(choice)}`);
       return { instanceId, choice };
     } catch (error) {

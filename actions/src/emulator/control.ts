@@ -2,6 +2,7 @@
 // Usable from any process that knows the endpoint (e.g. vitest workers given it by globalSetup).
 
 import { parseRecording, type RecordedRequest } from "./recording.js";
+import { OperationalError } from "../operational-errors.js";
 
 /** One-shot faults, by the operation they affect. */
 export interface FaultsByOperation {
@@ -122,7 +123,9 @@ export class EmulatorControl {
     const response = await fetch(`${this.endpoint}${path}`, init);
     const text = await response.text();
     if (!response.ok) {
-      throw new Error(`emulator ${method} ${path} failed: HTTP ${response.status} ${text}`);
+      throw new OperationalError(
+        `emulator ${method} ${path} failed: HTTP ${response.status} ${text}`,
+      );
     }
     return text;
   }

@@ -7,6 +7,7 @@ import { dirname, join } from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { EmulatorControl } from "./control.js";
+import { OperationalError } from "../operational-errors.js";
 
 export const READY_PREFIX = "MLOPS_EMULATOR_READY ";
 export const MOTO_INSTALL_HINT = "install with: pip install 'moto[server]==5.2.1'";
@@ -40,7 +41,7 @@ export class Emulator extends EmulatorControl {
 
   constructor(endpoint: string, child: Child, exited: Promise<void>) {
     super(endpoint);
-    if (child.pid === undefined) throw new Error("emulator process has no pid");
+    if (child.pid === undefined) throw new OperationalError("emulator process has no pid");
     this.pid = child.pid;
     this.#child = child;
     this.#exited = exited;
@@ -124,7 +125,7 @@ export function findLauncher(startUrl: string = import.meta.url): string {
     if (existsSync(candidate)) return candidate;
     const parent = dirname(dir);
     if (parent === dir) {
-      throw new Error(
+      throw new OperationalError(
         `cannot find ${LAUNCHER} above ${fileURLToPath(startUrl)}; set MLOPS_EMULATOR_LAUNCHER`,
       );
     }
@@ -163,7 +164,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
       clearTimeout(timer);
       killGroup(child.pid, "SIGKILL");
       const tail = stderrTail.join("\n").trim();
-      reject(new Error(tail === "" ? message : `${message}\n${tail}`));
+      reject(new OperationalError(tail === "" ? message : `${message}\n${tail}`));
     };
     const timer = setTimeout(() => {
       fail(`emulator did not report ready within ${timeoutMs} ms`);

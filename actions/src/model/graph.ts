@@ -59,6 +59,7 @@ export function topologicalOrder<T extends { address: string; dependsOn: readonl
     const s = state.get(node.address);
     if (s === "done") return;
     if (s === "visiting")
+      // Internal invariant: the builders add fixed edges between the tool's own kinds; no config makes a cycle.
       throw new Error(`dependency cycle: ${[...trail, node.address].join(" -> ")}`);
     state.set(node.address, "visiting");
     for (const dep of node.dependsOn) {

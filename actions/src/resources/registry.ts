@@ -32,6 +32,7 @@ export const defaultHandlers: HandlerRegistry = Object.fromEntries(
 
 export function handlerFor(registry: HandlerRegistry, kind: string): ResourceHandler {
   const handler = registry[kind];
+  // Internal invariant: every kind the graph builders add is registered.
   if (!handler) throw new Error(`no handler for resource kind ${kind}`);
   return handler;
 }

@@ -25,6 +25,7 @@ import {
   waitUntilSettled,
   type VersionFields,
 } from "./common.js";
+import { OperationalError } from "../../operational-errors.js";
 
 export interface AliasObserved {
   /** The version the alias points at ("$LATEST" when it is not a published one). */
@@ -112,12 +113,14 @@ async function publishAndPoint(node: Node<AliasSpec>, ctx: HandlerContext): Prom
   );
   const FunctionVersion = published.Version;
   if (FunctionVersion === undefined || FunctionVersion === LATEST) {
-    throw new Error(`publishing a version of Lambda function ${FunctionName}: no version returned`);
+    throw new OperationalError(
+      `publishing a version of Lambda function ${FunctionName}: no version returned`,
+    );
   }
   const settled = await waitUntilSettled(ctx, FunctionName, { qualifier: FunctionVersion });
   const drift = diffFields(versionFields(settled), want, "version");
   if (drift.length > 0) {
-    throw new Error(
+    throw new OperationalError(
       `version ${FunctionVersion} of Lambda function ${FunctionName} does not match the config (${drift.map((c) => c.path).join(", ")}); was $LATEST changed meanwhile? Re-run apply`,
     );
   }

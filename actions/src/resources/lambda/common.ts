@@ -12,6 +12,7 @@ import { pollInterval, waitFor } from "../../apply/wait.js";
 import type { FunctionVersionSpec } from "../../model/lambda-nodes.js";
 import type { HandlerContext, Status } from "../handler.js";
 import { zipDirectory } from "./package-zip.js";
+import { OperationalError } from "../../operational-errors.js";
 
 /** Lambda takes a zip of at most 50 MB inline (ZipFile); larger code must go through S3. */
 export const MAX_INLINE_ZIP_BYTES = 50 * 1024 * 1024;
@@ -32,7 +33,7 @@ async function zipCode(dir: string): ReturnType<typeof zipDirectory> {
   try {
     return await zipDirectory(dir);
   } catch (error) {
-    throw new Error(
+    throw new OperationalError(
       `packaging the Lambda code in ${dir}: ${error instanceof Error ? error.message : String(error)}`,
       { cause: error },
     );
@@ -48,12 +49,12 @@ export async function codeSha256Of(dir: string): Promise<string> {
 export async function codeForUpload(dir: string, plannedSha256: string): Promise<Uint8Array> {
   const zip = await zipCode(dir);
   if (zip.codeSha256 !== plannedSha256) {
-    throw new Error(
+    throw new OperationalError(
       `the Lambda code in ${dir} changed since the plan was made (CodeSha256 ${plannedSha256} planned, ${zip.codeSha256} now); make a new plan`,
     );
   }
   if (zip.bytes.length > MAX_INLINE_ZIP_BYTES) {
-    throw new Error(
+    throw new OperationalError(
       `the Lambda code in ${dir} zips to ${zip.bytes.length} bytes; Lambda takes at most ${MAX_INLINE_ZIP_BYTES} inline`,
     );
   }

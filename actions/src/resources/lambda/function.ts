@@ -34,6 +34,7 @@ import {
   waitUntilSettled,
   type VersionFields,
 } from "./common.js";
+import { OperationalError } from "../../operational-errors.js";
 
 export interface FunctionObserved extends VersionFields {
   arn: string;
@@ -221,6 +222,7 @@ async function readAfterChange(
   ctx: HandlerContext,
 ): Promise<FunctionObserved> {
   const after = await readLive(node, ctx);
-  if (!after) throw new Error(`Lambda function ${node.name} disappeared while being changed`);
+  if (!after)
+    throw new OperationalError(`Lambda function ${node.name} disappeared while being changed`);
   return after.observed;
 }

@@ -12,6 +12,7 @@ import { lstat, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Zippable, ZipOptions } from "fflate";
 import { zipSync } from "fflate";
+import { OperationalError } from "../../operational-errors.js";
 
 export interface ZipEntry {
   /** Path inside the archive, "/"-separated, relative. */
@@ -56,17 +57,19 @@ function checkPath(path: string): void {
     path.startsWith("/") ||
     parts.some((p) => p === "" || p === "." || p === "..")
   ) {
+    // Internal invariant: entries come from walking a folder: relative, '/'-separated, never '..'.
     throw new Error(`invalid zip entry path: ${JSON.stringify(path)}`);
   }
 }
 
 /** Zips the given files deterministically. */
 export function zipEntries(entries: readonly ZipEntry[]): PackagedZip {
-  if (entries.length === 0) throw new Error("nothing to zip: no files");
+  if (entries.length === 0) throw new OperationalError("nothing to zip: no files");
   const options = entryOptions();
   const files: Zippable = {};
   for (const entry of [...entries].sort(byPath)) {
     checkPath(entry.path);
+    // Internal invariant: a folder walk lists each path once.
     if (Object.hasOwn(files, entry.path)) throw new Error(`duplicate zip entry: ${entry.path}`);
     files[entry.path] = [entry.data, options];
   }
@@ -82,7 +85,10 @@ async function collect(root: string, relative: string, out: ZipEntry[]): Promise
     const stats = await lstat(full);
     if (stats.isDirectory()) await collect(root, path, out);
     else if (stats.isFile()) out.push({ path, data: await readFile(full) });
-    else throw new Error(`cannot package ${full}: not a regular file or directory (symlink?)`);
+    else
+      throw new OperationalError(
+        `cannot package ${full}: not a regular file or directory (symlink?)`,
+      );
   }
 }
 
@@ -90,6 +96,6 @@ async function collect(root: string, relative: string, out: ZipEntry[]): Promise
 export async function zipDirectory(dir: string): Promise<PackagedZip> {
   const entries: ZipEntry[] = [];
   await collect(dir, "", entries);
-  if (entries.length === 0) throw new Error(`nothing to zip: ${dir} has no files`);
+  if (entries.length === 0) throw new OperationalError(`nothing to zip: ${dir} has no files`);
   return zipEntries(entries);
 }

@@ -61,6 +61,7 @@ export const bucketHandler: ResourceHandler<BucketSpec, BucketObserved> = {
       throw new AwsOperationError(
         `reading S3 bucket ${Bucket}`,
         Object.assign(
+          // Internal invariant: not thrown: the cause of the AwsOperationError around it, named as AWS names the denial.
           new Error(
             `bucket ${Bucket} exists but this account cannot read it (bucket names are global: choose another, or grant s3:GetEncryptionConfiguration, s3:GetBucketPublicAccessBlock and s3:GetBucketTagging)`,
           ),

@@ -21,6 +21,7 @@ import type { DatasetSpec } from "../../model/data-nodes.js";
 import type { Node } from "../../model/graph.js";
 import type { Change, HandlerContext, ResourceHandler } from "../handler.js";
 import { noop } from "../handler.js";
+import { OperationalError } from "../../operational-errors.js";
 
 /** The spec after prepare(): what the data set hashes to right now. */
 export interface PreparedDatasetSpec extends DatasetSpec {
@@ -158,12 +159,13 @@ async function sync(
   if (spec.source.kind === "s3")
     return { manifestHash: spec.manifestHash, fileCount: spec.fileCount };
   const dir = prepared.get(spec.manifestHash)?.dir ?? (await localSource(node, ctx));
+  // Internal invariant: only local and archive sources reach here; s3 sources return above.
   if (dir === undefined) throw new Error(`${node.address}: no local data source`);
   const manifest =
     prepared.get(spec.manifestHash)?.manifest ??
     (await buildLocalManifest(dir, spec.exclude, localOptions(dir, ctx)));
   if (manifest.hash !== spec.manifestHash) {
-    throw new Error(
+    throw new OperationalError(
       `${node.address}: the data changed since the plan was made (hash ${manifest.hash.slice(0, 12)}, planned ${spec.manifestHash.slice(0, 12)}); make a new plan`,
     );
   }

@@ -22,6 +22,7 @@ export const endpointConfigHandler: ResourceHandler<EndpointConfigSpec, Endpoint
 
   prepare(node, _ctx, deps) {
     const model = deps.get(MODEL);
+    // Internal invariant: the graph builder always adds this dependency.
     if (!model) throw new Error(`${node.address} needs ${MODEL}`);
     const spec: EndpointConfigSpec = { ...node.spec, modelName: model.name };
     const project = node.tags["mlops:project"] ?? "";

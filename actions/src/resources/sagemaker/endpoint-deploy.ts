@@ -118,7 +118,7 @@ export async function deployEndpoint(
   const deadline = deploymentDeadlineMs(node.spec.deployment);
   // Re-read: a retry after a busy error must not act on what the plan saw.
   let current = await readEndpoint(node, ctx);
-  if (!current) throw new Error(`endpoint ${node.name} no longer exists; plan again`);
+  if (!current) throw new OperationalError(`endpoint ${node.name} no longer exists; plan again`);
   refuseBroken(node, current);
   if (BUSY_STATUSES.has(current.status)) {
     current = await waitUntilSettled(

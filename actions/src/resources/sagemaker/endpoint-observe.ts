@@ -12,6 +12,7 @@ import {
 } from "../../model/sagemaker-nodes.js";
 import type { HandlerContext } from "../handler.js";
 import { variantResourceId } from "../autoscaling/variant-scaling.js";
+import { OperationalError } from "../../operational-errors.js";
 
 export interface EndpointObserved {
   name: string;
@@ -70,6 +71,7 @@ export const endpointPollMs = (): number => pollInterval(10_000);
 export function requireConfig(node: Node<EndpointSpec>): string {
   const config = node.spec.endpointConfigName;
   if (config === undefined)
+    // Internal invariant: the planner prepares every node before it is read or applied.
     throw new Error(`${node.address} was not prepared (no endpoint config)`);
   return config;
 }
@@ -147,6 +149,6 @@ export async function waitUntilSettled(
     logger: ctx.logger,
     signal: ctx.signal,
   });
-  if (!settled) throw new Error(`endpoint ${node.name} disappeared while ${what}`);
+  if (!settled) throw new OperationalError(`endpoint ${node.name} disappeared while ${what}`);
   return settled;
 }

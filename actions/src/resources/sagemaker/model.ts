@@ -50,6 +50,7 @@ export const modelHandler: ResourceHandler<ModelSpec, ModelObserved> = {
     const training = deps.get(TRAINING) as Node<TrainingSpec> | undefined;
     const fingerprint = training?.spec.fingerprint;
     if (!training || fingerprint === undefined)
+      // Internal invariant: the graph builder always adds this dependency, prepared first.
       throw new Error(`${node.address} needs a prepared ${TRAINING}`);
     const spec: ModelSpec = { ...node.spec, trainingFingerprint: fingerprint };
     return Promise.resolve({ ...node, name: modelName(training.spec.project, spec), spec });
@@ -114,7 +115,7 @@ async function trainedArtifact(node: Node<ModelSpec>, ctx: HandlerContext): Prom
   const run =
     (await ctx.state?.read())?.training[fingerprint] ?? (await findSageMakerRun(node, ctx));
   if (!run?.artifact || run.status !== "Completed") {
-    throw new Error(
+    throw new OperationalError(
       `${node.address}: no completed training run with fingerprint ${fingerprint.slice(0, 8)} is recorded`,
     );
   }

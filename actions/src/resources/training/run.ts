@@ -15,16 +15,16 @@ import {
   uploadSourceArchive,
   waitForJob,
 } from "../../training/sagemaker-runner.js";
-import { packSourceDir, type SourceArchive } from "../../training/source-archive.js";
+import { packSourceDir } from "../../training/source-archive.js";
 import type { PreparedDatasetSpec } from "../s3/dataset.js";
 import type { Change, HandlerContext, ResourceHandler } from "../handler.js";
 import { noop } from "../handler.js";
+import { OperationalError } from "../../operational-errors.js";
 
 const MAX_ATTEMPTS_PROBED = 50;
-// Source archives packed in prepare(), by hash, so apply uploads exactly what was planned.
-const archives = new Map<string, SourceArchive>();
 
 const fingerprintOf = (node: Node<TrainingSpec>): string => {
+  // Internal invariant: the planner prepares every node before it is read or applied.
   if (!node.spec.fingerprint) throw new Error(`${node.address} was not prepared`);
   return node.spec.fingerprint;
 };
@@ -45,9 +45,10 @@ export const trainingHandler: ResourceHandler<TrainingSpec, TrainingObserved> = 
 
   async prepare(node, _ctx, deps) {
     const dataset = deps.get(DATASET) as Node<PreparedDatasetSpec> | undefined;
+    // Internal invariant: the graph builder always adds this dependency.
     if (!dataset) throw new Error(`${node.address} needs ${DATASET}`);
+    // Packed to hash it; apply packs again (deterministic) and uploads only what was planned.
     const archive = await packSourceDir(node.spec.sourceDir);
-    archives.set(archive.sha256, archive);
     const fingerprint = trainingFingerprint(node.spec, dataset.spec.manifestHash, archive.sha256);
     return {
       ...node,
@@ -184,9 +185,9 @@ async function train(
       throw error;
     }
   }
-  const archive = archives.get(spec.codeHash ?? "") ?? (await packSourceDir(spec.sourceDir));
+  const archive = await packSourceDir(spec.sourceDir);
   if (archive.sha256 !== spec.codeHash) {
-    throw new Error(
+    throw new OperationalError(
       `${node.address}: the training code changed since the plan was made; make a new plan`,
     );
   }
