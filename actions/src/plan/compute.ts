@@ -156,6 +156,7 @@ export async function computePlan(
       ...(change.rollback !== undefined && { rollback: change.rollback }),
     };
   });
+  replaceTriggered(changes, handlers);
   for (const node of orphans) {
     const seen = observations.get(node.address);
     if (seen?.observed === undefined) continue;
@@ -187,6 +188,25 @@ export async function computePlan(
   };
   plan.planHash = planHashOf(plan);
   return { plan, observations };
+}
+
+/**
+ * Replaces what goes with a replaced dependency (ResourceHandler.replacedWith): an existing
+ * resource planned as unchanged or updated is planned "replace" instead, so apply puts it back
+ * after its dependency was re-created. `changes` is in dependency order, so it carries through.
+ */
+export function replaceTriggered(changes: PlannedChange[], handlers: HandlerRegistry): void {
+  const byAddress = new Map(changes.map((c) => [c.address, c]));
+  for (const change of changes) {
+    const kinds = handlerFor(handlers, change.kind).replacedWith;
+    if (!kinds || change.observedDigest === null || change.action === "replace") continue;
+    const trigger = change.dependsOn
+      .map((address) => byAddress.get(address))
+      .find((dep) => dep?.action === "replace" && kinds.includes(dep.kind));
+    if (!trigger) continue;
+    change.action = "replace";
+    change.reason = `${trigger.address} is replaced, and this goes with it`;
+  }
 }
 
 /**

@@ -95,6 +95,12 @@ export interface ResourceHandler<Spec = unknown, Observed = unknown> {
   createSummary?(node: Node<Spec>): string | undefined;
   /** Risks of deleting this resource (a bucket deletes data). */
   deleteRisk?: Risk[];
+  /**
+   * Kinds whose replacement replaces this resource too, when it depends on one (the planner
+   * plans it "replace", like Terraform's replace_triggered_by): the endpoint's scaling goes with
+   * the endpoint and is put back on the new one.
+   */
+  replacedWith?: readonly string[];
 }
 
 export function noop(reason = "up to date"): Change {

@@ -3,6 +3,7 @@
 // request shapes and call order.
 import { describe, expect, it } from "vitest";
 import { UpdateEndpointCommand } from "@aws-sdk/client-sagemaker";
+import { AUTOSCALING, ENDPOINT } from "../../../actions/src/model/sagemaker-nodes.js";
 import { deploymentConfig } from "../../../actions/src/resources/sagemaker/endpoint-deploy.js";
 import {
   endpointHandler,
@@ -10,7 +11,7 @@ import {
 } from "../../../actions/src/resources/sagemaker/endpoint.js";
 import { awsError } from "../engine/helpers.js";
 import { fakeSageMaker } from "./fake-sagemaker.js";
-import { apply, sagemakerMutations, world } from "./harness.js";
+import { apply, applyWithScaling, sagemakerMutations, world } from "./harness.js";
 import {
   DEPLOYMENT,
   NEW_CONFIG,
@@ -45,14 +46,20 @@ describe("sagemaker.endpoint: create and delete", () => {
   it("replaces a Failed endpoint: scaling off, delete, wait until gone, create, scaling back", async () => {
     const aws = world();
     aws.addEndpoint("pets", NEW_CONFIG, "Failed", "ping failed");
-    const { step, planned } = await apply(aws);
-    expect(planned.action).toBe("replace");
-    expect(step.status).toBe("done");
+    const { steps, planned } = await applyWithScaling(aws);
+    expect(planned.map((c) => [c.address, c.action])).toEqual([
+      [ENDPOINT, "replace"],
+      [AUTOSCALING, "replace"],
+    ]);
+    expect(planned[1]?.reason).toBe(`${ENDPOINT} is replaced, and this goes with it`);
+    expect(steps.map((s) => s.status)).toEqual(["done", "done"]);
     expect(aws.mutating()).toEqual([
       "autoscaling:DeleteScalingPolicy",
       "autoscaling:DeregisterScalableTarget",
       "sagemaker:DeleteEndpoint",
       "sagemaker:CreateEndpoint",
+      // The scaling node's replace: its delete finds the target gone, its create puts it back.
+      "autoscaling:DeregisterScalableTarget",
       "autoscaling:RegisterScalableTarget",
       "autoscaling:PutScalingPolicy",
     ]);

@@ -4,9 +4,10 @@
 import type { ScalingPolicy } from "@aws-sdk/client-application-auto-scaling";
 import { executePlan, type StepResult } from "../../../actions/src/apply/execute.js";
 import type { Node } from "../../../actions/src/model/graph.js";
+import { replaceTriggered } from "../../../actions/src/plan/compute.js";
 import type { Plan, PlannedChange } from "../../../actions/src/plan/types.js";
 import { autoscalingHandler } from "../../../actions/src/resources/autoscaling/variant.js";
-import type { ResourceHandler } from "../../../actions/src/resources/handler.js";
+import type { Change, ResourceHandler } from "../../../actions/src/resources/handler.js";
 import type { HandlerRegistry } from "../../../actions/src/resources/registry.js";
 import { endpointHandler } from "../../../actions/src/resources/sagemaker/endpoint.js";
 import { testPlan } from "../engine/helpers.js";
@@ -18,6 +19,7 @@ import {
   OLD_MODEL,
   POLICY,
   RESOURCE_ID,
+  autoscalingNode,
   endpointNode,
 } from "./nodes.js";
 
@@ -87,6 +89,34 @@ export async function apply(
     Object.assign(planned, { reason: change.reason, changes: change.changes, risk: change.risk });
   const [step] = await executePlan(built.plan, built.observations, handlers, aws.ctx, OPTIONS);
   return { step: step as StepResult, planned, plan: built.plan };
+}
+
+/**
+ * Plans the endpoint and its scaling node (the scaling replaced with the endpoint, as
+ * computePlan does), then runs both through the executor.
+ */
+export async function applyWithScaling(
+  aws: FakeSageMaker,
+  nodes: Node[] = [endpointNode(), autoscalingNode()],
+): Promise<{ steps: StepResult[]; planned: PlannedChange[] }> {
+  const entries: Parameters<typeof testPlan>[0] = [];
+  const diffs: (Change | undefined)[] = [];
+  for (const node of nodes) {
+    const handler = handlers[node.kind] as ResourceHandler;
+    const observed = await handler.read(node, aws.ctx);
+    const change = observed === undefined ? undefined : handler.diff(node, observed);
+    entries.push({ node, action: change?.action ?? ("create" as const), observed });
+    diffs.push(change);
+  }
+  const built = testPlan(entries);
+  built.plan.changes.forEach((planned, i) => {
+    const change = diffs[i];
+    if (change)
+      Object.assign(planned, { reason: change.reason, changes: change.changes, risk: change.risk });
+  });
+  replaceTriggered(built.plan.changes, handlers);
+  const steps = await executePlan(built.plan, built.observations, handlers, aws.ctx, OPTIONS);
+  return { steps, planned: built.plan.changes };
 }
 
 export const sagemakerMutations = (aws: FakeSageMaker) =>

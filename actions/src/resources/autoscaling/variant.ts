@@ -36,6 +36,9 @@ export function desiredScaling(spec: AutoscalingSpec): Required<ScalingObserved>
 
 export const autoscalingHandler: ResourceHandler<AutoscalingSpec, AutoscalingObserved> = {
   kind: "autoscaling.variant",
+  // Deleting an endpoint takes its scaling off (AWS asks for that first): a replaced endpoint
+  // gets it back from this node, planned "replace" with it.
+  replacedWith: ["sagemaker.endpoint"],
 
   createSummary: (node) =>
     `${node.spec.minCapacity}-${node.spec.maxCapacity} instances, target ${node.spec.targetInvocationsPerInstance} invocations per instance per minute`,

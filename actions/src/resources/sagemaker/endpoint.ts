@@ -10,7 +10,7 @@ import {
   type EndpointConfigSpec,
   type EndpointSpec,
 } from "../../model/sagemaker-nodes.js";
-import { applyScaling, removeScaling, variantResourceId } from "../autoscaling/variant-scaling.js";
+import { removeScaling, variantResourceId } from "../autoscaling/variant-scaling.js";
 import type { Change, ModelRollback, ResourceHandler, Risk, Status } from "../handler.js";
 import { noop } from "../handler.js";
 import { tagsToList } from "../tags.js";
@@ -22,22 +22,19 @@ import {
   endpointPollMs,
   readEndpoint,
   requireConfig,
-  scalingSpecOf,
-  waitUntilSettled,
   type EndpointObserved,
 } from "./endpoint-observe.js";
 
 export type { EndpointObserved } from "./endpoint-observe.js";
 
 const DELETE_DEADLINE_MS = 30 * 60_000;
-/** Endpoints whose scaling delete() took off for a replacement; create() puts it back. */
-const rescaleAfterCreate = new Set<string>();
 
 export const endpointHandler: ResourceHandler<EndpointSpec, EndpointObserved> = {
   kind: "sagemaker.endpoint",
 
   prepare(node, _ctx, deps) {
     const config = deps.get(ENDPOINT_CONFIG) as Node<EndpointConfigSpec> | undefined;
+    // Internal invariant: the graph builder always adds this dependency.
     if (!config) throw new Error(`${node.address} needs ${ENDPOINT_CONFIG}`);
     const spec: EndpointSpec = {
       ...node.spec,
@@ -73,7 +70,7 @@ export const endpointHandler: ResourceHandler<EndpointSpec, EndpointObserved> = 
     );
     // The first model served starts the deployment history that tells rollbacks apart.
     await recordDeployment(node, ctx);
-    let created: EndpointObserved = {
+    return {
       name: node.name,
       status: "Creating",
       endpointConfigName: config,
@@ -81,33 +78,15 @@ export const endpointHandler: ResourceHandler<EndpointSpec, EndpointObserved> = 
       modelName: spec.modelName ?? "",
       variants: [{ name: spec.variantName }],
     };
-    const scaling = scalingSpecOf(node);
-    if (rescaleAfterCreate.has(node.name) && scaling) {
-      // A replacement: the auto-scaling node was planned as unchanged, so put its target and
-      // policy back here once the new endpoint is in service.
-      created = await waitUntilSettled(
-        node,
-        ctx,
-        `${node.address}: creating`,
-        DELETE_DEADLINE_MS * 3,
-      );
-      if (created.status === "InService") {
-        await applyScaling(ctx, scaling);
-        rescaleAfterCreate.delete(node.name);
-      }
-    }
-    return created;
   },
 
   update: (node, observed, _change, ctx) => deployEndpoint(node, observed, ctx),
 
   async delete(node, observed, ctx) {
-    // AWS asks for scaling to be removed first (it would also try to, with our permissions).
+    // AWS asks for scaling to be removed first (it would also try to, with our permissions). A
+    // replacement gets it back from the autoscaling node, which the planner replaces with this.
     const variants = new Set([...observed.variants.map((v) => v.name), node.spec.variantName]);
-    for (const variant of variants) {
-      const removed = await removeScaling(ctx, variantResourceId(node.name, variant));
-      if (removed && node.spec.autoscaling) rescaleAfterCreate.add(node.name);
-    }
+    for (const variant of variants) await removeScaling(ctx, variantResourceId(node.name, variant));
     if (observed.status !== "Deleting") {
       await deleteIfPresent(`deleting endpoint ${node.name}`, () =>
         ctx.clients.sagemaker.send(new DeleteEndpointCommand({ EndpointName: node.name })),
