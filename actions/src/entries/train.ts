@@ -1,54 +1,6 @@
-// The train action (workflow_dispatch): train now with an optional backend and hyperparameter
-// overrides, then deploy through the normal plan if the quality gate passes.
-import * as core from "@actions/core";
-import { runApply } from "../apply/run-apply.js";
-import { DEFAULT_CONFIG_PATH, loadConfig } from "../config/load.js";
-import { keepRetrainNote, trainingOnlyNodes, withTrainingOverrides } from "../model/train-run.js";
-import { renderText } from "../plan/render-text.js";
-import { openSession } from "../session.js";
-import { reportApply } from "../github/apply-outputs.js";
-import { booleanInput, oneOfInput, parseHyperparameters, stringInput } from "../github/inputs.js";
-import { actionsLogger, inGroup } from "../github/logger.js";
+// Entry of actions/train (bundled to actions/dist/train.js): the action is trainAction() in
+// ../github/train-action.ts, where tests can import it.
+import { trainAction } from "../github/train-action.js";
 import { runAction } from "../github/report-error.js";
 
-await runAction(async () => {
-  const configPath = stringInput("config") ?? DEFAULT_CONFIG_PATH;
-  const backend = oneOfInput("backend", ["sagemaker", "ec2", "local"] as const);
-  const hyperparameters = parseHyperparameters("hyperparameters", stringInput("hyperparameters"));
-  const deploy = booleanInput("deploy", true);
-  const force = booleanInput("force", true);
-  const reason = stringInput("reason");
-  const logger = actionsLogger();
-
-  const config = withTrainingOverrides(loadConfig(configPath), { backend, hyperparameters });
-  core.info(
-    `training ${config.project} on ${config.training.backend}` +
-      (Object.keys(hyperparameters).length > 0
-        ? ` with ${Object.entries(hyperparameters)
-            .map(([k, v]) => `${k}=${String(v)}`)
-            .join(", ")}`
-        : "") +
-      (reason === undefined ? "" : ` (reason: ${reason})`),
-  );
-  const session = await openSession(config, { logger, forceTraining: force });
-  const result = await inGroup(deploy ? "Train and deploy" : "Train", () =>
-    runApply(session, {
-      operation: "train",
-      ...(!deploy && { selectNodes: trainingOnlyNodes }),
-      confirm: (plan) => {
-        core.info(renderText(plan));
-        return Promise.resolve(true);
-      },
-    }),
-  );
-  await reportApply(
-    session,
-    result,
-    deploy ? "mlops train and deploy" : "mlops train",
-    reason === undefined
-      ? undefined
-      : `Reason: ${reason.replace(/\r?\n/g, " ").replace(/</g, "&lt;")}`,
-  );
-  if (result.ok && result.applied && deploy && Object.keys(hyperparameters).length > 0)
-    core.notice(keepRetrainNote(hyperparameters, configPath));
-});
+await runAction(trainAction);
