@@ -174,6 +174,7 @@ async function simulate(nodes: Node[], phase: number) {
       kind: n.kind,
       name: n.name,
       action: n.kind === "training.run" ? "train" : "create",
+      actionReason: "missing",
       reason: "does not exist yet",
       changes: [],
       risk: [],

@@ -5,7 +5,7 @@ import { AwsOperationError } from "../aws/errors.js";
 import { retryBusy } from "../aws/retry.js";
 import type { Node } from "../model/graph.js";
 import type { Observations } from "../plan/compute.js";
-import type { Plan, PlannedChange } from "../plan/types.js";
+import { reasonText, type Plan, type PlannedChange } from "../plan/types.js";
 import type { Change, HandlerContext, ResourceHandler } from "../resources/handler.js";
 import { handlerFor, type HandlerRegistry } from "../resources/registry.js";
 import { formatElapsed, waitFor } from "./wait.js";
@@ -187,9 +187,12 @@ async function runStep(
           );
           break;
         }
-        ctx.logger.info(`~ ${change.address}: ${change.action} ${node.name} (${change.reason})`);
+        ctx.logger.info(
+          `~ ${change.address}: ${change.action} ${node.name} (${reasonText(change)})`,
+        );
         const asChange: Change = {
           action: "update",
+          actionReason: change.actionReason,
           reason: change.reason,
           changes: change.changes,
           risk: change.risk,

@@ -4,7 +4,7 @@ import { mapLimit, semaphore } from "../pool.js";
 import type { ManagedResource, StateRecord } from "../apply/state-store.js";
 import type { DesiredGraph, Node } from "../model/graph.js";
 import { topologicalOrder } from "../model/graph.js";
-import type { Change, HandlerContext } from "../resources/handler.js";
+import { DEFAULT_ACTION_REASON, type Change, type HandlerContext } from "../resources/handler.js";
 import { handlerFor, type HandlerRegistry } from "../resources/registry.js";
 import { digest } from "./canonical.js";
 import { sharingReads } from "./read-cache.js";
@@ -139,6 +139,7 @@ export async function computePlan(
       return {
         ...base,
         action: handler.createAction ?? "create",
+        actionReason: "missing" as const,
         reason: "does not exist yet",
         changes: [],
         risk: [],
@@ -149,6 +150,7 @@ export async function computePlan(
     return {
       ...base,
       action: change.action,
+      actionReason: change.actionReason ?? DEFAULT_ACTION_REASON[change.action],
       reason: change.reason,
       changes: change.changes,
       risk: change.risk,
@@ -165,6 +167,7 @@ export async function computePlan(
       kind: node.kind,
       name: node.name,
       action: "delete",
+      actionReason: "not-in-config",
       reason: "no longer in the config",
       changes: [],
       risk: handlerFor(handlers, node.kind).deleteRisk ?? [],
@@ -205,6 +208,7 @@ export function replaceTriggered(changes: PlannedChange[], handlers: HandlerRegi
       .find((dep) => dep?.action === "replace" && kinds.includes(dep.kind));
     if (!trigger) continue;
     change.action = "replace";
+    change.actionReason = "replaced-with-dependency";
     change.reason = `${trigger.address} is replaced, and this goes with it`;
   }
 }

@@ -3,7 +3,7 @@
 import { formatValue } from "./format-value.js";
 import { describeRollback } from "./rollback.js";
 import { SYMBOLS, summaryLine } from "./summary.js";
-import { hasChanges, rollbacks, type Plan } from "./types.js";
+import { hasChanges, reasonText, rollbacks, type Plan } from "./types.js";
 
 const RISK_TEXT: Record<string, string> = {
   downtime: "causes downtime",
@@ -36,7 +36,7 @@ export function renderMarkdown(plan: Plan): string {
     for (const c of risky) {
       const risks = c.risk.map((r) => RISK_TEXT[r] ?? r).join(", ");
       out.push(
-        `> - **${c.action}** \`${c.address}\` (${escape(c.name)})${risks ? `: ${risks}` : ""}. ${escape(c.reason)}`,
+        `> - **${c.action}** \`${c.address}\` (${escape(c.name)})${risks ? `: ${risks}` : ""}. ${escape(reasonText(c))}`,
       );
     }
     out.push("");
@@ -44,7 +44,7 @@ export function renderMarkdown(plan: Plan): string {
   out.push("| | Resource | Action | Name | Why |", "|---|---|---|---|---|");
   for (const c of changed) {
     out.push(
-      `| \`${SYMBOLS[c.action] ?? "?"}\` | \`${c.address}\` | ${c.action} | ${escape(c.name)} | ${escape(c.summary ?? c.reason)} |`,
+      `| \`${SYMBOLS[c.action] ?? "?"}\` | \`${c.address}\` | ${c.action} | ${escape(c.name)} | ${escape(c.summary ?? reasonText(c))} |`,
     );
   }
   out.push("");

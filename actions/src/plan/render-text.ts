@@ -2,7 +2,7 @@
 import { formatValue } from "./format-value.js";
 import { rollbackLines } from "./rollback.js";
 import { SYMBOLS, summaryLine } from "./summary.js";
-import type { Plan, PlannedChange } from "./types.js";
+import { reasonText, type Plan, type PlannedChange } from "./types.js";
 
 const COLOURS: Record<string, string> = {
   create: "\u001b[32m",
@@ -48,7 +48,7 @@ export function renderText(
 
 function detailLines(change: PlannedChange): string[] {
   if (change.action === "noop") return [];
-  const out = change.observedDigest === null ? [] : [`      why: ${change.reason}`];
+  const out = change.observedDigest === null ? [] : [`      why: ${reasonText(change)}`];
   if (change.summary) out.push(`      ${change.summary}`);
   for (const f of change.changes)
     out.push(`      ${f.path}: ${formatValue(f.before)} -> ${formatValue(f.after)}`);

@@ -2,10 +2,17 @@
 // plus the hashes that let apply refuse when the world moved since the plan was made.
 // JSON format documented in docs/plan-format.md; bump PLAN_FORMAT_VERSION whenever its shape changes.
 import type { Node } from "../model/graph.js";
-import type { FieldChange, ModelRollback, Risk } from "../resources/handler.js";
+import {
+  DEFAULT_ACTION_REASON,
+  type ActionReason,
+  type FieldChange,
+  type ModelRollback,
+  type Risk,
+} from "../resources/handler.js";
 
 // 2: changes may carry `rollback`, and risk "rollback".
-export const PLAN_FORMAT_VERSION = 2;
+// 3: every change carries `actionReason` (a refusal is `needs-human`, no longer only words).
+export const PLAN_FORMAT_VERSION = 3;
 
 export type Action = "create" | "update" | "replace" | "delete" | "noop" | "train" | "wait";
 
@@ -14,6 +21,9 @@ export interface PlannedChange {
   kind: string;
   name: string;
   action: Action;
+  /** Why it has this action, as data: decide on this, never on `reason`. */
+  actionReason: ActionReason;
+  /** Why, in words, for people. */
   reason: string;
   changes: FieldChange[];
   risk: Risk[];
@@ -67,6 +77,29 @@ export function countActions(plan: Plan): PlanCounts {
 /** The changes that roll the served model back (see ModelRollback), in plan order. */
 export function rollbacks(plan: Plan): PlannedChange[] {
   return plan.changes.filter((c) => c.rollback !== undefined);
+}
+
+/** The reason an action has when nothing more specific is known. */
+export function defaultActionReason(action: Action): ActionReason {
+  switch (action) {
+    case "create":
+    case "train":
+      return "missing";
+    case "delete":
+      return "not-in-config";
+    default:
+      return DEFAULT_ACTION_REASON[action];
+  }
+}
+
+/** The reason as people read it: a refusal says so first, whatever its words. */
+export function reasonText(change: Pick<PlannedChange, "actionReason" | "reason">): string {
+  return change.actionReason === "needs-human" ? `NEEDS A HUMAN: ${change.reason}` : change.reason;
+}
+
+/** Changes apply refuses to carry out: someone must repair the resource first. */
+export function refusals(plan: Plan): PlannedChange[] {
+  return plan.changes.filter((c) => c.actionReason === "needs-human");
 }
 
 export function hasChanges(plan: Plan): boolean {

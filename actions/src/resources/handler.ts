@@ -31,9 +31,48 @@ export interface FieldChange {
   after: unknown;
 }
 
+/**
+ * Why a change has its action, as data (Terraform's ActionReason beside its Action): renderers,
+ * the apply action and tests decide on this, never on the words of `reason`.
+ * - `up-to-date`: noop, nothing differs;
+ * - `missing`: create (or train), the resource does not exist;
+ * - `differs`: update, the fields in `changes` differ;
+ * - `cannot-update-in-place`: replace, a field AWS does not change in place differs;
+ * - `replaced-with-dependency`: replace, a dependency is replaced and this goes with it;
+ * - `broken`: replace, the resource failed and AWS only allows deleting it (or it is being deleted);
+ * - `in-progress`: wait (or a training run joined), something in flight reaches the desired state;
+ * - `forced`: update, asked for although nothing differs (`mlops train --force`);
+ * - `failed-before`: the last attempt with the same inputs failed; apply reports it again;
+ * - `needs-human`: a refusal; apply stops at this resource without touching it;
+ * - `not-in-config`: delete, the state record has it and the config no longer does.
+ */
+export type ActionReason =
+  | "up-to-date"
+  | "missing"
+  | "differs"
+  | "cannot-update-in-place"
+  | "replaced-with-dependency"
+  | "broken"
+  | "in-progress"
+  | "forced"
+  | "failed-before"
+  | "needs-human"
+  | "not-in-config";
+
+/** The reason an action has unless its handler says otherwise. */
+export const DEFAULT_ACTION_REASON: Record<Change["action"], ActionReason> = {
+  noop: "up-to-date",
+  update: "differs",
+  replace: "cannot-update-in-place",
+  wait: "in-progress",
+};
+
 export interface Change {
   /** "wait": something already in flight reaches the desired state; apply runs update() to wait. */
   action: "noop" | "update" | "replace" | "wait";
+  /** Why, as data; absent: DEFAULT_ACTION_REASON of the action. */
+  actionReason?: ActionReason;
+  /** Why, in words, for people. */
   reason: string;
   changes: FieldChange[];
   risk: Risk[];

@@ -26,6 +26,7 @@ import type { Observations } from "../../../actions/src/plan/compute.js";
 import { planHashOf } from "../../../actions/src/plan/compute.js";
 import {
   PLAN_FORMAT_VERSION,
+  defaultActionReason,
   type Plan,
   type PlannedChange,
 } from "../../../actions/src/plan/types.js";
@@ -110,6 +111,7 @@ export function testPlan(
     kind: node.kind,
     name: node.name,
     action,
+    actionReason: defaultActionReason(action),
     reason: action,
     changes: [],
     risk: [],

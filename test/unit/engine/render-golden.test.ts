@@ -9,6 +9,7 @@ import { renderMarkdown } from "../../../actions/src/plan/render-markdown.js";
 import { renderText } from "../../../actions/src/plan/render-text.js";
 import {
   PLAN_FORMAT_VERSION,
+  defaultActionReason,
   type Plan,
   type PlannedChange,
 } from "../../../actions/src/plan/types.js";
@@ -19,6 +20,7 @@ const UPDATE = process.env["UPDATE_GOLDEN"] === "1";
 const change = (
   c: Partial<PlannedChange> & Pick<PlannedChange, "address" | "kind" | "name" | "action">,
 ): PlannedChange => ({
+  actionReason: defaultActionReason(c.action),
   reason: "up to date",
   changes: [],
   risk: [],
@@ -27,7 +29,7 @@ const change = (
   ...c,
 });
 
-/** Creates, an update with field changes, a replace with risk, a delete and noops. */
+/** Creates, an update with field changes, a replace with risk, a refusal, a delete and noops. */
 export function representativePlan(): Plan {
   const changes: PlannedChange[] = [
     change({
@@ -101,6 +103,16 @@ export function representativePlan(): Plan {
       action: "create",
       reason: "does not exist yet",
       observedDigest: null,
+    }),
+    change({
+      address: "sagemaker.endpoint.main",
+      kind: "sagemaker.endpoint",
+      name: "pets",
+      action: "update",
+      actionReason: "needs-human",
+      reason:
+        "the endpoint is UpdateRollbackFailed: mixed fleet (it serves a mix of old and new variants). Apply stops here without touching it; repair it in SageMaker (e.g. update it to a known-good config), then plan again",
+      risk: ["downtime"],
     }),
     change({
       address: "s3.bucket.scratch",

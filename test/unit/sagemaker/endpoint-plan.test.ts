@@ -124,6 +124,7 @@ describe("sagemaker.endpoint: read and plan", () => {
       observed({ status: "Failed", failureReason: "ping failed" }),
     );
     expect(change.reason).toMatch(/^ENDPOINT IS FAILED: ping failed\. .*deleted and created again/);
+    expect(change.actionReason).toBe("broken");
   });
 
   it("says UpdateRollbackFailed needs a human", () => {
@@ -131,7 +132,9 @@ describe("sagemaker.endpoint: read and plan", () => {
       endpointNode(),
       observed({ status: "UpdateRollbackFailed" }),
     );
-    expect(change.reason).toMatch(/^NEEDS A HUMAN: the endpoint is UpdateRollbackFailed/);
+    expect(change.action).toBe("update");
+    expect(change.actionReason).toBe("needs-human");
+    expect(change.reason).toMatch(/^the endpoint is UpdateRollbackFailed/);
   });
 
   it.each([

@@ -146,6 +146,7 @@ export function diffEndpoint(spec: EndpointSpec, observed: EndpointObserved): Ch
     case "Failed":
       return {
         action: "replace",
+        actionReason: "broken",
         reason: `ENDPOINT IS FAILED${because(observed)}. SageMaker only allows deleting a Failed endpoint: it is deleted and created again on ${desired}, and serves nothing until the new one is InService`,
         changes: observed.endpointConfigName === desired ? [] : changes,
         risk: ["downtime"],
@@ -153,15 +154,18 @@ export function diffEndpoint(spec: EndpointSpec, observed: EndpointObserved): Ch
     case "Deleting":
       return {
         action: "replace",
+        actionReason: "broken",
         reason: `the endpoint is being deleted; it is created again on ${desired} once it is gone`,
         changes: [],
         risk: ["downtime"],
       };
     case "UpdateRollbackFailed":
     case "OutOfService":
+      // A refusal: planned so that the plan shows it and apply stops here (update() refuses).
       return {
         action: "update",
-        reason: `NEEDS A HUMAN: the endpoint is ${observed.status}${because(observed)}${observed.status === "UpdateRollbackFailed" ? " (it serves a mix of old and new variants)" : ""}. Apply stops here without touching it; repair it in SageMaker (e.g. update it to a known-good config), then plan again`,
+        actionReason: "needs-human",
+        reason: `the endpoint is ${observed.status}${because(observed)}${observed.status === "UpdateRollbackFailed" ? " (it serves a mix of old and new variants)" : ""}. Apply stops here without touching it; repair it in SageMaker (e.g. update it to a known-good config), then plan again`,
         changes: [],
         risk: ["downtime"],
       };

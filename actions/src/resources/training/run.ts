@@ -106,7 +106,12 @@ export const trainingHandler: ResourceHandler<TrainingSpec, TrainingObserved> = 
     switch (observed.status) {
       case "Completed":
         return node.spec.force === true
-          ? { ...base, action: "update", reason: `forced retrain (last run ${observed.job})` }
+          ? {
+              ...base,
+              action: "update",
+              actionReason: "forced",
+              reason: `forced retrain (last run ${observed.job})`,
+            }
           : noop(
               `training unchanged, reusing job ${observed.job}${observed.metrics ? ` (${describeMetrics(observed.metrics)})` : ""}`,
             );
@@ -115,12 +120,14 @@ export const trainingHandler: ResourceHandler<TrainingSpec, TrainingObserved> = 
         return {
           ...base,
           action: "update",
+          actionReason: "in-progress",
           reason: `job ${observed.job} with the same inputs is ${observed.status}${observed.secondaryStatus ? ` (${observed.secondaryStatus})` : ""}: wait for it`,
         };
       default:
         return {
           ...base,
           action: "update",
+          actionReason: node.spec.force === true ? "forced" : "failed-before",
           reason: `job ${observed.job} ${observed.status}${observed.failureReason ? `: ${observed.failureReason}` : ""}; ${node.spec.force === true ? "retrying (--force)" : 'retry with "mlops train --force"'}`,
         };
     }
