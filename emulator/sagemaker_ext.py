@@ -253,7 +253,29 @@ def list_models(self: SageMakerResponse) -> ActionResult:
     )
 
 
+TERMINAL_TRAINING_STATUSES = frozenset({"Completed", "Failed", "Stopped"})
+
+
+def delete_training_job(self: SageMakerResponse) -> ActionResult:
+    """DeleteTrainingJob, which moto 5.2.1 lacks: only a job in a terminal state goes (AWS
+    refuses InProgress and Stopping), and a missing one is not found as DescribeTrainingJob
+    says it."""
+    name = self._get_param("TrainingJobName")
+    backend = self.sagemaker_backend
+    with MUTATION_LOCK:
+        backend.describe_training_job(name)  # raises "Could not find training job" if absent
+        status = backend.training_jobs[name].training_job_status
+        if status not in TERMINAL_TRAINING_STATUSES:
+            raise ValidationError(
+                message=f"Training job {name} is {status}: only a Completed, Failed or "
+                "Stopped training job can be deleted."
+            )
+        del backend.training_jobs[name]
+    return ActionResult({})
+
+
 def install() -> None:
+    SageMakerResponse.delete_training_job = delete_training_job  # type: ignore[attr-defined]
     FakeEndpointConfig.validate_instance_type = _any_instance_type  # type: ignore[method-assign]
     SageMakerResponse.list_models = list_models  # type: ignore[method-assign]
     SageMakerResponse.update_endpoint = update_endpoint  # type: ignore[attr-defined]

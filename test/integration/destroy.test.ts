@@ -6,6 +6,7 @@ import {
   ListEndpointConfigsCommand,
   ListEndpointsCommand,
   ListModelsCommand,
+  ListTrainingJobsCommand,
   SageMakerClient,
 } from "@aws-sdk/client-sagemaker";
 import { randomBytes } from "node:crypto";
@@ -67,15 +68,17 @@ const aws = useEmulator();
 const sagemaker = new SageMakerClient(aws.clientConfig);
 
 async function projectSageMakerNames(): Promise<string[]> {
-  const [models, configs, endpoints] = await Promise.all([
+  const [models, configs, endpoints, jobs] = await Promise.all([
     sagemaker.send(new ListModelsCommand({ NameContains: project })),
     sagemaker.send(new ListEndpointConfigsCommand({ NameContains: project })),
     sagemaker.send(new ListEndpointsCommand({ NameContains: project })),
+    sagemaker.send(new ListTrainingJobsCommand({ NameContains: project })),
   ]);
   return [
     ...(models.Models ?? []).map((m) => m.ModelName ?? ""),
     ...(configs.EndpointConfigs ?? []).map((c) => c.EndpointConfigName ?? ""),
     ...(endpoints.Endpoints ?? []).map((e) => e.EndpointName ?? ""),
+    ...(jobs.TrainingJobSummaries ?? []).map((j) => j.TrainingJobName ?? ""),
   ].sort();
 }
 
@@ -98,7 +101,7 @@ afterAll(() => {
 });
 
 describe("destroy after several deployments", () => {
-  it("removes the superseded models and endpoint configs too, and names them", async () => {
+  it("removes the superseded models and endpoint configs and the training jobs too, and names them", async () => {
     for (const lr of [0.01, 0.02, 0.03, 0.04]) {
       writeFileSync(config, configText(lr));
       const applied = await cli(["apply", "--auto-approve"]);
@@ -109,14 +112,18 @@ describe("destroy after several deployments", () => {
     const before = await projectSageMakerNames();
     const superseded = before.filter((n) => /-(model|epc)-[0-9a-f]{8}$/.test(n));
     expect(superseded).toHaveLength(6);
+    const jobs = before.filter((n) => /-[0-9a-f]{8}-\d+$/.test(n));
+    expect(jobs).toHaveLength(4);
 
     const destroyed = await cli(["destroy", "--auto-approve", "--include-data"]);
     expect(destroyed.code).toBe(0);
     expect(destroyed.out).toContain(
-      "Also removes 4 superseded models and endpoint configs of earlier deployments:",
+      "Also removes 8 superseded models and endpoint configs of earlier deployments, and finished training jobs:",
     );
-    expect(destroyed.out).toContain("Removed 4 superseded models and endpoint configs.");
-    for (const name of superseded) {
+    expect(destroyed.out).toContain(
+      "Removed 8 superseded models, endpoint configs and finished training jobs.",
+    );
+    for (const name of [...superseded, ...jobs]) {
       expect(destroyed.out).toMatch(new RegExp(`delete +(\\S+ )*${name}`));
     }
 
@@ -129,6 +136,6 @@ describe("destroy after several deployments", () => {
     // Nothing left: a second destroy has nothing to remove.
     const again = await cli(["destroy", "--auto-approve", "--include-data"]);
     expect(again.code).toBe(0);
-    expect(again.out).not.toContain("superseded SageMaker");
+    expect(again.out).not.toMatch(/(superseded|finished) SageMaker/);
   });
 });

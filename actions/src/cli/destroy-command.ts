@@ -68,7 +68,9 @@ export async function destroyCommand(
     const code = report(result, io);
     if (removed.length > 0) {
       io.out(removed.join("\n"));
-      io.out(`Removed ${String(removed.length)} superseded models and endpoint configs.`);
+      io.out(
+        `Removed ${String(removed.length)} superseded models, endpoint configs and finished training jobs.`,
+      );
     }
     return code;
   });
@@ -83,14 +85,20 @@ function notInPlan(leftovers: readonly Leftover[], plan: Plan): Leftover[] {
       .filter((n) => n !== undefined)
       .map((n) => `${n.kind}:${n.name}`),
   );
-  const kindOf = { model: "sagemaker.model", "endpoint config": "sagemaker.endpoint-config" };
+  // A training job is never a graph node of its own (training.run records it).
+  const kindOf = {
+    model: "sagemaker.model",
+    "endpoint config": "sagemaker.endpoint-config",
+    "training job": "sagemaker.training-job",
+  };
   return leftovers.filter((l) => !planned.has(`${kindOf[l.kind]}:${l.name}`));
 }
 
 function describeLeftovers(leftovers: readonly Leftover[]): string {
-  if (leftovers.length === 0) return "No superseded models or endpoint configs to remove.";
+  if (leftovers.length === 0)
+    return "No superseded models or endpoint configs, and no finished training jobs, to remove.";
   return [
-    `Also removes ${String(leftovers.length)} superseded models and endpoint configs of earlier deployments:`,
+    `Also removes ${String(leftovers.length)} superseded models and endpoint configs of earlier deployments, and finished training jobs:`,
     ...leftovers.map((l) => `  - SageMaker ${l.kind} ${l.name}`),
   ].join("\n");
 }

@@ -1,21 +1,24 @@
 // What destroy removes besides the graph's nodes: the SageMaker models and endpoint configs
-// that earlier deployments superseded. The graph describes only the live ones, and the
-// deployment clean-up keeps `model.keep` superseded ones for rollback, so without this destroy
-// leaves those behind. They are found through the state record's deployment history and
-// through the project's tags (its derived names, confirmed by the `mlops:project` tag, so a
-// lost state record or another project with a similar name changes nothing).
+// that earlier deployments superseded, and the project's finished training jobs. The graph
+// describes only the live model and config, and the deployment clean-up keeps `model.keep`
+// superseded ones for rollback, so without this destroy leaves those behind. They are found
+// through the state record (deployment history, training runs) and through the project's tags
+// (its derived names, confirmed by the `mlops:project` tag, so a lost state record or another
+// project with a similar name changes nothing). A training job still running is left, and said.
 import {
   DeleteEndpointConfigCommand,
   DeleteModelCommand,
+  DeleteTrainingJobCommand,
   ListEndpointConfigsCommand,
   ListModelsCommand,
   ListTagsCommand,
+  ListTrainingJobsCommand,
 } from "@aws-sdk/client-sagemaker";
 import { isNotFound, withContext } from "../aws/errors.js";
 import { derivedNames } from "../aws/naming.js";
 import type { Session } from "../session.js";
 
-export type LeftoverKind = "model" | "endpoint config";
+export type LeftoverKind = "model" | "endpoint config" | "training job";
 
 export interface Leftover {
   kind: LeftoverKind;
@@ -27,6 +30,8 @@ const PROJECT_TAG = "mlops:project";
 interface Listed {
   name: string;
   arn: string;
+  /** Training jobs: AWS deletes only a Completed, Failed or Stopped one. */
+  finished?: boolean;
 }
 
 /**
@@ -44,6 +49,10 @@ export async function findLeftovers(session: Session): Promise<Leftover[]> {
   const listed = {
     model: await listDerived(session, "model", project),
     "endpoint config": await listDerived(session, "endpoint config", project),
+    "training job": (await listTrainingJobs(session, project)).filter((job) => {
+      if (!job.finished) session.ctx.logger.warn(`training job ${job.name} is still running: left`);
+      return job.finished;
+    }),
   };
   for (const d of state.deployments) {
     // Only those that still exist: the history outlives what the clean-up deleted.
@@ -51,7 +60,10 @@ export async function findLeftovers(session: Session): Promise<Leftover[]> {
     if (listed["endpoint config"].some((c) => c.name === d.endpointConfig))
       add("endpoint config", d.endpointConfig);
   }
-  for (const kind of ["model", "endpoint config"] as const) {
+  for (const run of Object.values(state.training)) {
+    if (listed["training job"].some((j) => j.name === run.job)) add("training job", run.job);
+  }
+  for (const kind of ["model", "endpoint config", "training job"] as const) {
     for (const item of listed[kind]) {
       if (found.has(`${kind}:${item.name}`)) continue;
       if (await taggedFor(session, item.arn, project)) add(kind, item.name);
@@ -67,21 +79,21 @@ export async function removeLeftovers(session: Session, leftovers: Leftover[]): 
   const { sagemaker } = session.clients;
   const removed: string[] = [];
   for (const item of leftovers) {
-    const deleted = await withContext(
-      `deleting superseded SageMaker ${item.kind} ${item.name}`,
-      async () => {
-        try {
-          await (item.kind === "model"
-            ? sagemaker.send(new DeleteModelCommand({ ModelName: item.name }))
+    const deleted = await withContext(`deleting SageMaker ${item.kind} ${item.name}`, async () => {
+      try {
+        await (item.kind === "model"
+          ? sagemaker.send(new DeleteModelCommand({ ModelName: item.name }))
+          : item.kind === "training job"
+            ? sagemaker.send(new DeleteTrainingJobCommand({ TrainingJobName: item.name }))
             : sagemaker.send(new DeleteEndpointConfigCommand({ EndpointConfigName: item.name })));
-          return true;
-        } catch (error) {
-          if (isNotFound(error)) return false; // gone meanwhile
-          throw error;
-        }
-      },
-    );
-    if (deleted) removed.push(`  delete  superseded SageMaker ${item.kind} ${item.name}`);
+        return true;
+      } catch (error) {
+        if (isNotFound(error)) return false; // gone meanwhile
+        throw error;
+      }
+    });
+    const what = item.kind === "training job" ? "finished" : "superseded";
+    if (deleted) removed.push(`  delete  ${what} SageMaker ${item.kind} ${item.name}`);
   }
   return removed;
 }
@@ -139,6 +151,38 @@ async function listDerived(
     }
     found.push(...page.filter((item) => own.test(item.name)));
     if (next === "") next = undefined;
+  } while (next !== undefined);
+  return found;
+}
+
+/** Training jobs named as the tool names them for this project: `<project>-<8 hex>-<attempt>`. */
+async function listTrainingJobs(session: Session, project: string): Promise<Listed[]> {
+  const escaped = project.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const own = new RegExp(`^${escaped}-[0-9a-f]{8}-\\d+$`);
+  const found: Listed[] = [];
+  let next: string | undefined;
+  do {
+    const token = next;
+    const out = await withContext(`listing the training jobs of ${project}`, () =>
+      session.clients.sagemaker.send(
+        new ListTrainingJobsCommand({
+          NameContains: `${project}-`,
+          MaxResults: 100,
+          ...(token !== undefined && { NextToken: token }),
+        }),
+      ),
+    );
+    for (const job of out.TrainingJobSummaries ?? []) {
+      const name = job.TrainingJobName ?? "";
+      if (!own.test(name)) continue;
+      const status = job.TrainingJobStatus ?? "";
+      found.push({
+        name,
+        arn: job.TrainingJobArn ?? "",
+        finished: ["Completed", "Failed", "Stopped"].includes(status),
+      });
+    }
+    next = out.NextToken === "" ? undefined : out.NextToken;
   } while (next !== undefined);
   return found;
 }

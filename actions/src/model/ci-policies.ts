@@ -211,6 +211,8 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
       Action: [
         "sagemaker:CreateTrainingJob",
         "sagemaker:StopTrainingJob",
+        // mlops destroy removes the project's finished training jobs.
+        "sagemaker:DeleteTrainingJob",
         "sagemaker:CreateModel",
         "sagemaker:DeleteModel",
         "sagemaker:CreateEndpointConfig",
@@ -223,10 +225,15 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
       Resource: sagemakerResources,
     },
     {
-      // Listing (to remove superseded models and configs) has no resource-level permissions.
+      // Listing (to remove superseded models and configs, and destroy's finished training jobs)
+      // has no resource-level permissions.
       Sid: "ListSageMaker",
       Effect: "Allow",
-      Action: ["sagemaker:ListEndpointConfigs", "sagemaker:ListModels"],
+      Action: [
+        "sagemaker:ListEndpointConfigs",
+        "sagemaker:ListModels",
+        "sagemaker:ListTrainingJobs",
+      ],
       Resource: ["*"],
     },
     {
