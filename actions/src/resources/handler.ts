@@ -1,4 +1,5 @@
-// The one shape every AWS resource kind implements. A reader who knows one handler knows all.
+// The one shape every AWS resource kind implements. A reader who knows one handler knows all;
+// the contract in short is README.md beside this file.
 import type { StateStore } from "../apply/state-store.js";
 import type { AwsClients } from "../aws/clients.js";
 import type { Clock } from "../clock.js";
@@ -117,14 +118,23 @@ export interface ResourceHandler<Spec = unknown, Observed = unknown> {
   ): Promise<Node<Spec>>;
   /** The live resource with server-set fields stripped, or undefined when it does not exist. */
   read(node: Node<Spec>, ctx: HandlerContext): Promise<Observed | undefined>;
+  /** Pure: what the plan says about this resource (action, typed reason, field changes). */
   diff(node: Node<Spec>, observed: Observed): Change;
   create(node: Node<Spec>, ctx: HandlerContext): Promise<Observed>;
+  /**
+   * The update contract (README.md): `change` is what diff() returned for the plan, and its
+   * field list is authoritative. update() makes exactly the fields `change.changes` names
+   * (changedFields()) what `node` says, using `observed` for the current values its calls need,
+   * and touches nothing else; kinds with no fields to change (a training run joined or forced)
+   * act on `change.actionReason`. Returns what the resource looks like afterwards.
+   */
   update(
     node: Node<Spec>,
     observed: Observed,
     change: Change,
     ctx: HandlerContext,
   ): Promise<Observed>;
+  /** Removes the resource; "already gone" is success (deleteIfPresent), so it may run twice. */
   delete(node: Node<Spec>, observed: Observed, ctx: HandlerContext): Promise<void>;
   /** For kinds with long operations: the executor polls read() until ready or failed. */
   status?(observed: Observed): Status;
@@ -140,6 +150,14 @@ export interface ResourceHandler<Spec = unknown, Observed = unknown> {
    * the endpoint and is put back on the new one.
    */
   replacedWith?: readonly string[];
+}
+
+/**
+ * The top-level fields an update changes: the first segment of each path in `change.changes`
+ * ("tags.team" -> "tags"). update() changes these and nothing else.
+ */
+export function changedFields(change: Pick<Change, "changes">): ReadonlySet<string> {
+  return new Set(change.changes.map((c) => c.path.split(".")[0] ?? c.path));
 }
 
 export function noop(reason = "up to date"): Change {

@@ -147,6 +147,8 @@ describe("autoscaling.variant", () => {
     );
     const node = autoscalingNode({ maxCapacity: 5 });
     const { plan, observations } = testPlan([{ node, action: "update", observed: live }]);
+    // The plan carries the changed fields; update() makes those (the handler contract).
+    Object.assign(plan.changes[0] ?? {}, { changes: autoscalingHandler.diff(node, live).changes });
     const [step] = await executePlan(plan, observations, handlers, aws.ctx, {
       concurrency: 1,
       retryDeadlineMs: 60_000,

@@ -4,7 +4,7 @@
 import type { AutoscalingSpec } from "../../model/sagemaker-nodes.js";
 import { diffFields } from "../../plan/diff-fields.js";
 import type { Change, ResourceHandler, Risk } from "../handler.js";
-import { noop } from "../handler.js";
+import { changedFields, noop } from "../handler.js";
 import {
   INVOCATIONS_METRIC,
   applyScaling,
@@ -64,14 +64,14 @@ export const autoscalingHandler: ResourceHandler<AutoscalingSpec, AutoscalingObs
     return desiredScaling(node.spec);
   },
 
-  async update(node, observed, _change, ctx) {
-    // Only the calls the difference needs (both are create-or-update, so a retry is safe).
+  async update(node, _observed, change, ctx) {
+    // Only the calls the changed fields need (both are create-or-update, so a retry is safe).
     const desired = desiredScaling(node.spec);
-    const changed = diffFields(observed, desired).map((c) => c.path);
-    if (changed.some((p) => p === "min" || p === "max")) {
+    const changed = changedFields(change);
+    if (changed.has("min") || changed.has("max")) {
       await registerTarget(ctx, node.spec.resourceId, desired.min, desired.max);
     }
-    if (changed.some((p) => p.startsWith("policy"))) {
+    if (changed.has("policy")) {
       await putPolicy(
         ctx,
         node.spec.resourceId,

@@ -10,7 +10,7 @@ import { deleteIfPresent, readOrUndefined, withContext } from "../../aws/errors.
 import type { InstanceProfileSpec } from "../../model/iam-nodes.js";
 import { diffFields } from "../../plan/diff-fields.js";
 import type { ResourceHandler } from "../handler.js";
-import { noop } from "../handler.js";
+import { changedFields, noop } from "../handler.js";
 import { tagsToList } from "../tags.js";
 
 export interface InstanceProfileObserved {
@@ -65,8 +65,10 @@ export const instanceProfileHandler: ResourceHandler<InstanceProfileSpec, Instan
       return { path: node.spec.path, roles: [node.spec.role] };
     },
 
-    async update(node, observed, _change, { clients: { iam } }) {
+    async update(node, observed, change, { clients: { iam } }) {
       const InstanceProfileName = node.name;
+      // "roles" is the one field that changes in place (a path change is a replace).
+      if (!changedFields(change).has("roles")) return observed;
       for (const RoleName of observed.roles.filter((r) => r !== node.spec.role)) {
         await withContext(`removing ${RoleName} from ${InstanceProfileName}`, () =>
           iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName, RoleName })),

@@ -24,7 +24,7 @@ import type { Node } from "../../model/graph.js";
 import type { FunctionSpec } from "../../model/lambda-nodes.js";
 import { diffFields } from "../../plan/diff-fields.js";
 import type { Change, HandlerContext, ResourceHandler } from "../handler.js";
-import { noop } from "../handler.js";
+import { changedFields, noop } from "../handler.js";
 import { tagDelta, type Tags } from "../tags.js";
 import {
   codeForUpload,
@@ -148,8 +148,8 @@ export const functionHandler: ResourceHandler<FunctionSpec, FunctionObserved> = 
     return readAfterChange(node, ctx);
   },
 
-  async update(node, _observed, _change, ctx) {
-    return converge(node, ctx);
+  async update(node, _observed, change, ctx) {
+    return converge(node, ctx, changedFields(change));
   },
 
   async delete(node, _observed, { clients: { lambda } }) {
@@ -159,8 +159,16 @@ export const functionHandler: ResourceHandler<FunctionSpec, FunctionObserved> = 
   },
 };
 
-/** Brings the live function to the spec, one step at a time, skipping steps already done. */
-async function converge(node: Node<FunctionSpec>, ctx: HandlerContext): Promise<FunctionObserved> {
+/**
+ * Brings the live function to the spec, one step at a time, skipping steps already done: for
+ * `fields` (an update: the plan's changed fields), or for everything (a create that found the
+ * function there already).
+ */
+async function converge(
+  node: Node<FunctionSpec>,
+  ctx: HandlerContext,
+  fields?: ReadonlySet<string>,
+): Promise<FunctionObserved> {
   const { spec } = node;
   const FunctionName = node.name;
   const lambda = ctx.clients.lambda;
@@ -171,8 +179,12 @@ async function converge(node: Node<FunctionSpec>, ctx: HandlerContext): Promise<
   }
   const want = desired(node);
   const have = live.observed;
+  // Only the fields the plan named, and of those only what still differs: a retried update
+  // does not repeat a step that finished.
+  const needs = (names: readonly (keyof Comparable)[]): boolean =>
+    (fields === undefined || names.some((f) => fields.has(f))) && differs(have, want, names);
 
-  if (differs(have, want, CODE_FIELDS)) {
+  if (needs(CODE_FIELDS)) {
     const zip = await codeForUpload(spec.code, spec.codeSha256);
     await withContext(`updating the code of Lambda function ${FunctionName}`, () =>
       lambda.send(
@@ -186,7 +198,7 @@ async function converge(node: Node<FunctionSpec>, ctx: HandlerContext): Promise<
     );
     await waitUntilSettled(ctx, FunctionName);
   }
-  if (differs(have, want, CONFIG_FIELDS)) {
+  if (needs(CONFIG_FIELDS)) {
     await withContext(`updating the configuration of Lambda function ${FunctionName}`, () =>
       lambda.send(
         new UpdateFunctionConfigurationCommand({
@@ -202,7 +214,9 @@ async function converge(node: Node<FunctionSpec>, ctx: HandlerContext): Promise<
     );
     await waitUntilSettled(ctx, FunctionName);
   }
-  const { set, remove } = tagDelta(have.tags, node.tags);
+  const { set, remove } = needs(["tags"])
+    ? tagDelta(have.tags, node.tags)
+    : { set: {}, remove: [] };
   if (Object.keys(set).length > 0) {
     await withContext(`tagging Lambda function ${FunctionName}`, () =>
       lambda.send(new TagResourceCommand({ Resource: have.arn, Tags: set })),

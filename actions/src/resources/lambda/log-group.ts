@@ -21,7 +21,7 @@ import type { Node } from "../../model/graph.js";
 import type { LogGroupSpec } from "../../model/lambda-nodes.js";
 import { diffFields } from "../../plan/diff-fields.js";
 import type { Change, HandlerContext, ResourceHandler } from "../handler.js";
-import { noop } from "../handler.js";
+import { changedFields, noop } from "../handler.js";
 import { tagDelta, type Tags } from "../tags.js";
 
 export interface LogGroupObserved {
@@ -106,16 +106,20 @@ export const logGroupHandler: ResourceHandler<LogGroupSpec, LogGroupObserved> = 
       if ((error as { name?: string }).name !== "ResourceAlreadyExistsException")
         throw new AwsOperationError(`creating log group ${node.name}`, error);
       const observed = await logGroupHandler.read(node, ctx);
-      if (observed) return logGroupHandler.update(node, observed, noop(), ctx);
+      if (observed)
+        return logGroupHandler.update(node, observed, logGroupHandler.diff(node, observed), ctx);
     }
     await putRetention(node, ctx);
     return desired(node);
   },
 
-  async update(node, observed, _change, ctx) {
-    if (observed.retentionDays !== node.spec.retentionDays) await putRetention(node, ctx);
+  async update(node, observed, change, ctx) {
+    const fields = changedFields(change);
+    if (fields.has("retentionDays")) await putRetention(node, ctx);
     const resourceArn = arnOf(node, ctx);
-    const { set, remove } = tagDelta(observed.tags, node.tags);
+    const { set, remove } = fields.has("tags")
+      ? tagDelta(observed.tags, node.tags)
+      : { set: {}, remove: [] };
     if (Object.keys(set).length > 0) {
       await withContext(`tagging log group ${node.name}`, () =>
         ctx.clients.logs.send(new TagResourceCommand({ resourceArn, tags: set })),

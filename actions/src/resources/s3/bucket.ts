@@ -23,7 +23,7 @@ import type { BucketSpec } from "../../model/data-nodes.js";
 import type { Node } from "../../model/graph.js";
 import { diffFields } from "../../plan/diff-fields.js";
 import type { Change, ResourceHandler } from "../handler.js";
-import { noop } from "../handler.js";
+import { changedFields, noop } from "../handler.js";
 import { tagsFromList, tagsToList, type Tags } from "../tags.js";
 import { emptyBucket } from "./empty-bucket.js";
 
@@ -117,16 +117,12 @@ export const bucketHandler: ResourceHandler<BucketSpec, BucketObserved> = {
         }),
       ),
     );
-    await configure(s3, Bucket, desiredState(node), {
-      encryption: null,
-      blockPublicAccess: false,
-      tags: {},
-    });
+    await configure(s3, Bucket, desiredState(node), ALL_FIELDS);
     return desiredState(node);
   },
 
-  async update(node, observed, _change, { clients: { s3 } }) {
-    await configure(s3, node.name, desiredState(node), observed);
+  async update(node, _observed, change, { clients: { s3 } }) {
+    await configure(s3, node.name, desiredState(node), changedFields(change));
     return desiredState(node);
   },
 
@@ -139,13 +135,16 @@ export const bucketHandler: ResourceHandler<BucketSpec, BucketObserved> = {
   },
 };
 
+const ALL_FIELDS: ReadonlySet<string> = new Set(["encryption", "blockPublicAccess", "tags"]);
+
+/** Puts the named fields of `want` on the bucket (a new bucket: all of them). */
 async function configure(
   s3: S3Client,
   Bucket: string,
   want: BucketObserved,
-  have: BucketObserved,
+  fields: ReadonlySet<string>,
 ): Promise<void> {
-  if (want.encryption !== have.encryption) {
+  if (fields.has("encryption")) {
     await withContext(`setting encryption of ${Bucket}`, () =>
       s3.send(
         new PutBucketEncryptionCommand({
@@ -157,7 +156,7 @@ async function configure(
       ),
     );
   }
-  if (want.blockPublicAccess !== have.blockPublicAccess) {
+  if (fields.has("blockPublicAccess")) {
     await withContext(`blocking public access to ${Bucket}`, () =>
       s3.send(
         new PutPublicAccessBlockCommand({
@@ -172,7 +171,7 @@ async function configure(
       ),
     );
   }
-  if (diffFields(have.tags, want.tags).length > 0) {
+  if (fields.has("tags")) {
     // S3 replaces the whole tag set at once.
     await withContext(`tagging ${Bucket}`, () =>
       s3.send(new PutBucketTaggingCommand({ Bucket, Tagging: { TagSet: tagsToList(want.tags) } })),

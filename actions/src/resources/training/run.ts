@@ -135,12 +135,13 @@ export const trainingHandler: ResourceHandler<TrainingSpec, TrainingObserved> = 
 
   create: (node, ctx) => train(node, 1, ctx),
 
-  async update(node, observed, _change, ctx) {
-    if (observed.status === "InProgress" || observed.status === "Stopping") {
+  async update(node, observed, change, ctx) {
+    // No fields change in place: the change's reason says what to do (see diff()).
+    if (change.actionReason === "in-progress") {
       const done = await waitForJob(node.spec, observed.job, observed.attempt, ctx);
       return record(node, done, ctx);
     }
-    if (node.spec.force !== true) {
+    if (change.actionReason !== "forced") {
       if (observed.status === "Completed") return observed;
       throw new TrainingFailedError(
         `training job ${observed.job} ${observed.status}${observed.failureReason ? `: ${observed.failureReason}` : ""}. The endpoint keeps serving its current model. Fix the cause and run "mlops train --force" to retry.`,
