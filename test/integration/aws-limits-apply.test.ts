@@ -13,8 +13,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { main } from "../../actions/src/cli/main.js";
 import { useEmulator } from "../support/emulator.js";
+import { cli, type CliRun } from "../support/cli.js";
 
 const project = `lim${randomBytes(3).toString("hex")}`;
 let dir: string;
@@ -58,24 +58,8 @@ endpoint:
 `;
 }
 
-async function cli(argv: string[]): Promise<{ code: number; out: string }> {
-  const lines: string[] = [];
-  const write = process.stderr.write.bind(process.stderr);
-  process.stderr.write = (chunk: string | Uint8Array): boolean => {
-    lines.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
-    return true;
-  };
-  try {
-    const io = {
-      out: (t: string) => lines.push(`${t}\n`),
-      err: (t: string) => lines.push(`${t}\n`),
-    };
-    const code = await main([...argv, "--config", config], io);
-    return { code, out: lines.join("") };
-  } finally {
-    process.stderr.write = write;
-  }
-}
+/** `mlops ARGV --config <the test's config>`. */
+const run = (argv: string[]): Promise<CliRun> => cli([...argv, "--config", config]);
 
 const aws = useEmulator();
 const sagemaker = new SageMakerClient(aws.clientConfig);
@@ -114,9 +98,9 @@ afterAll(() => {
 describe("a config at AWS's limits", () => {
   it("validates, applies on the strict emulator, updates and is destroyed", async () => {
     writeFileSync(config, configText(0.01));
-    const validated = await cli(["validate"]);
+    const validated = await run(["validate"]);
     expect(validated.out).toContain("is valid");
-    const applied = await cli(["apply", "--auto-approve"]);
+    const applied = await run(["apply", "--auto-approve"]);
     expect(applied.out).toContain("Apply complete");
     expect(applied.code).toBe(0);
     const endpoint = await sagemaker.send(
@@ -125,14 +109,14 @@ describe("a config at AWS's limits", () => {
     expect(endpoint.EndpointStatus).toBe("InService");
 
     writeFileSync(config, configText(0.02));
-    const updated = await cli(["apply", "--auto-approve"]);
+    const updated = await run(["apply", "--auto-approve"]);
     expect(updated.code).toBe(0);
     const jobs = /training job (\S+)/.exec(updated.out)?.[1] ?? "";
     const job = await sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: jobs }));
     // 96 of the config and the tool's 4: SageMaker's 100.
     expect(Object.keys(job.HyperParameters ?? {})).toHaveLength(100);
 
-    const destroyed = await cli(["destroy", "--auto-approve", "--include-data"]);
+    const destroyed = await run(["destroy", "--auto-approve", "--include-data"]);
     expect(destroyed.code).toBe(0);
     expect(await projectSageMakerNames()).toEqual([]);
   });

@@ -14,8 +14,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { main } from "../../actions/src/cli/main.js";
 import { useEmulator } from "../support/emulator.js";
+import { cli, type CliRun } from "../support/cli.js";
 
 const project = `dst${randomBytes(3).toString("hex")}`;
 let dir: string;
@@ -45,24 +45,8 @@ endpoint:
 `;
 }
 
-async function cli(argv: string[]): Promise<{ code: number; out: string }> {
-  const lines: string[] = [];
-  const write = process.stderr.write.bind(process.stderr);
-  process.stderr.write = (chunk: string | Uint8Array): boolean => {
-    lines.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
-    return true;
-  };
-  try {
-    const io = {
-      out: (t: string) => lines.push(`${t}\n`),
-      err: (t: string) => lines.push(`${t}\n`),
-    };
-    const code = await main([...argv, "--config", config], io);
-    return { code, out: lines.join("") };
-  } finally {
-    process.stderr.write = write;
-  }
-}
+/** `mlops ARGV --config <the test's config>`. */
+const run = (argv: string[]): Promise<CliRun> => cli([...argv, "--config", config]);
 
 const aws = useEmulator();
 const sagemaker = new SageMakerClient(aws.clientConfig);
@@ -104,7 +88,7 @@ describe("destroy after several deployments", () => {
   it("removes the superseded models and endpoint configs and the training jobs too, and names them", async () => {
     for (const lr of [0.01, 0.02, 0.03, 0.04]) {
       writeFileSync(config, configText(lr));
-      const applied = await cli(["apply", "--auto-approve"]);
+      const applied = await run(["apply", "--auto-approve"]);
       expect(applied.out).toContain("Apply complete");
       expect(applied.code).toBe(0);
     }
@@ -115,7 +99,7 @@ describe("destroy after several deployments", () => {
     const jobs = before.filter((n) => /-[0-9a-f]{8}-\d+$/.test(n));
     expect(jobs).toHaveLength(4);
 
-    const destroyed = await cli(["destroy", "--auto-approve", "--include-data"]);
+    const destroyed = await run(["destroy", "--auto-approve", "--include-data"]);
     expect(destroyed.code).toBe(0);
     expect(destroyed.out).toContain(
       "Also removes 8 superseded models and endpoint configs of earlier deployments, and finished training jobs:",
@@ -134,7 +118,7 @@ describe("destroy after several deployments", () => {
     expect((buckets.Buckets ?? []).filter((b) => b.Name?.startsWith(project))).toEqual([]);
 
     // Nothing left: a second destroy has nothing to remove.
-    const again = await cli(["destroy", "--auto-approve", "--include-data"]);
+    const again = await run(["destroy", "--auto-approve", "--include-data"]);
     expect(again.code).toBe(0);
     expect(again.out).not.toMatch(/(superseded|finished) SageMaker/);
   });

@@ -24,7 +24,7 @@ import { memoryLogger } from "../../actions/src/logger.js";
 import type { PolicyDocument } from "../../actions/src/model/iam-policies.js";
 import { decodePolicy } from "../../actions/src/resources/iam/policy-normalize.js";
 import { startFakeGitHub, type FakeGitHub } from "../unit/ec2-runner/fake-github.js";
-import { cli } from "./engine/helpers.js";
+import { cli } from "../support/cli.js";
 import { denied, type Authorization } from "../support/iam-evaluator.js";
 import {
   body,

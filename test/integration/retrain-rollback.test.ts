@@ -7,10 +7,10 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../actions/src/cli/main.js";
 import { renderMarkdown } from "../../actions/src/plan/render-markdown.js";
 import type { Plan } from "../../actions/src/plan/types.js";
 import { useEmulator } from "../support/emulator.js";
+import { cli, type CliRun } from "../support/cli.js";
 
 // train.py's contract in milliseconds: SageMaker's environment in, model.pth and metrics out.
 const FAKE_TRAIN = `
@@ -48,15 +48,7 @@ endpoint:
   return file;
 }
 
-async function mlops(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(args, {
-    out: (t) => (out += `${t}\n`),
-    err: (t) => (err += `${t}\n`),
-  });
-  return { code, out, err };
-}
+const mlops = (...args: string[]): Promise<CliRun> => cli(args);
 
 beforeAll(() => {
   project = `rb${Date.now().toString(36)}`;
@@ -78,15 +70,15 @@ describe("a manual retrain and the next merge", () => {
   it("shows the revert as a rollback first, refuses it unreviewed, applies it reviewed", async () => {
     const config = writeConfig(2, 3);
     const first = await mlops("apply", "--config", config, "--auto-approve");
-    expect(first.code, first.out + first.err).toBe(0);
+    expect(first.code, first.stdout + first.stderr).toBe(0);
 
     const retrain = await mlops(
       "train",
       ...["--config", config, "--set", "epochs=1", "--auto-approve"],
     );
-    expect(retrain.code, retrain.out + retrain.err).toBe(0);
-    expect(retrain.out).not.toContain("!! MODEL ROLLBACK"); // the retrain is the decision itself
-    expect(retrain.out).toContain(
+    expect(retrain.code, retrain.stdout + retrain.stderr).toBe(0);
+    expect(retrain.stdout).not.toContain("!! MODEL ROLLBACK"); // the retrain is the decision itself
+    expect(retrain.stdout).toContain(
       `To keep it, set epochs: 1 under training.hyperparameters in ${config}`,
     );
 
@@ -94,13 +86,13 @@ describe("a manual retrain and the next merge", () => {
     writeConfig(2, 5);
     const planFile = join(dir, "plan.json");
     const planned = await mlops("plan", "--config", config, "--out", planFile);
-    expect(planned.code, planned.err).toBe(0);
-    const text = planned.out.split("\n");
+    expect(planned.code, planned.stderr).toBe(0);
+    const text = planned.stdout.split("\n");
     // The rollback is said before any resource line, with the retrain's time and overrides.
     expect(text[2]).toMatch(
       /^!! MODEL ROLLBACK: sagemaker\.endpoint\.main rolls the endpoint back from model \S+, which `mlops train` deployed at \d{4}-\d\d-\d\dT[\d:.]+Z with epochs=1, to model \S+, which it served before/,
     );
-    expect(planned.out).toContain("set epochs: 1 under training.hyperparameters");
+    expect(planned.stdout).toContain("set epochs: 1 under training.hyperparameters");
     const plan = JSON.parse(readFileSync(planFile, "utf8")) as Plan;
     const endpoint = plan.changes.find((c) => c.address === "sagemaker.endpoint.main");
     expect(endpoint?.risk).toContain("rollback");
@@ -113,15 +105,15 @@ describe("a manual retrain and the next merge", () => {
     // An unattended apply of a fresh plan refuses, changing nothing...
     const refused = await mlops("apply", "--config", config, "--auto-approve");
     expect(refused.code).toBe(1);
-    expect(refused.err).toContain("rolls the served model back and was not the plan reviewed");
+    expect(refused.stderr).toContain("rolls the served model back and was not the plan reviewed");
     const unchanged = await mlops("plan", "--config", config, "--format", "json");
-    expect(unchanged.out).toContain('"rollback"');
+    expect(unchanged.stdout).toContain('"rollback"');
 
     // ...and the reviewed plan applies.
     const reviewed = await mlops("apply", "--config", config, "--plan", planFile, "--auto-approve");
-    expect(reviewed.code, reviewed.out + reviewed.err).toBe(0);
+    expect(reviewed.code, reviewed.stdout + reviewed.stderr).toBe(0);
     const after = await mlops("plan", "--config", config, "--detailed-exitcode");
-    expect(after.code, after.out).toBe(0);
+    expect(after.code, after.stdout).toBe(0);
   });
 
   it("leaves the retrained model alone once the config catches up", async () => {
@@ -130,12 +122,12 @@ describe("a manual retrain and the next merge", () => {
       "train",
       ...["--config", config, "--set", "epochs=3", "--auto-approve"],
     );
-    expect(retrain.code, retrain.out + retrain.err).toBe(0);
+    expect(retrain.code, retrain.stdout + retrain.stderr).toBe(0);
 
     // The config now says what the retrain used: the completed run is reused, nothing moves.
     writeConfig(3, 5);
     const planned = await mlops("plan", "--config", config, "--detailed-exitcode");
-    expect(planned.code, planned.out).toBe(0);
-    expect(planned.out).not.toContain("ROLLBACK");
+    expect(planned.code, planned.stdout).toBe(0);
+    expect(planned.stdout).not.toContain("ROLLBACK");
   });
 });

@@ -5,22 +5,15 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../actions/src/cli/main.js";
 import { useEmulator } from "../support/emulator.js";
+import { cli, type CliRun } from "../support/cli.js";
 
 const aws = useEmulator();
 const savedEnv = { ...process.env };
 let dir: string;
 let project: string;
 
-async function mlops(...args: string[]): Promise<{ code: number; all: string }> {
-  let all = "";
-  const code = await main(args, {
-    out: (t) => (all += `${t}\n`),
-    err: (t) => (all += `${t}\n`),
-  });
-  return { code, all };
-}
+const mlops = (...args: string[]): Promise<CliRun> => cli(args);
 
 /** A fresh checkout with data, training code and a Lambda code folder `prepare` fills. */
 function checkout(name: string, prepare: (root: string) => void): string {
@@ -66,13 +59,13 @@ describe("user-fixable conditions", () => {
     const config = checkout("empty-code", () => undefined);
     const validate = await mlops("validate", "--config", config);
     expect(validate.code).toBe(1);
-    expect(validate.all).toMatch(
+    expect(validate.out).toMatch(
       new RegExp(`${config}:12:9 lambda\\.code: folder \\S+ has no files to deploy`),
     );
     const plan = await mlops("plan", "--config", config);
     expect(plan.code).toBe(1);
-    expect(plan.all).toContain("has no files to deploy");
-    expect(plan.all).not.toMatch(/internal error|report it|bug/);
+    expect(plan.out).toContain("has no files to deploy");
+    expect(plan.out).not.toMatch(/internal error|report it|bug/);
   });
 
   it("a missing training entry point is a config problem, not a crash", async () => {
@@ -82,8 +75,8 @@ describe("user-fixable conditions", () => {
     });
     const plan = await mlops("plan", "--config", config);
     expect(plan.code).toBe(1);
-    expect(plan.all).toMatch(/training\.entryPoint: \S*train\.py does not exist/);
-    expect(plan.all).not.toMatch(/internal error|report it|bug/);
+    expect(plan.out).toMatch(/training\.entryPoint: \S*train\.py does not exist/);
+    expect(plan.out).not.toMatch(/internal error|report it|bug/);
   });
 
   it("a symlink in the Lambda code (found only when packaging) is an operational error", async () => {
@@ -94,7 +87,7 @@ describe("user-fixable conditions", () => {
     expect((await mlops("validate", "--config", config)).code).toBe(0);
     const plan = await mlops("plan", "--config", config);
     expect(plan.code).toBe(1);
-    expect(plan.all).toContain("not a regular file or directory (symlink?)");
-    expect(plan.all).not.toMatch(/internal error|report it|bug/);
+    expect(plan.out).toContain("not a regular file or directory (symlink?)");
+    expect(plan.out).not.toMatch(/internal error|report it|bug/);
   });
 });

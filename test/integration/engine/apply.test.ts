@@ -19,7 +19,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type Emulator } from "../../../actions/src/emulator/index.js";
 import type { RecordedRequest } from "../../../actions/src/emulator/index.js";
-import { actions, cli, makeWorkspace, planJson, roleNames, type Workspace } from "./helpers.js";
+import { cli } from "../../support/cli.js";
+import { actions, makeWorkspace, planJson, roleNames, type Workspace } from "./helpers.js";
 
 let emulator: Emulator;
 let s3: S3Client;

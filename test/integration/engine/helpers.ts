@@ -6,8 +6,8 @@ import { build } from "esbuild";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { main } from "../../../actions/src/cli/main.js";
 import type { Plan } from "../../../actions/src/plan/types.js";
+import { cli } from "../../support/cli.js";
 
 export const REPO = new URL("../../../", import.meta.url).pathname;
 const FIXTURE = readFileSync(join(REPO, "test/fixtures/engine/data-iam.yaml"), "utf8");
@@ -65,36 +65,6 @@ export function makeWorkspace(options: { files?: number; fileBytes?: number } = 
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-export interface CliRun {
-  code: number;
-  stdout: string;
-  /** What main() reported as errors plus what the console logger wrote to stderr. */
-  stderr: string;
-}
-
-/**
- * Runs `mlops ARGV` in this process (process.env must point at the emulator). The console
- * logger writes to process.stderr; it is captured for the duration of the call.
- */
-export async function cli(argv: string[]): Promise<CliRun> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const write = process.stderr.write.bind(process.stderr);
-  process.stderr.write = (chunk: string | Uint8Array) => {
-    err.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
-    return true;
-  };
-  try {
-    const code = await main(argv, {
-      out: (t) => out.push(`${t}\n`),
-      err: (t) => err.push(`${t}\n`),
-    });
-    return { code, stdout: out.join(""), stderr: err.join("") };
-  } finally {
-    process.stderr.write = write;
-  }
 }
 
 /** `mlops plan --format json`, parsed. */

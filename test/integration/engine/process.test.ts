@@ -6,7 +6,8 @@ import { IAMClient } from "@aws-sdk/client-iam";
 import { spawn, type ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useEmulator } from "../../support/emulator.js";
-import { bundleCli, cli, makeWorkspace, roleNames, type Workspace } from "./helpers.js";
+import { cli } from "../../support/cli.js";
+import { bundleCli, makeWorkspace, roleNames, type Workspace } from "./helpers.js";
 
 const FILES = 150;
 

@@ -23,13 +23,13 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { main } from "../../../actions/src/cli/main.js";
 import {
   startEmulator,
   type Emulator,
   type RecordedRequest,
 } from "../../../actions/src/emulator/index.js";
 import { emulatorHandle, type EmulatorHandle } from "../../support/emulator.js";
+import { cli, type CliRun } from "../../support/cli.js";
 
 const GOLDEN = new URL("../../fixtures/golden/sagemaker/", import.meta.url).pathname;
 const UPDATE = process.env["UPDATE_GOLDEN"] === "1";
@@ -77,24 +77,8 @@ let config: string;
 let sagemaker: SageMakerClient;
 let autoscaling: ApplicationAutoScalingClient;
 
-async function cli(argv: string[]): Promise<{ code: number; out: string }> {
-  const lines: string[] = [];
-  const write = process.stderr.write.bind(process.stderr);
-  process.stderr.write = (chunk: string | Uint8Array): boolean => {
-    lines.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
-    return true;
-  };
-  try {
-    const io = {
-      out: (t: string) => lines.push(`${t}\n`),
-      err: (t: string) => lines.push(`${t}\n`),
-    };
-    const code = await main([...argv, "--config", config], io);
-    return { code, out: lines.join("") };
-  } finally {
-    process.stderr.write = write;
-  }
-}
+/** `mlops ARGV --config <the test's config>`. */
+const run = (argv: string[]): Promise<CliRun> => cli([...argv, "--config", config]);
 
 /** Runs `apply` with the recorder on; returns its exit code, output and recorded requests. */
 async function recordedApply(): Promise<{
@@ -104,7 +88,7 @@ async function recordedApply(): Promise<{
 }> {
   await emulator.clearRecording();
   await emulator.startRecording();
-  const result = await cli(["apply", "--auto-approve"]);
+  const result = await run(["apply", "--auto-approve"]);
   await emulator.stopRecording();
   return { ...result, requests: await emulator.recordedRequests() };
 }
@@ -116,7 +100,7 @@ const mutations = (requests: RecordedRequest[], ...services: string[]): string[]
 
 /** The plan as text, with what changes between runs (ids, hashes, paths, account) replaced. */
 async function planText(): Promise<string> {
-  const { code, out } = await cli(["plan"]);
+  const { code, out } = await run(["plan"]);
   expect(code).toBe(0);
   const start = out.indexOf("Plan for ");
   const hashes = new Map<string, string>();
@@ -310,7 +294,7 @@ describe("SageMaker endpoint lifecycle through `mlops apply` (own emulator)", ()
       policies: [[`${project}-invocations-per-instance`, 20]],
     });
     // A re-plan is clean: the autoscaling node agrees with what the endpoint put back.
-    const again = await cli(["plan", "--detailed-exitcode"]);
+    const again = await run(["plan", "--detailed-exitcode"]);
     expect(again.code).toBe(0);
   });
 

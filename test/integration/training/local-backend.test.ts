@@ -8,10 +8,10 @@ import { join } from "node:path";
 import { GetObjectCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { DescribeModelCommand, SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../../actions/src/cli/main.js";
 import type { StateRecord } from "../../../actions/src/apply/state-store.js";
 import type { Plan } from "../../../actions/src/plan/types.js";
 import { useEmulator } from "../../support/emulator.js";
+import { cli, type CliRun } from "../../support/cli.js";
 
 // A stand-in for training/train.py that honours the same contract in milliseconds: reads
 // SM_CHANNEL_TRAINING, writes into SM_MODEL_DIR, prints the documented final line. Its
@@ -61,12 +61,7 @@ endpoint: { name: ${project} }
   return file;
 }
 
-async function mlops(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(args, { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`) });
-  return { code, out, err };
-}
+const mlops = (...args: string[]): Promise<CliRun> => cli(args);
 
 async function state(): Promise<StateRecord> {
   const s3 = new S3Client(aws.s3ClientConfig);
@@ -96,7 +91,7 @@ describe("local training backend", () => {
   it("trains once, uploads the artifact in SageMaker's layout, and reuses the run", async () => {
     const config = writeConfig({ epochs: 1 });
     const apply = await mlops("apply", "--config", config, "--auto-approve");
-    expect(apply.code, apply.err).toBe(0);
+    expect(apply.code, apply.stderr).toBe(0);
 
     const runs = Object.values((await state()).training);
     expect(runs).toHaveLength(1);
@@ -115,7 +110,7 @@ describe("local training backend", () => {
     // The model serves exactly that artifact.
     const planFile = join(dir, "plan.json");
     const again = await mlops("plan", "--config", config, "--out", planFile, "--detailed-exitcode");
-    expect(again.code, again.out).toBe(0);
+    expect(again.code, again.stdout).toBe(0);
     const plan = JSON.parse(readFileSync(planFile, "utf8")) as Plan;
     const training = plan.changes.find((c) => c.address === "training.run.main");
     expect(training?.reason).toContain(`reusing job ${run?.job ?? "?"}`);
@@ -130,14 +125,14 @@ describe("local training backend", () => {
     const config = writeConfig({ epochs: 2, fail: true });
     const failed = await mlops("apply", "--config", config, "--auto-approve");
     expect(failed.code).toBe(1);
-    expect(failed.out).toContain("CUDA out of memory (simulated)");
+    expect(failed.stdout).toContain("CUDA out of memory (simulated)");
 
     // Re-planning does not silently retrain: it says what failed and how to retry.
     const plan = await mlops("plan", "--config", config);
-    expect(plan.out).toMatch(/Failed.*retry with "mlops train --force"/);
+    expect(plan.stdout).toMatch(/Failed.*retry with "mlops train --force"/);
     const again = await mlops("apply", "--config", config, "--auto-approve");
     expect(again.code).toBe(1);
-    expect(again.out).toContain('run "mlops train --force" to retry');
+    expect(again.stdout).toContain('run "mlops train --force" to retry');
     const attempts = Object.values((await state()).training).filter((r) => r.status === "Failed");
     expect(attempts).toHaveLength(1);
 
@@ -151,7 +146,7 @@ describe("local training backend", () => {
       "fail=false",
       "--auto-approve",
     );
-    expect(forced.code, forced.out + forced.err).toBe(0);
+    expect(forced.code, forced.stdout + forced.stderr).toBe(0);
   });
 
   it("a model below the quality gate is not deployed", async () => {
@@ -162,9 +157,9 @@ describe("local training backend", () => {
     const config = writeConfig({ epochs: 4, accuracy: 0.5 });
     const apply = await mlops("apply", "--config", config, "--auto-approve");
     expect(apply.code).toBe(1);
-    expect(apply.out).toContain(
+    expect(apply.stdout).toContain(
       "quality gate failed: test_accuracy = 0.5 is below the minimum 0.7",
     );
-    expect(apply.out).toMatch(/skipped\s+sagemaker\.endpoint-config\.main/);
+    expect(apply.stdout).toMatch(/skipped\s+sagemaker\.endpoint-config\.main/);
   });
 });
