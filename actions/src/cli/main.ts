@@ -49,6 +49,70 @@ const autoApprove: OptionHelp = {
 };
 
 const commands: Record<string, Command> = {
+  init: lazy({
+    summary: "scaffold a project: config, training code, workflows using the released actions",
+    synopsis:
+      "[DIR] [--project NAME] [--region R] [--backend B] [--force] [--actions-repo OWNER/REPO]",
+    description:
+      "Writes into DIR (default: here) config/mlops.yaml (commented, with the schema modeline),\ntraining/ (a runnable train.py and inference.py), data/README.md, the plan, deploy, retrain\nand drift workflows using the actions by version (OWNER/REPO/actions/plan@SHA # vX), and a\nREADME.md section. Overwrites nothing without --force: it names what is in the way instead.\nThe actions' SHA is the tag's commit in this tool's checkout, else `git ls-remote`.",
+    options: {
+      project: {
+        type: "string",
+        value: "NAME",
+        help: "project name, prefix of AWS names (default: the folder's name)",
+      },
+      region: { type: "string", default: "us-east-1", value: "R", help: "AWS region" },
+      backend: {
+        type: "string",
+        default: "sagemaker",
+        value: "sagemaker|ec2|local",
+        help: "where training runs",
+      },
+      force: {
+        type: "boolean",
+        default: false,
+        help: "overwrite files that exist (and replace init's README section)",
+      },
+      "actions-repo": {
+        type: "string",
+        value: "OWNER/REPO",
+        help: "where the actions are released (default: package.json repository, else origin)",
+      },
+      "actions-ref": {
+        type: "string",
+        value: "TAG",
+        help: "release tag named in the workflows (default: v<major> of this mlops)",
+      },
+      "actions-sha": {
+        type: "string",
+        value: "SHA",
+        help: "commit the tag points at (default: looked up; needed offline)",
+      },
+    },
+    examples: [
+      "mlops init",
+      "mlops init ml-service --project pets --region eu-west-1 --backend local",
+      "mlops init --actions-repo acme/mlops --actions-ref v1 --actions-sha 0123...",
+    ],
+    load: () => import("./init-command.js"),
+    run: ({ initCommand }, v, p, io) => {
+      if (p.length > 1) throw new UsageError(`init takes one folder, not ${p.length}`);
+      return initCommand(
+        {
+          dir: p[0] ?? ".",
+          config: String(v["config"]),
+          project: optionalString(v["project"]),
+          region: String(v["region"]),
+          backend: oneOf(v["backend"], ["sagemaker", "ec2", "local"], "--backend"),
+          force: v["force"] === true,
+          actionsRepo: optionalString(v["actions-repo"]),
+          actionsRef: optionalString(v["actions-ref"]),
+          actionsSha: optionalString(v["actions-sha"]),
+        },
+        io,
+      );
+    },
+  }),
   validate: lazy({
     summary: "check the config against the schema and the rules AWS imposes",
     synopsis: "[--format text|json]",

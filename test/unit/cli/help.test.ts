@@ -4,6 +4,15 @@ import { describe, expect, it } from "vitest";
 import { runCli } from "../config/helpers.js";
 
 const COMMANDS: Record<string, readonly string[]> = {
+  init: [
+    "--project",
+    "--region",
+    "--backend",
+    "--force",
+    "--actions-repo",
+    "--actions-ref",
+    "--actions-sha",
+  ],
   validate: ["--format"],
   plan: ["--out", "--markdown-out", "--format", "--detailed-exitcode"],
   apply: ["--plan", "--auto-approve", "--allow-rollback"],
