@@ -40,12 +40,17 @@ import {
   type DescribeEndpointCommandOutput,
 } from "@aws-sdk/client-sagemaker";
 import { zipSync } from "fflate";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findLauncher, startEmulator, type Emulator } from "../../actions/src/emulator/index.js";
+import {
+  findLauncher,
+  setupEmulatorPython,
+  startEmulator,
+  type Emulator,
+} from "../../actions/src/emulator/index.js";
 import {
   emulatorHandle,
   hasEmulator,
@@ -773,8 +778,22 @@ describe("startEmulator set-up", () => {
     writeFileSync(fakePython, "#!/bin/sh\nexit 3\n", { mode: 0o755 });
     try {
       await expect(startEmulator({ python: fakePython })).rejects.toThrow(
-        "install with: pip install 'moto[server]==5.2.1'",
+        "npm run setup installs it; elsewhere: pip install 'moto[server]==5.2.1'",
       );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("takes the Python scripts/setup.sh recorded for the checkout", () => {
+    const dir = mkdtempSync(join(tmpdir(), "mlops-emu-"));
+    try {
+      mkdirSync(join(dir, "emulator"));
+      mkdirSync(join(dir, ".venv"));
+      writeFileSync(join(dir, ".venv/mlops-python.env"), "MLOPS_PYTHON=/opt/py/bin/python\n");
+      expect(setupEmulatorPython(join(dir, "emulator/launcher.py"))).toBe("/opt/py/bin/python");
+      rmSync(join(dir, ".venv"), { recursive: true });
+      expect(setupEmulatorPython(join(dir, "emulator/launcher.py"))).toBeUndefined();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -14,6 +14,7 @@ export {
   findLauncher,
   MOTO_INSTALL_HINT,
   READY_PREFIX,
+  setupEmulatorPython,
   startEmulator,
   type StartEmulatorOptions,
 } from "./launch.js";

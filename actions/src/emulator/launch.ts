@@ -2,7 +2,7 @@
 // stops it without leaving anything behind.
 
 import { spawn, type ChildProcessByStdio } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
@@ -10,7 +10,8 @@ import { EmulatorControl } from "./control.js";
 import { OperationalError } from "../operational-errors.js";
 
 export const READY_PREFIX = "MLOPS_EMULATOR_READY ";
-export const MOTO_INSTALL_HINT = "install with: pip install 'moto[server]==5.2.1'";
+export const MOTO_INSTALL_HINT =
+  "in this repository, npm run setup installs it; elsewhere: pip install 'moto[server]==5.2.1'";
 const MOTO_MISSING_EXIT = 3;
 const LAUNCHER = join("emulator", "launcher.py");
 
@@ -133,9 +134,22 @@ export function findLauncher(startUrl: string = import.meta.url): string {
   }
 }
 
+/**
+ * The Python with moto that scripts/setup.sh chose for this checkout (recorded beside its .venv),
+ * so `npx mlops emulator` works after `npm run demo` or `npm test` even where moto was installed
+ * into the project's .venv rather than for python3.
+ */
+export function setupEmulatorPython(launcher: string): string | undefined {
+  const file = join(dirname(dirname(launcher)), ".venv", "mlops-python.env");
+  if (!existsSync(file)) return undefined;
+  const match = /^MLOPS_PYTHON=(.+)$/m.exec(readFileSync(file, "utf8"));
+  return match?.[1];
+}
+
 export async function startEmulator(options: StartEmulatorOptions = {}): Promise<Emulator> {
-  const python = options.python ?? process.env["MLOPS_PYTHON"] ?? "python3";
   const launcher = options.launcherPath ?? findLauncher();
+  const python =
+    options.python ?? process.env["MLOPS_PYTHON"] ?? setupEmulatorPython(launcher) ?? "python3";
   const args = [launcher, "--port", String(options.port ?? 0)];
   if (options.keepAlive !== true) args.push("--exit-on-stdin-eof");
   if (options.updateDelayMs !== undefined) {
