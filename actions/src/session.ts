@@ -3,7 +3,7 @@
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { StateStore } from "./apply/state-store.js";
+import { handlerState, StateStore } from "./apply/state-store.js";
 import type { LockLocation } from "./apply/lock.js";
 import { createClients, type AwsClients } from "./aws/clients.js";
 import { withContext } from "./aws/errors.js";
@@ -13,7 +13,7 @@ import type { Logger } from "./logger.js";
 import { buildGraph } from "./model/build-graph.js";
 import type { DesiredGraph } from "./model/graph.js";
 import type { HandlerContext } from "./resources/handler.js";
-import { defaultHandlers, type HandlerRegistry } from "./resources/registry.js";
+import { handlersWith, type HandlerRegistry } from "./resources/registry.js";
 import { fillTemplate } from "./aws/naming.js";
 import { OperationalError } from "./operational-errors.js";
 
@@ -57,15 +57,18 @@ export async function openSession(config: Config, options: SessionOptions): Prom
     graph: graph.context,
     signal: options.signal ?? new AbortController().signal,
     cacheDir: options.cacheDir ?? process.env["MLOPS_CACHE_DIR"] ?? join(tmpdir(), "mlops-cache"),
-    state,
-    ...(options.followLogs === true && { followLogs: true }),
-    ...(options.verifyData === true && { verifyData: true }),
+    state: handlerState(state),
   };
   return {
     config,
     clients,
     graph,
-    handlers: options.handlers ?? defaultHandlers,
+    handlers:
+      options.handlers ??
+      handlersWith({
+        ...(options.followLogs === true && { followLogs: true }),
+        ...(options.verifyData === true && { verifyData: true }),
+      }),
     ctx,
     state,
     lock: { s3: clients.s3, bucket: stateBucket, key: `${config.state.prefix}lock.json` },

@@ -16,7 +16,7 @@ import type { DatasetSpec } from "../../actions/src/model/data-nodes.js";
 import type { AwsClients } from "../../actions/src/aws/clients.js";
 import type { HandlerContext } from "../../actions/src/resources/handler.js";
 import {
-  datasetHandler,
+  datasetHandlerWith,
   type PreparedDatasetSpec,
 } from "../../actions/src/resources/s3/dataset.js";
 
@@ -60,8 +60,8 @@ const ctx: HandlerContext = {
   graph: { project: "bench", region: "us-east-1", account: "123456789012", partition: "aws" },
   signal: new AbortController().signal,
   cacheDir,
-  verifyData: mode === "verify",
 };
+const datasetHandler = datasetHandlerWith({ verifyData: mode === "verify" });
 const spec: DatasetSpec = {
   bucket,
   prefix,

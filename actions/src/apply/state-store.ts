@@ -6,6 +6,7 @@ import { canonicalJson } from "../plan/canonical.js";
 import type { RetrainOrigin } from "../config/types.js";
 import { getJson, putJsonIf } from "./s3-json.js";
 import { OperationalError } from "../operational-errors.js";
+import type { HandlerState } from "../resources/handler.js";
 
 export const STATE_FORMAT_VERSION = 1;
 
@@ -127,4 +128,22 @@ export class StateStore {
     this.latest = Promise.resolve(structuredClone(record));
     return record;
   }
+}
+
+/** The narrow view of the record that resource handlers get (HandlerContext.state). */
+export function handlerState(store: StateStore): HandlerState {
+  return {
+    trainingRun: async (fingerprint) => (await store.read()).training[fingerprint],
+    recordTrainingRun: async (record) => {
+      await store.update((state) => {
+        state.training[record.fingerprint] = record;
+      });
+    },
+    deployments: async () => (await store.read()).deployments,
+    updateDeployments: async (edit) => {
+      await store.update((state) => {
+        edit(state.deployments);
+      });
+    },
+  };
 }

@@ -1,6 +1,6 @@
 // The one shape every AWS resource kind implements. A reader who knows one handler knows all;
 // the contract in short is README.md beside this file.
-import type { StateStore } from "../apply/state-store.js";
+import type { DeploymentRecord, TrainingRecord } from "../apply/state-store.js";
 import type { AwsClients } from "../aws/clients.js";
 import type { Clock } from "../clock.js";
 import type { RetrainOrigin } from "../config/types.js";
@@ -82,6 +82,21 @@ export interface Change {
   rollback?: ModelRollback;
 }
 
+/**
+ * What handlers may read and write of the state record: the training runs and the deployment
+ * history, for what AWS cannot answer cheaply. The rest of the record (managed resources, the
+ * lock) belongs to plan and apply.
+ */
+export interface HandlerState {
+  /** The recorded training run with this fingerprint. */
+  trainingRun(fingerprint: string): Promise<TrainingRecord | undefined>;
+  recordTrainingRun(record: TrainingRecord): Promise<void>;
+  /** The deployment history, oldest first. */
+  deployments(): Promise<readonly DeploymentRecord[]>;
+  /** Edits the deployment history in one read-modify-write of the record. */
+  updateDeployments(edit: (deployments: DeploymentRecord[]) => void): Promise<void>;
+}
+
 export interface HandlerContext {
   clients: AwsClients;
   logger: Logger;
@@ -91,15 +106,8 @@ export interface HandlerContext {
   signal: AbortSignal;
   /** Folder for downloads and other caches (data archives). */
   cacheDir: string;
-  /** The state record, for what AWS cannot answer cheaply (training records, deployments). */
-  state?: StateStore;
-  /** `--follow`: stream training logs while waiting. */
-  followLogs?: boolean;
-  /**
-   * `mlops sync`: compare the data set with a listing of its prefix, which also puts right
-   * objects changed or deleted behind our back, instead of with the last sync's record.
-   */
-  verifyData?: boolean;
+  /** The state record's handler sections (absent: work from what AWS says alone). */
+  state?: HandlerState;
 }
 
 export type Status = "pending" | "ready" | "failed";

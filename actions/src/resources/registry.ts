@@ -5,13 +5,16 @@ import { instanceProfileHandler } from "./iam/instance-profile.js";
 import { roleHandler } from "./iam/role.js";
 import { lambdaHandlers } from "./lambda/index.js";
 import { bucketHandler } from "./s3/bucket.js";
-import { datasetHandler } from "./s3/dataset.js";
+import { datasetHandler, datasetHandlerWith, type DatasetOptions } from "./s3/dataset.js";
 import { endpointHandler } from "./sagemaker/endpoint.js";
 import { endpointConfigHandler } from "./sagemaker/endpoint-config.js";
 import { modelHandler } from "./sagemaker/model.js";
-import { trainingHandler } from "./training/run.js";
+import { trainingHandler, trainingHandlerWith, type TrainingOptions } from "./training/run.js";
 
 export type HandlerRegistry = Readonly<Record<string, ResourceHandler<never, never> | undefined>>;
+
+/** A command's options for the handlers that take any (explicit, never in the context). */
+export type HandlerOptions = TrainingOptions & DatasetOptions;
 
 const all = [
   bucketHandler,
@@ -29,6 +32,18 @@ const all = [
 export const defaultHandlers: HandlerRegistry = Object.fromEntries(
   all.map((h) => [h.kind, h as unknown as ResourceHandler<never, never>]),
 );
+
+/** The registry with a command's options (`mlops sync`, `mlops train --follow`). */
+export function handlersWith(options: HandlerOptions): HandlerRegistry {
+  return {
+    ...defaultHandlers,
+    [datasetHandler.kind]: datasetHandlerWith(options) as unknown as ResourceHandler<never, never>,
+    [trainingHandler.kind]: trainingHandlerWith(options) as unknown as ResourceHandler<
+      never,
+      never
+    >,
+  };
+}
 
 export function handlerFor(registry: HandlerRegistry, kind: string): ResourceHandler {
   const handler = registry[kind];

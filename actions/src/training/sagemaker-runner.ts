@@ -85,10 +85,13 @@ export async function waitForJob(
   job: string,
   attempt: number,
   ctx: HandlerContext,
+  options: { followLogs?: boolean } = {},
 ): Promise<TrainingObserved> {
   const fingerprint = spec.fingerprint ?? "";
   const follow =
-    ctx.followLogs === true ? trainingLogFollower(ctx.clients.logs, job, ctx.logger) : undefined;
+    options.followLogs === true
+      ? trainingLogFollower(ctx.clients.logs, job, ctx.logger)
+      : undefined;
   const deadlineMs =
     (Math.max(spec.maxRuntimeSeconds, spec.spot.maxWaitSeconds ?? 0) + 1800) * 1000;
   const done = await waitFor({

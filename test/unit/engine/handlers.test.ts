@@ -37,6 +37,7 @@ import { defaultHandlers } from "../../../actions/src/resources/registry.js";
 import { bucketHandler } from "../../../actions/src/resources/s3/bucket.js";
 import {
   datasetHandler,
+  datasetHandlerWith,
   type PreparedDatasetSpec,
 } from "../../../actions/src/resources/s3/dataset.js";
 import { awsError, mockedClients, testContext, testNode, testPlan } from "./helpers.js";
@@ -303,11 +304,12 @@ describe("s3.dataset handler", () => {
         };
       });
       aws.s3.on(ListObjectsV2Command).resolves({ Contents: [], IsTruncated: false });
-      const ctx = { ...testContext(aws.clients), ...(verifyData && { verifyData }) };
+      const ctx = testContext(aws.clients);
+      const handler = datasetHandlerWith({ verifyData });
       const node = await preparedNode(dir, ctx);
-      const observed = await datasetHandler.read(node, ctx);
+      const observed = await handler.read(node, ctx);
       if (observed === undefined) throw new Error("a record is there");
-      await datasetHandler.update(node, observed, datasetHandler.diff(node, observed), ctx);
+      await handler.update(node, observed, handler.diff(node, observed), ctx);
       return { lists: aws.s3.commandCalls(ListObjectsV2Command).length, puts: puts.sort() };
     };
 

@@ -26,7 +26,7 @@ import {
 } from "@aws-sdk/client-sagemaker";
 import { S3Client } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
-import { StateStore } from "../../../actions/src/apply/state-store.js";
+import { handlerState, StateStore } from "../../../actions/src/apply/state-store.js";
 import type { AwsClients } from "../../../actions/src/aws/clients.js";
 import { fakeClock } from "../../../actions/src/clock.js";
 import { memoryLogger } from "../../../actions/src/logger.js";
@@ -99,7 +99,7 @@ export function fakeSageMaker(): FakeSageMaker {
     graph: { project: "pets", region: "us-east-1", account: "123456789012", partition: "aws" },
     signal: new AbortController().signal,
     cacheDir: "/nonexistent-cache",
-    state,
+    state: handlerState(state),
   };
 
   const calls: string[] = [];

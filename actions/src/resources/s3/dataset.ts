@@ -150,10 +150,31 @@ export const datasetHandler: ResourceHandler<PreparedDatasetSpec, DatasetObserve
   },
 };
 
+export interface DatasetOptions {
+  /**
+   * `mlops sync`: compare the data set with a listing of its prefix, which also puts right
+   * objects changed or deleted behind our back, instead of with the last sync's record.
+   */
+  verifyData?: boolean;
+}
+
+/** The data set handler with a command's options (the registry's has none). */
+export function datasetHandlerWith(
+  options: DatasetOptions,
+): ResourceHandler<PreparedDatasetSpec, DatasetObserved> {
+  if (options.verifyData !== true) return datasetHandler;
+  return {
+    ...datasetHandler,
+    create: (node, ctx) => sync(node, ctx, undefined, options),
+    update: (node, observed, _change, ctx) => sync(node, ctx, observed, options),
+  };
+}
+
 async function sync(
   node: Node<PreparedDatasetSpec>,
   ctx: HandlerContext,
   observed: DatasetObserved | undefined,
+  options: DatasetOptions = {},
 ): Promise<DatasetObserved> {
   const spec = node.spec;
   if (spec.source.kind === "s3")
@@ -170,10 +191,10 @@ async function sync(
     );
   }
   // What the last complete sync recorded is what the prefix holds, as far as plan and apply are
-  // concerned; `mlops sync` (verifyData) lists the prefix instead to catch changes behind our back.
+  // concerned; `mlops sync` (options.verifyData) lists the prefix instead to catch changes behind our back.
   // The record holds our files only, not objects a sync with delete: false kept, so a sync that
   // deletes lists the prefix to find them.
-  const remote = ctx.verifyData === true || spec.delete ? undefined : lastSynced(observed);
+  const remote = options.verifyData === true || spec.delete ? undefined : lastSynced(observed);
   // Until the sync completes, the record names no data set: were it interrupted and the source
   // put back as it was, the old hash would otherwise match and hide half-uploaded objects.
   await recordManifest(spec, { manifestHash: INCOMPLETE, files: [], syncedAt: "" }, ctx);

@@ -60,13 +60,13 @@ export async function recordDeployment(
     ...(node.spec.origin && { origin: node.spec.origin }),
   };
   let before: Pick<EndpointObserved, "endpointConfigName" | "modelName"> | undefined;
-  await ctx.state?.update((state) => {
-    const last = [...state.deployments].reverse().find((d) => d.endpointConfig !== config);
+  await ctx.state?.updateDeployments((deployments) => {
+    const last = [...deployments].reverse().find((d) => d.endpointConfig !== config);
     if (last) before = { endpointConfigName: last.endpointConfig, modelName: last.model };
-    if (state.deployments.at(-1)?.endpointConfig === config) return; // recorded (a retry)
-    state.deployments.push(record);
-    if (state.deployments.length > MAX_DEPLOYMENT_RECORDS) {
-      state.deployments.splice(0, state.deployments.length - MAX_DEPLOYMENT_RECORDS);
+    if (deployments.at(-1)?.endpointConfig === config) return; // recorded (a retry)
+    deployments.push(record);
+    if (deployments.length > MAX_DEPLOYMENT_RECORDS) {
+      deployments.splice(0, deployments.length - MAX_DEPLOYMENT_RECORDS);
     }
   });
   return before;

@@ -48,9 +48,12 @@ export const endpointHandler: ResourceHandler<EndpointSpec, EndpointObserved> = 
     `serves ${node.spec.endpointConfigName ?? "?"} on ${node.spec.instanceType}${node.spec.autoscaling ? ` (auto-scaled ${node.spec.autoscaling.minCapacity}-${node.spec.autoscaling.maxCapacity})` : ""}`,
 
   async read(node, ctx) {
-    const [observed, state] = await Promise.all([readEndpoint(node, ctx), ctx.state?.read()]);
-    if (!observed || !state) return observed;
-    const history = deploymentHistory(state.deployments, observed.modelName, node.spec.modelName);
+    const [observed, deployments] = await Promise.all([
+      readEndpoint(node, ctx),
+      ctx.state?.deployments(),
+    ]);
+    if (!observed || !deployments) return observed;
+    const history = deploymentHistory(deployments, observed.modelName, node.spec.modelName);
     return history ? { ...observed, history } : observed;
   },
 

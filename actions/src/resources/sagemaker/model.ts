@@ -112,8 +112,7 @@ export const modelHandler: ResourceHandler<ModelSpec, ModelObserved> = {
 /** The artifact of the training run this model is named after, once it passed the gate. */
 async function trainedArtifact(node: Node<ModelSpec>, ctx: HandlerContext): Promise<string> {
   const fingerprint = node.spec.trainingFingerprint ?? "";
-  const run =
-    (await ctx.state?.read())?.training[fingerprint] ?? (await findSageMakerRun(node, ctx));
+  const run = (await ctx.state?.trainingRun(fingerprint)) ?? (await findSageMakerRun(node, ctx));
   if (!run?.artifact || run.status !== "Completed") {
     throw new OperationalError(
       `${node.address}: no completed training run with fingerprint ${fingerprint.slice(0, 8)} is recorded`,

@@ -74,7 +74,7 @@ export const trainingHandler: ResourceHandler<TrainingSpec, TrainingObserved> = 
 
   async read(node, ctx) {
     const fingerprint = fingerprintOf(node);
-    const recorded = ctx.state?.read().then((state) => state.training[fingerprint]);
+    const recorded = ctx.state?.trainingRun(fingerprint);
     if (node.spec.backend !== "sagemaker") {
       const record = await recorded;
       return record ? fromRecord(record) : undefined;
@@ -135,23 +135,48 @@ export const trainingHandler: ResourceHandler<TrainingSpec, TrainingObserved> = 
 
   create: (node, ctx) => train(node, 1, ctx),
 
-  async update(node, observed, change, ctx) {
-    // No fields change in place: the change's reason says what to do (see diff()).
-    if (change.actionReason === "in-progress") {
-      const done = await waitForJob(node.spec, observed.job, observed.attempt, ctx);
-      return record(node, done, ctx);
-    }
-    if (change.actionReason !== "forced") {
-      if (observed.status === "Completed") return observed;
-      throw new TrainingFailedError(
-        `training job ${observed.job} ${observed.status}${observed.failureReason ? `: ${observed.failureReason}` : ""}. The endpoint keeps serving its current model. Fix the cause and run "mlops train --force" to retry.`,
-      );
-    }
-    return train(node, observed.attempt + 1, ctx);
-  },
+  update: (node, observed, change, ctx) => updateRun(node, observed, change, ctx, {}),
 
   delete: () => Promise.resolve(), // runs are history, not resources
 };
+
+export interface TrainingOptions {
+  /** `mlops train --follow`: stream the SageMaker job's logs while waiting. */
+  followLogs?: boolean;
+}
+
+/** The training handler with a command's options (the registry's has none). */
+export function trainingHandlerWith(
+  options: TrainingOptions,
+): ResourceHandler<TrainingSpec, TrainingObserved> {
+  if (options.followLogs !== true) return trainingHandler;
+  return {
+    ...trainingHandler,
+    create: (node, ctx) => train(node, 1, ctx, options),
+    update: (node, observed, change, ctx) => updateRun(node, observed, change, ctx, options),
+  };
+}
+
+async function updateRun(
+  node: Node<TrainingSpec>,
+  observed: TrainingObserved,
+  change: Change,
+  ctx: HandlerContext,
+  options: TrainingOptions,
+): Promise<TrainingObserved> {
+  // No fields change in place: the change's reason says what to do (see diff()).
+  if (change.actionReason === "in-progress") {
+    const done = await waitForJob(node.spec, observed.job, observed.attempt, ctx, options);
+    return record(node, done, ctx);
+  }
+  if (change.actionReason !== "forced") {
+    if (observed.status === "Completed") return observed;
+    throw new TrainingFailedError(
+      `training job ${observed.job} ${observed.status}${observed.failureReason ? `: ${observed.failureReason}` : ""}. The endpoint keeps serving its current model. Fix the cause and run "mlops train --force" to retry.`,
+    );
+  }
+  return train(node, observed.attempt + 1, ctx, options);
+}
 
 function fromRecord(r: TrainingRecord): TrainingObserved {
   return {
@@ -169,6 +194,7 @@ async function train(
   node: Node<TrainingSpec>,
   attempt: number,
   ctx: HandlerContext,
+  options: TrainingOptions = {},
 ): Promise<TrainingObserved> {
   const spec = node.spec;
   const job = jobName(spec, attempt);
@@ -201,7 +227,7 @@ async function train(
   }
   const sourceUri = await uploadSourceArchive(spec, archive, ctx);
   await startSageMakerJob(spec, job, sourceUri, node.tags, ctx);
-  const done = await waitForJob(spec, job, attempt, ctx);
+  const done = await waitForJob(spec, job, attempt, ctx, options);
   return record(node, done, ctx);
 }
 
@@ -221,9 +247,7 @@ async function record(
     ...(observed.metrics !== undefined && { metrics: observed.metrics }),
     finishedAt: new Date(ctx.clock.now()).toISOString(),
   };
-  await ctx.state?.update((state) => {
-    state.training[observed.fingerprint] = entry;
-  });
+  await ctx.state?.recordTrainingRun(entry);
   ctx.logger.info(
     `${node.address}: ${observed.job} ${observed.status} ${describeMetrics(observed.metrics)}`,
   );
