@@ -43,8 +43,15 @@ const UNTRUSTED =
   /\$\{\{[^}]*\b(github\.event\.|github\.head_ref|inputs\.|github\.event_path|steps\.[^}]*outputs)/;
 
 describe("workflows", () => {
-  it("are the five the product ships", () => {
-    expect(files.sort()).toEqual(["ci.yml", "deploy.yml", "drift.yml", "plan.yml", "retrain.yml"]);
+  it("are the six the product ships", () => {
+    expect(files.sort()).toEqual([
+      "ci.yml",
+      "deploy.yml",
+      "drift.yml",
+      "plan.yml",
+      "release.yml",
+      "retrain.yml",
+    ]);
   });
 
   describe.each(files)("%s", (file) => {
@@ -67,7 +74,9 @@ describe("workflows", () => {
         expect(job.permissions, `job ${name}`).toBeTypeOf("object");
         for (const value of Object.values(job.permissions as Record<string, string>))
           expect(["read", "write", "none"]).toContain(value);
-        expect(job.permissions, `job ${name}`).not.toHaveProperty("contents", "write");
+        // Only the release job writes contents (it creates the tags and the release).
+        if (!(file === "release.yml" && name === "release"))
+          expect(job.permissions, `job ${name}`).not.toHaveProperty("contents", "write");
       }
     });
 
@@ -158,6 +167,20 @@ describe("workflows", () => {
     expect(deploy?.with?.["deploy"]).toBeUndefined(); // deploys (the default)
   });
 
+  it("release tests first, from main only, and only its last job may write", () => {
+    const w = load("release.yml");
+    expect(w.on).toMatchObject({ workflow_dispatch: { inputs: { version: { required: true } } } });
+    expect(w.jobs["test"]?.permissions).toEqual({ contents: "read" });
+    expect((w.jobs["test"] as { if?: string }).if).toBe("github.ref == 'refs/heads/main'");
+    expect((w.jobs["release"] as { needs?: string }).needs).toBe("test");
+    expect(w.jobs["release"]?.permissions).toEqual({ contents: "write" });
+    const runs = steps(w).map((step) => step.run ?? "");
+    expect(runs.some((run) => run.includes("npm test"))).toBe(true);
+    expect(
+      runs.some((run) => run.includes('gh release create "v$VERSION" --target "$GITHUB_SHA"')),
+    ).toBe(true);
+  });
+
   it("drift may write issues and nothing else", () => {
     const w = load("drift.yml");
     expect(w.jobs["drift"]?.permissions).toEqual({
@@ -169,6 +192,27 @@ describe("workflows", () => {
 });
 
 describe("action metadata", () => {
+  // The Marketplace's branding: a Feather icon name and one of its colours.
+  const COLORS = [
+    "white",
+    "black",
+    "yellow",
+    "blue",
+    "green",
+    "orange",
+    "red",
+    "purple",
+    "gray-dark",
+  ];
+  it.each(readdirSync(join(REPO, "actions")).filter((d) => d !== "dist" && d !== "src"))(
+    "%s has branding",
+    (name) => {
+      const meta = actionYaml(name) as { branding?: { icon?: unknown; color?: unknown } };
+      expect(meta.branding?.icon).toMatch(/^[a-z0-9-]+$/);
+      expect(COLORS).toContain(meta.branding?.color);
+    },
+  );
+
   it.each(["validate", "plan", "apply", "train"])("%s runs the bundled entry on node24", (name) => {
     const meta = actionYaml(name);
     expect(meta.runs).toEqual({ using: "node24", main: `../dist/${name}.js` });
