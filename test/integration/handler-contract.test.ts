@@ -220,6 +220,7 @@ afterAll(async () => {
 describe("the handler contract, every kind (shared emulator)", { timeout: TEST_TIMEOUT_MS }, () => {
   it("the config uses every registered kind, and the table covers each", () => {
     const registered = Object.keys(defaultHandlers).sort();
+    for (const [kind, h] of Object.entries(defaultHandlers)) expect(h.kind).toBe(kind);
     expect([...new Set(nodes.map((n) => n.kind))].sort()).toEqual(registered);
     expect(Object.keys(updates).sort()).toEqual(registered);
     expect(nodes.length).toBeLessThanOrEqual(rows.length);

@@ -1,49 +1,54 @@
-// Every resource kind the engine knows, by kind.
+// Every resource kind the engine knows, by kind: one handler per kind of KindSpecs (kinds.ts).
 import { autoscalingHandler } from "./autoscaling/variant.js";
 import type { ResourceHandler } from "./handler.js";
+import type { Kind, KindSpecs } from "./kinds.js";
 import { instanceProfileHandler } from "./iam/instance-profile.js";
 import { roleHandler } from "./iam/role.js";
-import { lambdaHandlers } from "./lambda/index.js";
+import { aliasHandler } from "./lambda/alias.js";
+import { functionHandler } from "./lambda/function.js";
+import { logGroupHandler } from "./lambda/log-group.js";
+import { provisionedConcurrencyHandler } from "./lambda/provisioned-concurrency.js";
+import { reservedConcurrencyHandler } from "./lambda/reserved-concurrency.js";
 import { bucketHandler } from "./s3/bucket.js";
-import { datasetHandler, datasetHandlerWith, type DatasetOptions } from "./s3/dataset.js";
+import { datasetHandlerWith, type DatasetOptions } from "./s3/dataset.js";
 import { endpointHandler } from "./sagemaker/endpoint.js";
 import { endpointConfigHandler } from "./sagemaker/endpoint-config.js";
 import { modelHandler } from "./sagemaker/model.js";
-import { trainingHandler, trainingHandlerWith, type TrainingOptions } from "./training/run.js";
+import { trainingHandlerWith, type TrainingOptions } from "./training/run.js";
 
-export type HandlerRegistry = Readonly<Record<string, ResourceHandler<never, never> | undefined>>;
+/**
+ * Handlers by kind, as the planner and the executor see them: a node's spec and observed value
+ * are whatever its kind's handler takes (see TypedRegistry for the checked map).
+ */
+export type HandlerRegistry = Readonly<Partial<Record<string, ResourceHandler>>>;
+
+/** One handler per kind, each of its kind's spec (KindSpecs): checked, so no cast is needed. */
+export type TypedRegistry = { readonly [K in Kind]: ResourceHandler<KindSpecs[K]> };
 
 /** A command's options for the handlers that take any (explicit, never in the context). */
 export type HandlerOptions = TrainingOptions & DatasetOptions;
 
-const all = [
-  bucketHandler,
-  datasetHandler,
-  roleHandler,
-  instanceProfileHandler,
-  ...lambdaHandlers,
-  trainingHandler,
-  modelHandler,
-  endpointConfigHandler,
-  endpointHandler,
-  autoscalingHandler,
-] as const;
-
-export const defaultHandlers: HandlerRegistry = Object.fromEntries(
-  all.map((h) => [h.kind, h as unknown as ResourceHandler<never, never>]),
-);
-
 /** The registry with a command's options (`mlops sync`, `mlops train --follow`). */
-export function handlersWith(options: HandlerOptions): HandlerRegistry {
+export function handlersWith(options: HandlerOptions): TypedRegistry {
   return {
-    ...defaultHandlers,
-    [datasetHandler.kind]: datasetHandlerWith(options) as unknown as ResourceHandler<never, never>,
-    [trainingHandler.kind]: trainingHandlerWith(options) as unknown as ResourceHandler<
-      never,
-      never
-    >,
+    "s3.bucket": bucketHandler,
+    "s3.dataset": datasetHandlerWith(options),
+    "iam.role": roleHandler,
+    "iam.instance-profile": instanceProfileHandler,
+    "logs.log-group": logGroupHandler,
+    "lambda.function": functionHandler,
+    "lambda.alias": aliasHandler,
+    "lambda.reserved-concurrency": reservedConcurrencyHandler,
+    "lambda.provisioned-concurrency": provisionedConcurrencyHandler,
+    "training.run": trainingHandlerWith(options),
+    "sagemaker.model": modelHandler,
+    "sagemaker.endpoint-config": endpointConfigHandler,
+    "sagemaker.endpoint": endpointHandler,
+    "autoscaling.variant": autoscalingHandler,
   };
 }
+
+export const defaultHandlers: TypedRegistry = handlersWith({});
 
 export function handlerFor(registry: HandlerRegistry, kind: string): ResourceHandler {
   const handler = registry[kind];

@@ -6,7 +6,8 @@ import {
   DescribeEndpointConfigCommand,
 } from "@aws-sdk/client-sagemaker";
 import { deleteIfPresent, readOrUndefined, withContext } from "../../aws/errors.js";
-import { endpointConfigName, MODEL, type EndpointConfigSpec } from "../../model/sagemaker-nodes.js";
+import { endpointConfigName, type EndpointConfigSpec } from "../../model/sagemaker-nodes.js";
+import { dependencyOf } from "../kinds.js";
 import type { ResourceHandler } from "../handler.js";
 import { noop } from "../handler.js";
 import { tagsToList } from "../tags.js";
@@ -21,9 +22,7 @@ export const endpointConfigHandler: ResourceHandler<EndpointConfigSpec, Endpoint
   kind: "sagemaker.endpoint-config",
 
   prepare(node, _ctx, deps) {
-    const model = deps.get(MODEL);
-    // Internal invariant: the graph builder always adds this dependency.
-    if (!model) throw new Error(`${node.address} needs ${MODEL}`);
+    const model = dependencyOf(node, deps, "sagemaker.model");
     const spec: EndpointConfigSpec = { ...node.spec, modelName: model.name };
     const project = node.tags["mlops:project"] ?? "";
     return Promise.resolve({ ...node, name: endpointConfigName(project, spec), spec });

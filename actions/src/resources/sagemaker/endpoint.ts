@@ -4,13 +4,9 @@
 import { CreateEndpointCommand, DeleteEndpointCommand } from "@aws-sdk/client-sagemaker";
 import { waitFor } from "../../apply/wait.js";
 import { deleteIfPresent, withContext } from "../../aws/errors.js";
-import type { Node } from "../../model/graph.js";
-import {
-  ENDPOINT_CONFIG,
-  type EndpointConfigSpec,
-  type EndpointSpec,
-} from "../../model/sagemaker-nodes.js";
+import type { EndpointSpec } from "../../model/sagemaker-nodes.js";
 import { removeScaling, variantResourceId } from "../autoscaling/variant-scaling.js";
+import { dependencyOf } from "../kinds.js";
 import type { Change, ModelRollback, ResourceHandler, Risk, Status } from "../handler.js";
 import { noop } from "../handler.js";
 import { tagsToList } from "../tags.js";
@@ -33,9 +29,7 @@ export const endpointHandler: ResourceHandler<EndpointSpec, EndpointObserved> = 
   kind: "sagemaker.endpoint",
 
   prepare(node, _ctx, deps) {
-    const config = deps.get(ENDPOINT_CONFIG) as Node<EndpointConfigSpec> | undefined;
-    // Internal invariant: the graph builder always adds this dependency.
-    if (!config) throw new Error(`${node.address} needs ${ENDPOINT_CONFIG}`);
+    const config = dependencyOf(node, deps, "sagemaker.endpoint-config");
     const spec: EndpointSpec = {
       ...node.spec,
       endpointConfigName: config.name,

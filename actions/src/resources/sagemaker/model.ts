@@ -8,16 +8,12 @@ import {
 } from "@aws-sdk/client-sagemaker";
 import { deleteIfPresent, readOrUndefined, withContext } from "../../aws/errors.js";
 import type { Node } from "../../model/graph.js";
-import {
-  modelName,
-  TRAINING,
-  type ModelSpec,
-  type TrainingSpec,
-} from "../../model/sagemaker-nodes.js";
+import { modelName, TRAINING, type ModelSpec } from "../../model/sagemaker-nodes.js";
 import { derivedNames } from "../../aws/naming.js";
 import { checkGate } from "../../training/metrics.js";
 import type { TrainingObserved } from "../../training/sagemaker-job.js";
 import { describeJob } from "../../training/sagemaker-runner.js";
+import { dependencyOf } from "../kinds.js";
 import type { HandlerContext, ResourceHandler } from "../handler.js";
 import { noop } from "../handler.js";
 import { tagsToList } from "../tags.js";
@@ -47,9 +43,9 @@ export const modelHandler: ResourceHandler<ModelSpec, ModelObserved> = {
   kind: "sagemaker.model",
 
   prepare(node, _ctx, deps) {
-    const training = deps.get(TRAINING) as Node<TrainingSpec> | undefined;
-    const fingerprint = training?.spec.fingerprint;
-    if (!training || fingerprint === undefined)
+    const training = dependencyOf(node, deps, "training.run");
+    const fingerprint = training.spec.fingerprint;
+    if (fingerprint === undefined)
       // Internal invariant: the graph builder always adds this dependency, prepared first.
       throw new Error(`${node.address} needs a prepared ${TRAINING}`);
     const spec: ModelSpec = { ...node.spec, trainingFingerprint: fingerprint };

@@ -3,7 +3,6 @@
 // one reported with its reason (and retried only with `mlops train --force`).
 import type { TrainingRecord } from "../../apply/state-store.js";
 import { derivedNames } from "../../aws/naming.js";
-import { DATASET } from "../../model/data-nodes.js";
 import type { Node } from "../../model/graph.js";
 import type { TrainingSpec } from "../../model/sagemaker-nodes.js";
 import { trainingFingerprint } from "../../training/fingerprint.js";
@@ -16,7 +15,7 @@ import {
   waitForJob,
 } from "../../training/sagemaker-runner.js";
 import { packSourceDir } from "../../training/source-archive.js";
-import type { PreparedDatasetSpec } from "../s3/dataset.js";
+import { dependencyOf } from "../kinds.js";
 import type { Change, HandlerContext, ResourceHandler } from "../handler.js";
 import { noop } from "../handler.js";
 import { OperationalError } from "../../operational-errors.js";
@@ -44,9 +43,7 @@ export const trainingHandler: ResourceHandler<TrainingSpec, TrainingObserved> = 
   createAction: "train",
 
   async prepare(node, _ctx, deps) {
-    const dataset = deps.get(DATASET) as Node<PreparedDatasetSpec> | undefined;
-    // Internal invariant: the graph builder always adds this dependency.
-    if (!dataset) throw new Error(`${node.address} needs ${DATASET}`);
+    const dataset = dependencyOf(node, deps, "s3.dataset");
     // Packed to hash it; apply packs again (deterministic) and uploads only what was planned.
     const archive = await packSourceDir(node.spec.sourceDir);
     const fingerprint = trainingFingerprint(node.spec, dataset.spec.manifestHash, archive.sha256);
