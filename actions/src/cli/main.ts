@@ -113,6 +113,61 @@ const commands: Record<string, Command> = {
       );
     },
   }),
+  bootstrap: lazy({
+    summary: "create the OIDC provider, boundary and CI roles a repository's workflows need",
+    synopsis: "--github OWNER/REPO [--environment NAME] [--auto-approve] [--destroy]",
+    description:
+      "Does docs/setup.md steps 1-6 with an administrator's credentials: GitHub's OIDC provider\n(reused if present), the permissions boundary, and the plan and deploy roles with the\npolicies `mlops iam-policy` prints and trust scoped to the repository (pull requests and main;\nthe deploy environment). Shows the plan first; a re-run changes nothing. --destroy removes\nwhat bootstrap made. Then prints the GitHub settings to make.",
+    options: {
+      github: {
+        type: "string",
+        value: "OWNER/REPO",
+        help: "the repository whose workflows may assume the roles",
+      },
+      environment: {
+        type: "string",
+        default: "production",
+        value: "NAME",
+        help: "the GitHub environment of the deploy jobs",
+      },
+      "plan-role": {
+        type: "string",
+        default: "mlops-plan",
+        value: "NAME",
+        help: "name of the read-only plan role",
+      },
+      "deploy-role": {
+        type: "string",
+        default: "mlops-deploy",
+        value: "NAME",
+        help: "name of the deploy role",
+      },
+      destroy: {
+        type: "boolean",
+        default: false,
+        help: "remove the roles, boundary and provider bootstrap made",
+      },
+      "auto-approve": autoApprove,
+    },
+    examples: [
+      "mlops bootstrap --github acme/ml-service",
+      "mlops bootstrap --github acme/ml-service --destroy --auto-approve",
+    ],
+    load: () => import("./bootstrap-command.js"),
+    run: ({ bootstrapCommand }, v, _p, io) =>
+      bootstrapCommand(
+        {
+          config: String(v["config"]),
+          github: optionalString(v["github"]),
+          environment: String(v["environment"]),
+          planRole: String(v["plan-role"]),
+          deployRole: String(v["deploy-role"]),
+          destroy: v["destroy"] === true,
+          autoApprove: v["auto-approve"] === true,
+        },
+        io,
+      ),
+  }),
   validate: lazy({
     summary: "check the config against the schema and the rules AWS imposes",
     synopsis: "[--format text|json]",

@@ -1,0 +1,447 @@
+// `mlops bootstrap`: what docs/setup.md steps 1-6 make by hand, as a plan of IAM changes that is
+// shown first and then applied: GitHub's OIDC provider (reused if present), the permissions
+// boundary, and the plan and deploy CI roles with their generated policies and trust scoped to
+// one repository. Reading the account again after an apply plans nothing; --destroy plans the
+// removal of what bootstrap made (the roles and the boundary it tagged, the provider only if it
+// made it and no role trusts it any more). Runs with an administrator's credentials: no CI role
+// may create roles without the boundary, so none is given these actions.
+import {
+  AddClientIDToOpenIDConnectProviderCommand,
+  CreateOpenIDConnectProviderCommand,
+  CreatePolicyCommand,
+  CreatePolicyVersionCommand,
+  CreateRoleCommand,
+  DeleteOpenIDConnectProviderCommand,
+  DeletePolicyCommand,
+  DeletePolicyVersionCommand,
+  DeleteRoleCommand,
+  DeleteRolePolicyCommand,
+  GetOpenIDConnectProviderCommand,
+  GetPolicyCommand,
+  GetPolicyVersionCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  ListPolicyVersionsCommand,
+  ListRolesCommand,
+  ListRoleTagsCommand,
+  ListOpenIDConnectProviderTagsCommand,
+  NoSuchEntityException,
+  PutRolePolicyCommand,
+  UpdateAssumeRolePolicyCommand,
+  UpdateRoleCommand,
+  type IAMClient,
+} from "@aws-sdk/client-iam";
+import type { Config } from "../config/types.js";
+import { buildGraph } from "../model/build-graph.js";
+import { boundaryPolicy, ciPolicy, type CiRole } from "../model/ci-policies.js";
+import { partitionOf } from "../model/graph.js";
+import type { PolicyDocument } from "../model/iam-policies.js";
+import { githubTrustPolicy } from "../cli/iam-policy-command.js";
+
+export const GITHUB_OIDC_HOST = "token.actions.githubusercontent.com";
+const AUDIENCE = "sts.amazonaws.com";
+/** Tag on everything bootstrap creates: --destroy removes only what carries it. */
+export const BOOTSTRAP_TAG = "mlops:bootstrap";
+// A training run (retrain) outlives the default one-hour session (docs/setup.md step 6).
+const DEPLOY_SESSION_SECONDS = 21_600;
+
+export interface BootstrapOptions {
+  readonly repository: string;
+  readonly environment: string;
+  readonly planRole: string;
+  readonly deployRole: string;
+}
+
+export interface DesiredRole {
+  readonly kind: CiRole;
+  readonly name: string;
+  readonly trust: PolicyDocument;
+  readonly policy: PolicyDocument;
+  readonly maxSessionDuration: number;
+}
+
+export interface Desired {
+  readonly account: string;
+  readonly providerArn: string;
+  /** undefined when iam.permissionsBoundary names a policy of the organisation's own. */
+  readonly boundary:
+    | {
+        readonly arn: string;
+        readonly name: string;
+        readonly path: string;
+        readonly document: PolicyDocument;
+      }
+    | undefined;
+  readonly roles: readonly DesiredRole[];
+}
+
+export function desiredState(config: Config, account: string, o: BootstrapOptions): Desired {
+  const partition = partitionOf(config.region);
+  const graph = buildGraph(config, { account });
+  const trust = (kind: CiRole): PolicyDocument => {
+    const doc = githubTrustPolicy(partition, account, o.repository, kind, o.environment);
+    if (kind === "deploy") return doc;
+    // The plan role also serves the scheduled drift check, which runs on main (setup step 2).
+    const statement = doc.Statement[0];
+    const equals = (statement?.Condition as { StringEquals: Record<string, unknown> } | undefined)
+      ?.StringEquals;
+    if (equals)
+      equals[`${GITHUB_OIDC_HOST}:sub`] = [
+        `repo:${o.repository}:pull_request`,
+        `repo:${o.repository}:ref:refs/heads/main`,
+      ];
+    return doc;
+  };
+  const boundaryName = `${config.project}-boundary`;
+  return {
+    account,
+    providerArn: `arn:${partition}:iam::${account}:oidc-provider/${GITHUB_OIDC_HOST}`,
+    boundary:
+      config.iam.permissionsBoundary === undefined
+        ? {
+            arn: `arn:${partition}:iam::${account}:policy${config.iam.path}${boundaryName}`,
+            name: boundaryName,
+            path: config.iam.path,
+            document: boundaryPolicy(graph),
+          }
+        : undefined,
+    roles: (["plan", "deploy"] as const).map((kind) => ({
+      kind,
+      name: kind === "plan" ? o.planRole : o.deployRole,
+      trust: trust(kind),
+      policy: ciPolicy(config, graph, kind),
+      maxSessionDuration: kind === "deploy" ? DEPLOY_SESSION_SECONDS : 3600,
+    })),
+  };
+}
+
+/** One step of the plan: what it says, and the calls that make it. */
+export interface Step {
+  readonly symbol: "+" | "~" | "-";
+  readonly text: string;
+  readonly run: (iam: IAMClient) => Promise<void>;
+}
+
+export async function planBootstrap(
+  iam: IAMClient,
+  desired: Desired,
+  o: BootstrapOptions,
+): Promise<Step[]> {
+  const steps: Step[] = [];
+  const tags = [{ Key: BOOTSTRAP_TAG, Value: o.repository }];
+
+  const provider = await orMissing(() =>
+    iam.send(
+      new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: desired.providerArn }),
+    ),
+  );
+  if (provider === undefined) {
+    steps.push({
+      symbol: "+",
+      text: `create the OIDC provider ${GITHUB_OIDC_HOST} (audience ${AUDIENCE})`,
+      run: async (c) => {
+        await c.send(
+          new CreateOpenIDConnectProviderCommand({
+            Url: `https://${GITHUB_OIDC_HOST}`,
+            ClientIDList: [AUDIENCE],
+            Tags: tags,
+          }),
+        );
+      },
+    });
+  } else if (!(provider.ClientIDList ?? []).includes(AUDIENCE)) {
+    steps.push({
+      symbol: "~",
+      text: `add the audience ${AUDIENCE} to the existing OIDC provider ${GITHUB_OIDC_HOST}`,
+      run: async (c) => {
+        await c.send(
+          new AddClientIDToOpenIDConnectProviderCommand({
+            OpenIDConnectProviderArn: desired.providerArn,
+            ClientID: AUDIENCE,
+          }),
+        );
+      },
+    });
+  }
+
+  const b = desired.boundary;
+  if (b !== undefined) {
+    const live = await orMissing(() => iam.send(new GetPolicyCommand({ PolicyArn: b.arn })));
+    if (live?.Policy === undefined) {
+      steps.push({
+        symbol: "+",
+        text: `create the permissions boundary ${b.path}${b.name}`,
+        run: async (c) => {
+          await c.send(
+            new CreatePolicyCommand({
+              PolicyName: b.name,
+              Path: b.path,
+              PolicyDocument: JSON.stringify(b.document),
+              Description: "Permissions boundary of every role mlops creates (mlops bootstrap)",
+              Tags: tags,
+            }),
+          );
+        },
+      });
+    } else {
+      const version = await iam.send(
+        new GetPolicyVersionCommand({ PolicyArn: b.arn, VersionId: live.Policy.DefaultVersionId }),
+      );
+      if (!sameDocument(version.PolicyVersion?.Document, b.document))
+        steps.push({
+          symbol: "~",
+          text: `update the permissions boundary ${b.path}${b.name} (a new default version)`,
+          run: (c) => newPolicyVersion(c, b.arn, b.document),
+        });
+    }
+  }
+
+  for (const role of desired.roles) {
+    const live = await orMissing(() => iam.send(new GetRoleCommand({ RoleName: role.name })));
+    const inline =
+      live &&
+      (await orMissing(() =>
+        iam.send(new GetRolePolicyCommand({ RoleName: role.name, PolicyName: role.name })),
+      ));
+    const who =
+      role.kind === "plan"
+        ? `pull requests and main of ${o.repository}`
+        : `the ${o.environment} environment of ${o.repository}`;
+    if (live?.Role === undefined) {
+      steps.push({
+        symbol: "+",
+        text: `create the ${role.kind} role ${role.name} (assumed by ${who}) with its inline policy`,
+        run: async (c) => {
+          await c.send(
+            new CreateRoleCommand({
+              RoleName: role.name,
+              AssumeRolePolicyDocument: JSON.stringify(role.trust),
+              MaxSessionDuration: role.maxSessionDuration,
+              Description: `mlops ${role.kind} role for ${o.repository} (mlops bootstrap)`,
+              Tags: tags,
+            }),
+          );
+          await putPolicy(c, role);
+        },
+      });
+      continue;
+    }
+    const what: string[] = [];
+    const calls: ((c: IAMClient) => Promise<unknown>)[] = [];
+    if (!sameDocument(live.Role.AssumeRolePolicyDocument, role.trust)) {
+      what.push(`trust (${who})`);
+      calls.push((c) =>
+        c.send(
+          new UpdateAssumeRolePolicyCommand({
+            RoleName: role.name,
+            PolicyDocument: JSON.stringify(role.trust),
+          }),
+        ),
+      );
+    }
+    if (live.Role.MaxSessionDuration !== role.maxSessionDuration) {
+      what.push(`session duration ${role.maxSessionDuration} s`);
+      calls.push((c) =>
+        c.send(
+          new UpdateRoleCommand({
+            RoleName: role.name,
+            MaxSessionDuration: role.maxSessionDuration,
+          }),
+        ),
+      );
+    }
+    if (!sameDocument(inline?.PolicyDocument, role.policy)) {
+      what.push("inline policy");
+      calls.push((c) => putPolicy(c, role));
+    }
+    if (what.length > 0)
+      steps.push({
+        symbol: "~",
+        text: `update the ${role.kind} role ${role.name}: ${what.join(", ")}`,
+        run: async (c) => {
+          for (const call of calls) await call(c);
+        },
+      });
+  }
+  return steps;
+}
+
+export async function planDestroy(
+  iam: IAMClient,
+  desired: Desired,
+): Promise<{ steps: Step[]; kept: string[] }> {
+  const steps: Step[] = [];
+  const kept: string[] = [];
+  const removedRoles = new Set<string>();
+  for (const role of desired.roles) {
+    const tags = await orMissing(() => iam.send(new ListRoleTagsCommand({ RoleName: role.name })));
+    if (tags === undefined) continue;
+    if (!(tags.Tags ?? []).some((t) => t.Key === BOOTSTRAP_TAG)) {
+      kept.push(`role ${role.name}: not made by mlops bootstrap (no ${BOOTSTRAP_TAG} tag)`);
+      continue;
+    }
+    removedRoles.add(role.name);
+    steps.push({
+      symbol: "-",
+      text: `delete the ${role.kind} role ${role.name} and its inline policy`,
+      run: async (c) => {
+        await orMissing(() =>
+          c.send(new DeleteRolePolicyCommand({ RoleName: role.name, PolicyName: role.name })),
+        );
+        await c.send(new DeleteRoleCommand({ RoleName: role.name }));
+      },
+    });
+  }
+  const b = desired.boundary;
+  if (b !== undefined) {
+    const live = await orMissing(() => iam.send(new GetPolicyCommand({ PolicyArn: b.arn })));
+    if (live?.Policy !== undefined) {
+      if (!(live.Policy.Tags ?? []).some((t) => t.Key === BOOTSTRAP_TAG))
+        kept.push(`policy ${b.path}${b.name}: not made by mlops bootstrap`);
+      else
+        steps.push({
+          symbol: "-",
+          text: `delete the permissions boundary ${b.path}${b.name}`,
+          run: (c) => deletePolicy(c, b.arn),
+        });
+    }
+  }
+  const provider = await orMissing(() =>
+    iam.send(
+      new ListOpenIDConnectProviderTagsCommand({ OpenIDConnectProviderArn: desired.providerArn }),
+    ),
+  );
+  if (provider !== undefined) {
+    const ours = (provider.Tags ?? []).some((t) => t.Key === BOOTSTRAP_TAG);
+    // Another repository's roles (bootstrapped or not) may trust the same provider.
+    const others = ours
+      ? (await rolesTrusting(iam, desired.providerArn)).filter((r) => !removedRoles.has(r))
+      : [];
+    if (!ours) kept.push(`OIDC provider ${GITHUB_OIDC_HOST}: it was there before mlops bootstrap`);
+    else if (others.length > 0)
+      kept.push(`OIDC provider ${GITHUB_OIDC_HOST}: still trusted by ${others.join(", ")}`);
+    else
+      steps.push({
+        symbol: "-",
+        text: `delete the OIDC provider ${GITHUB_OIDC_HOST}`,
+        run: async (c) => {
+          await c.send(
+            new DeleteOpenIDConnectProviderCommand({
+              OpenIDConnectProviderArn: desired.providerArn,
+            }),
+          );
+        },
+      });
+  }
+  return { steps, kept };
+}
+
+async function putPolicy(iam: IAMClient, role: DesiredRole): Promise<void> {
+  await iam.send(
+    new PutRolePolicyCommand({
+      RoleName: role.name,
+      PolicyName: role.name,
+      PolicyDocument: JSON.stringify(role.policy),
+    }),
+  );
+}
+
+/** A new default version; a managed policy keeps at most five, so the oldest goes first. */
+async function newPolicyVersion(
+  iam: IAMClient,
+  arn: string,
+  document: PolicyDocument,
+): Promise<void> {
+  const versions =
+    (await iam.send(new ListPolicyVersionsCommand({ PolicyArn: arn }))).Versions ?? [];
+  if (versions.length >= 5) {
+    const oldest = versions
+      .filter((v) => v.IsDefaultVersion !== true)
+      .sort((a, b) => (a.CreateDate?.getTime() ?? 0) - (b.CreateDate?.getTime() ?? 0))[0];
+    if (oldest?.VersionId !== undefined)
+      await iam.send(
+        new DeletePolicyVersionCommand({ PolicyArn: arn, VersionId: oldest.VersionId }),
+      );
+  }
+  await iam.send(
+    new CreatePolicyVersionCommand({
+      PolicyArn: arn,
+      PolicyDocument: JSON.stringify(document),
+      SetAsDefault: true,
+    }),
+  );
+}
+
+async function deletePolicy(iam: IAMClient, arn: string): Promise<void> {
+  const versions =
+    (await iam.send(new ListPolicyVersionsCommand({ PolicyArn: arn }))).Versions ?? [];
+  for (const v of versions)
+    if (v.IsDefaultVersion !== true && v.VersionId !== undefined)
+      await iam.send(new DeletePolicyVersionCommand({ PolicyArn: arn, VersionId: v.VersionId }));
+  await iam.send(new DeletePolicyCommand({ PolicyArn: arn }));
+}
+
+async function rolesTrusting(iam: IAMClient, providerArn: string): Promise<string[]> {
+  const names: string[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await iam.send(new ListRolesCommand({ Marker: marker }));
+    for (const role of page.Roles ?? [])
+      if (
+        role.RoleName !== undefined &&
+        decode(role.AssumeRolePolicyDocument).includes(providerArn)
+      )
+        names.push(role.RoleName);
+    marker = page.IsTruncated === true ? page.Marker : undefined;
+  } while (marker !== undefined);
+  return names;
+}
+
+/** IAM returns policy documents URL-encoded. */
+function decode(text: string | undefined): string {
+  if (text === undefined) return "";
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * Whether a live document (URL-encoded JSON) says what the desired one says. IAM may give a
+ * one-element list back as a string and reorder keys, so both sides are canonicalised first.
+ */
+export function sameDocument(live: string | undefined, desired: PolicyDocument): boolean {
+  if (live === undefined) return false;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(decode(live));
+  } catch {
+    return false;
+  }
+  return JSON.stringify(canonical(parsed)) === JSON.stringify(canonical(desired));
+}
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    const items = value.map(canonical);
+    if (items.length === 1) return items[0];
+    return items;
+  }
+  if (value !== null && typeof value === "object")
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+    );
+  return value;
+}
+
+async function orMissing<T>(call: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof NoSuchEntityException) return undefined;
+    throw error;
+  }
+}

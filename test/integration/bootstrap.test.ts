@@ -1,0 +1,230 @@
+// `mlops bootstrap` on the emulator (issue 23): creates GitHub's OIDC provider, the boundary and
+// both CI roles with the trust docs/setup.md describes and the policies `mlops iam-policy`
+// prints; a second run plans nothing (and repairs a hand edit); --destroy leaves nothing it
+// made, and keeps what it did not make.
+import {
+  CreateOpenIDConnectProviderCommand,
+  DeleteOpenIDConnectProviderCommand,
+  GetOpenIDConnectProviderCommand,
+  GetPolicyCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  IAMClient,
+  PutRolePolicyCommand,
+} from "@aws-sdk/client-iam";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cli } from "../support/cli.js";
+import { useEmulator } from "../support/emulator.js";
+
+const aws = useEmulator();
+const iam = new IAMClient(aws.clientConfig);
+const ACCOUNT = "123456789012";
+const PROVIDER = `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`;
+const SHA = "0123456789abcdef0123456789abcdef01234567";
+const savedEnv = { ...process.env };
+let dir: string;
+let config: string;
+let project: string;
+
+beforeAll(async () => {
+  Object.assign(process.env, aws.env);
+  dir = mkdtempSync(join(tmpdir(), "mlops-bootstrap-"));
+  project = `bs${Date.now().toString(36)}`;
+  const init = await cli([
+    "init",
+    dir,
+    "--project",
+    project,
+    "--actions-repo",
+    "acme/mlops",
+    "--actions-sha",
+    SHA,
+  ]);
+  expect(init.code, init.out).toBe(0);
+  config = join(dir, "config/mlops.yaml");
+});
+
+afterAll(() => {
+  process.env = savedEnv;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const exists = async (call: () => Promise<unknown>): Promise<boolean> => {
+  try {
+    await call();
+    return true;
+  } catch (error) {
+    if ((error as Error).name === "NoSuchEntityException") return false;
+    throw error;
+  }
+};
+const document = (text: string | undefined): unknown => JSON.parse(decodeURIComponent(text ?? ""));
+
+describe("mlops bootstrap", () => {
+  it("creates provider, boundary and roles; a re-run changes nothing; --destroy leaves nothing", async () => {
+    const roles = ["--plan-role", `${project}-ci-plan`, "--deploy-role", `${project}-ci-deploy`];
+    const args = ["bootstrap", "--config", config, "--github", "acme/ml-service", ...roles];
+    expect(
+      await exists(() =>
+        iam.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: PROVIDER })),
+      ),
+    ).toBe(false);
+
+    const first = await cli([...args, "--auto-approve"]);
+    expect(first.code, first.out).toBe(0);
+    expect(first.stdout).toContain(
+      "+ create the OIDC provider token.actions.githubusercontent.com",
+    );
+    expect(first.stdout).toContain(`+ create the permissions boundary /mlops/${project}-boundary`);
+    expect(first.stdout).toContain(`+ create the plan role ${project}-ci-plan`);
+    expect(first.stdout).toContain(`+ create the deploy role ${project}-ci-deploy`);
+    expect(first.stdout).toContain(
+      `MLOPS_DEPLOY_ROLE_ARN = arn:aws:iam::${ACCOUNT}:role/${project}-ci-deploy`,
+    );
+
+    const provider = await iam.send(
+      new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: PROVIDER }),
+    );
+    expect(provider.ClientIDList).toEqual(["sts.amazonaws.com"]);
+    const plan = (await iam.send(new GetRoleCommand({ RoleName: `${project}-ci-plan` }))).Role;
+    expect(document(plan?.AssumeRolePolicyDocument)).toMatchObject({
+      Statement: [
+        {
+          Principal: { Federated: PROVIDER },
+          Action: ["sts:AssumeRoleWithWebIdentity"],
+          Condition: {
+            StringEquals: {
+              "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+              "token.actions.githubusercontent.com:sub": [
+                "repo:acme/ml-service:pull_request",
+                "repo:acme/ml-service:ref:refs/heads/main",
+              ],
+            },
+          },
+        },
+      ],
+    });
+    const deploy = (await iam.send(new GetRoleCommand({ RoleName: `${project}-ci-deploy` }))).Role;
+    expect(deploy?.MaxSessionDuration).toBe(21600);
+    expect(document(deploy?.AssumeRolePolicyDocument)).toMatchObject({
+      Statement: [
+        {
+          Condition: {
+            StringEquals: {
+              "token.actions.githubusercontent.com:sub":
+                "repo:acme/ml-service:environment:production",
+            },
+          },
+        },
+      ],
+    });
+    // The inline policies are exactly what `mlops iam-policy` prints for this config.
+    for (const kind of ["plan", "deploy"]) {
+      const printed = await cli(["iam-policy", "--config", config, "--for", kind]);
+      const live = await iam.send(
+        new GetRolePolicyCommand({
+          RoleName: `${project}-ci-${kind}`,
+          PolicyName: `${project}-ci-${kind}`,
+        }),
+      );
+      expect(document(live.PolicyDocument)).toEqual(JSON.parse(printed.stdout));
+    }
+    const boundaryArn = `arn:aws:iam::${ACCOUNT}:policy/mlops/${project}-boundary`;
+    expect(await exists(() => iam.send(new GetPolicyCommand({ PolicyArn: boundaryArn })))).toBe(
+      true,
+    );
+
+    const again = await cli([...args, "--auto-approve"]);
+    expect(again.code, again.out).toBe(0);
+    expect(again.stdout).toContain("Nothing to change.");
+    expect(again.stdout).not.toMatch(/^ {2}[+~-] /m);
+
+    // A hand edit of a policy is planned back, and nothing else.
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: `${project}-ci-plan`,
+        PolicyName: `${project}-ci-plan`,
+        PolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }],
+        }),
+      }),
+    );
+    const repair = await cli([...args, "--auto-approve"]);
+    expect(repair.stdout.match(/^ {2}[+~-] .*$/gm)).toEqual([
+      `  ~ update the plan role ${project}-ci-plan: inline policy`,
+    ]);
+    expect((await cli([...args, "--auto-approve"])).stdout).toContain("Nothing to change.");
+
+    const destroy = await cli([...args, "--destroy", "--auto-approve"]);
+    expect(destroy.code, destroy.out).toBe(0);
+    expect(destroy.stdout.match(/^ {2}- /gm)).toHaveLength(4);
+    expect(
+      await exists(() => iam.send(new GetRoleCommand({ RoleName: `${project}-ci-plan` }))),
+    ).toBe(false);
+    expect(
+      await exists(() => iam.send(new GetRoleCommand({ RoleName: `${project}-ci-deploy` }))),
+    ).toBe(false);
+    expect(await exists(() => iam.send(new GetPolicyCommand({ PolicyArn: boundaryArn })))).toBe(
+      false,
+    );
+    expect(
+      await exists(() =>
+        iam.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: PROVIDER })),
+      ),
+    ).toBe(false);
+    expect((await cli([...args, "--destroy", "--auto-approve"])).stdout).toContain(
+      "Nothing to change.",
+    );
+  });
+
+  it("reuses a provider that was there and leaves it on --destroy", async () => {
+    const roles = ["--plan-role", `${project}-p2`, "--deploy-role", `${project}-d2`];
+    const args = ["bootstrap", "--config", config, "--github", "acme/other", ...roles];
+    await iam.send(
+      new CreateOpenIDConnectProviderCommand({
+        Url: "https://token.actions.githubusercontent.com",
+        ClientIDList: ["sts.amazonaws.com"],
+        ThumbprintList: ["a".repeat(40)],
+      }),
+    );
+    try {
+      const made = await cli([...args, "--auto-approve"]);
+      expect(made.code, made.out).toBe(0);
+      expect(made.stdout).not.toContain("OIDC provider");
+      const destroy = await cli([...args, "--destroy", "--auto-approve"]);
+      expect(destroy.code, destroy.out).toBe(0);
+      expect(destroy.stdout).toContain(
+        "(kept) OIDC provider token.actions.githubusercontent.com: it was there before",
+      );
+      expect(
+        await exists(() =>
+          iam.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: PROVIDER })),
+        ),
+      ).toBe(true);
+      expect(await exists(() => iam.send(new GetRoleCommand({ RoleName: `${project}-p2` })))).toBe(
+        false,
+      );
+    } finally {
+      await iam.send(
+        new DeleteOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: PROVIDER }),
+      );
+    }
+  });
+
+  it("changes nothing without --auto-approve off a terminal, and needs --github", async () => {
+    const roles = ["--plan-role", `${project}-p3`, "--deploy-role", `${project}-d3`];
+    const unapproved = await cli(["bootstrap", "--config", config, "--github", "acme/x", ...roles]);
+    expect(unapproved.code).toBe(2);
+    expect(unapproved.stderr).toContain("pass --auto-approve");
+    expect(await exists(() => iam.send(new GetRoleCommand({ RoleName: `${project}-p3` })))).toBe(
+      false,
+    );
+    const missing = await cli(["bootstrap", "--config", config]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("--github OWNER/REPO");
+  });
+});
