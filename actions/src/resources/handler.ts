@@ -168,6 +168,18 @@ export function changedFields(change: Pick<Change, "changes">): ReadonlySet<stri
   return new Set(change.changes.map((c) => c.path.split(".")[0] ?? c.path));
 }
 
+/**
+ * The words of an update's reason: the changed top-level fields, "policy, tags differ" (`names`
+ * renames a field for people, e.g. codeSha256 -> code). Every handler says it this way.
+ */
+export function differReason(
+  changes: readonly FieldChange[],
+  names: Readonly<Record<string, string>> = {},
+): string {
+  const fields = [...changedFields({ changes: [...changes] })].map((f) => names[f] ?? f);
+  return `${fields.join(", ")} differ`;
+}
+
 export function noop(reason = "up to date"): Change {
   return { action: "noop", reason, changes: [], risk: [] };
 }

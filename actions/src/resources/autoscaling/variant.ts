@@ -4,7 +4,7 @@
 import type { AutoscalingSpec } from "../../model/sagemaker-nodes.js";
 import { diffFields } from "../../plan/diff-fields.js";
 import type { Change, ResourceHandler, Risk } from "../handler.js";
-import { changedFields, noop } from "../handler.js";
+import { changedFields, differReason, noop } from "../handler.js";
 import {
   INVOCATIONS_METRIC,
   applyScaling,
@@ -52,7 +52,7 @@ export const autoscalingHandler: ResourceHandler<AutoscalingSpec, AutoscalingObs
     return {
       action: "update",
       reason: observed.policy
-        ? `scaling differs: ${changes.map((c) => c.path).join(", ")}`
+        ? `scaling: ${differReason(changes)}`
         : `the target-tracking policy ${node.spec.policyName} is missing`,
       changes,
       risk,

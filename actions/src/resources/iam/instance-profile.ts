@@ -10,7 +10,7 @@ import { deleteIfPresent, readOrUndefined, withContext } from "../../aws/errors.
 import type { InstanceProfileSpec } from "../../model/iam-nodes.js";
 import { diffFields } from "../../plan/diff-fields.js";
 import type { ResourceHandler } from "../handler.js";
-import { changedFields, noop } from "../handler.js";
+import { changedFields, differReason, noop } from "../handler.js";
 import { tagsToList } from "../tags.js";
 
 export interface InstanceProfileObserved {
@@ -43,7 +43,7 @@ export const instanceProfileHandler: ResourceHandler<InstanceProfileSpec, Instan
             changes,
             risk: ["replaces"],
           }
-        : { action: "update", reason: "its role differs", changes, risk: [] };
+        : { action: "update", reason: differReason(changes), changes, risk: [] };
     },
 
     async create(node, { clients: { iam } }) {

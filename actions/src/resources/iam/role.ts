@@ -24,7 +24,7 @@ import type { RoleSpec } from "../../model/iam-nodes.js";
 import type { Node } from "../../model/graph.js";
 import { diffFields } from "../../plan/diff-fields.js";
 import type { Change, ResourceHandler } from "../handler.js";
-import { noop } from "../handler.js";
+import { differReason, noop } from "../handler.js";
 import { tagDelta, tagsFromList, tagsToList, type Tags } from "../tags.js";
 import { decodePolicy, normalizePolicy, policyJson } from "./policy-normalize.js";
 
@@ -95,7 +95,7 @@ export const roleHandler: ResourceHandler<RoleSpec, RoleObserved> = {
     }
     return {
       action: "update",
-      reason: `${[...new Set(changes.map((c) => c.path.split(".")[0]))].join(", ")} differ`,
+      reason: differReason(changes),
       changes,
       risk: [],
     };

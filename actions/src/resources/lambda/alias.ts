@@ -17,7 +17,7 @@ import type { Node } from "../../model/graph.js";
 import type { AliasSpec } from "../../model/lambda-nodes.js";
 import { diffFields } from "../../plan/diff-fields.js";
 import type { Change, FieldChange, HandlerContext, ResourceHandler } from "../handler.js";
-import { noop } from "../handler.js";
+import { differReason, noop } from "../handler.js";
 import {
   codeSha256Of,
   versionFields,
@@ -71,14 +71,10 @@ export const aliasHandler: ResourceHandler<AliasSpec, AliasObserved> = {
   diff(node, observed): Change {
     const changes = changesOf(node, observed);
     if (changes.length === 0) return noop(`${node.name} -> version ${observed.functionVersion}`);
-    const fields = [
-      ...new Set(
-        changes.map((c) => (c.path.split(".")[1] ?? c.path).replace("codeSha256", "code")),
-      ),
-    ];
+    const versioned = changes.map((c) => ({ ...c, path: c.path.replace(/^version\./, "") }));
     return {
       action: "update",
-      reason: `publish a new version (${fields.join(", ")} differ from version ${observed.functionVersion}) and point ${node.spec.alias} at it`,
+      reason: `publish a new version (${differReason(versioned, { codeSha256: "code" })} from version ${observed.functionVersion}) and point ${node.spec.alias} at it`,
       changes,
       risk: [],
     };

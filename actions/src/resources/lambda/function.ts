@@ -24,7 +24,7 @@ import type { Node } from "../../model/graph.js";
 import type { FunctionSpec } from "../../model/lambda-nodes.js";
 import { diffFields } from "../../plan/diff-fields.js";
 import type { Change, HandlerContext, ResourceHandler } from "../handler.js";
-import { changedFields, noop } from "../handler.js";
+import { changedFields, differReason, noop } from "../handler.js";
 import { tagDelta, type Tags } from "../tags.js";
 import {
   codeForUpload,
@@ -108,10 +108,9 @@ export const functionHandler: ResourceHandler<FunctionSpec, FunctionObserved> = 
     const { arn: _arn, ...have } = observed;
     const changes = diffFields(have, desired(node));
     if (changes.length === 0) return noop();
-    const parts = [...new Set(changes.map((c) => c.path.split(".")[0] ?? c.path))];
     return {
       action: "update",
-      reason: `${parts.map((p) => (p === "codeSha256" ? "code" : p)).join(", ")} differ`,
+      reason: differReason(changes, { codeSha256: "code" }),
       changes,
       risk: [],
     };

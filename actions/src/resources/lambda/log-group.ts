@@ -21,7 +21,7 @@ import type { Node } from "../../model/graph.js";
 import type { LogGroupSpec } from "../../model/lambda-nodes.js";
 import { diffFields } from "../../plan/diff-fields.js";
 import type { Change, HandlerContext, ResourceHandler } from "../handler.js";
-import { changedFields, noop } from "../handler.js";
+import { changedFields, differReason, noop } from "../handler.js";
 import { tagDelta, type Tags } from "../tags.js";
 
 export interface LogGroupObserved {
@@ -90,7 +90,7 @@ export const logGroupHandler: ResourceHandler<LogGroupSpec, LogGroupObserved> = 
     if (changes.length === 0) return noop();
     return {
       action: "update",
-      reason: `${[...new Set(changes.map((c) => c.path.split(".")[0]))].join(", ")} differ`,
+      reason: differReason(changes),
       changes,
       risk: [],
     };

@@ -23,7 +23,7 @@ import type { BucketSpec } from "../../model/data-nodes.js";
 import type { Node } from "../../model/graph.js";
 import { diffFields } from "../../plan/diff-fields.js";
 import type { Change, ResourceHandler } from "../handler.js";
-import { changedFields, noop } from "../handler.js";
+import { changedFields, differReason, noop } from "../handler.js";
 import { tagsFromList, tagsToList, type Tags } from "../tags.js";
 import { emptyBucket } from "./empty-bucket.js";
 
@@ -99,7 +99,7 @@ export const bucketHandler: ResourceHandler<BucketSpec, BucketObserved> = {
       ? noop()
       : {
           action: "update",
-          reason: `${changes.map((c) => c.path).join(", ")} differ`,
+          reason: differReason(changes),
           changes,
           risk: [],
         };

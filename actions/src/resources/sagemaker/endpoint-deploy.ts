@@ -28,6 +28,7 @@ import type { HandlerContext } from "../handler.js";
 import { afterCutover } from "./endpoint-gc.js";
 import {
   BUSY_STATUSES,
+  brokenEndpoint,
   readEndpoint,
   requireConfig,
   scalingSpecOf,
@@ -94,18 +95,19 @@ export function deploymentConfig(d: DeploymentConfig): SdkDeploymentConfig {
   };
 }
 
+/** Refuses to deploy to an endpoint in a state brokenEndpoint() names (the plan said so too). */
 function refuseBroken(node: Node<EndpointSpec>, o: EndpointObserved): void {
-  const reason = o.failureReason ? `: ${o.failureReason}` : " (no FailureReason given)";
-  if (o.status === "UpdateRollbackFailed" || o.status === "OutOfService") {
+  const broken = brokenEndpoint(o);
+  if (!broken) return;
+  const reason = broken.because;
+  if (broken.remedy === "needs-human") {
     throw new NeedsHumanError(
       `endpoint ${node.name} is ${o.status}${reason}. This needs a human: it was not touched. Repair it in SageMaker (for example update it to a known-good endpoint config, or delete it), then plan again.`,
     );
   }
-  if (o.status === "Failed" || o.status === "Deleting") {
-    throw new DeploymentFailedError(
-      `endpoint ${node.name} is ${o.status}${reason}; it cannot be updated. Plan again: the plan replaces it (downtime).`,
-    );
-  }
+  throw new DeploymentFailedError(
+    `endpoint ${node.name} is ${o.status}${reason}; it cannot be updated. Plan again: the plan replaces it (downtime).`,
+  );
 }
 
 /** The update step: wait, deploy, verify, then clean up. Safe to call again after a busy error. */

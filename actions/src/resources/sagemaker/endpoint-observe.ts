@@ -65,6 +65,30 @@ export function deploymentHistory(
 /** Statuses that end by themselves; no change is accepted meanwhile. */
 export const BUSY_STATUSES = new Set(["Creating", "Updating", "SystemUpdating", "RollingBack"]);
 
+/**
+ * The one rule for an endpoint no deployment can start from, used by the plan (diffEndpoint)
+ * and by apply (deployEndpoint refuses it):
+ * - `needs-human`: UpdateRollbackFailed (a mix of old and new variants) or OutOfService; nothing
+ *   the tool can do is safe, so it is left untouched until someone repairs it;
+ * - `replace`: Failed (SageMaker only allows deleting it) or Deleting: it is deleted (or its
+ *   deletion waited for) and created again, with downtime.
+ */
+export function brokenEndpoint(
+  o: Pick<EndpointObserved, "status" | "failureReason">,
+): { remedy: "needs-human" | "replace"; because: string } | undefined {
+  const because = o.failureReason ? `: ${o.failureReason}` : " (SageMaker gave no FailureReason)";
+  switch (o.status) {
+    case "UpdateRollbackFailed":
+    case "OutOfService":
+      return { remedy: "needs-human", because };
+    case "Failed":
+    case "Deleting":
+      return { remedy: "replace", because };
+    default:
+      return undefined;
+  }
+}
+
 /** Poll interval for endpoint transitions: readiness is noticed within 10 s. */
 export const endpointPollMs = (): number => pollInterval(10_000);
 

@@ -14,6 +14,7 @@ import { deployEndpoint } from "./endpoint-deploy.js";
 import { recordDeployment } from "./endpoint-gc.js";
 import {
   BUSY_STATUSES,
+  brokenEndpoint,
   deploymentHistory,
   endpointPollMs,
   readEndpoint,
@@ -111,9 +112,6 @@ export function endpointStatus(observed: EndpointObserved): Status {
   return observed.status === "InService" ? "ready" : "failed";
 }
 
-const because = (o: EndpointObserved): string =>
-  o.failureReason ? `: ${o.failureReason}` : " (SageMaker gave no FailureReason)";
-
 export function diffEndpoint(spec: EndpointSpec, observed: EndpointObserved): Change {
   const desired = spec.endpointConfigName ?? "";
   const onDesired =
@@ -139,12 +137,23 @@ export function diffEndpoint(spec: EndpointSpec, observed: EndpointObserved): Ch
           },
         ]),
   ];
+  const broken = brokenEndpoint(observed);
+  if (broken?.remedy === "needs-human") {
+    // A refusal: planned so that the plan shows it and apply stops here (update() refuses).
+    return {
+      action: "update",
+      actionReason: "needs-human",
+      reason: `the endpoint is ${observed.status}${broken.because}${observed.status === "UpdateRollbackFailed" ? " (it serves a mix of old and new variants)" : ""}. Apply stops here without touching it; repair it in SageMaker (e.g. update it to a known-good config), then plan again`,
+      changes: [],
+      risk: ["downtime"],
+    };
+  }
   switch (observed.status) {
     case "Failed":
       return {
         action: "replace",
         actionReason: "broken",
-        reason: `ENDPOINT IS FAILED${because(observed)}. SageMaker only allows deleting a Failed endpoint: it is deleted and created again on ${desired}, and serves nothing until the new one is InService`,
+        reason: `ENDPOINT IS FAILED${broken?.because ?? ""}. SageMaker only allows deleting a Failed endpoint: it is deleted and created again on ${desired}, and serves nothing until the new one is InService`,
         changes: observed.endpointConfigName === desired ? [] : changes,
         risk: ["downtime"],
       };
@@ -153,16 +162,6 @@ export function diffEndpoint(spec: EndpointSpec, observed: EndpointObserved): Ch
         action: "replace",
         actionReason: "broken",
         reason: `the endpoint is being deleted; it is created again on ${desired} once it is gone`,
-        changes: [],
-        risk: ["downtime"],
-      };
-    case "UpdateRollbackFailed":
-    case "OutOfService":
-      // A refusal: planned so that the plan shows it and apply stops here (update() refuses).
-      return {
-        action: "update",
-        actionReason: "needs-human",
-        reason: `the endpoint is ${observed.status}${because(observed)}${observed.status === "UpdateRollbackFailed" ? " (it serves a mix of old and new variants)" : ""}. Apply stops here without touching it; repair it in SageMaker (e.g. update it to a known-good config), then plan again`,
         changes: [],
         risk: ["downtime"],
       };
