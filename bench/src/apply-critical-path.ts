@@ -14,7 +14,7 @@
 // every TRAINING_POLL_MS (sagemaker-runner.ts).
 //
 // --train-s / BENCH_TRAIN_S (default 1200), --endpoint-s / BENCH_ENDPOINT_S (default 480).
-import { waitFor } from "../../actions/src/apply/wait.js";
+import { waitFor } from "../../actions/src/wait.js";
 import { executePlan, type StepResult } from "../../actions/src/apply/execute.js";
 import type { Clock } from "../../actions/src/clock.js";
 import { loadConfig } from "../../actions/src/config/load.js";

@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { waitFor } from "../../actions/src/apply/wait.js";
+import { waitFor } from "../../actions/src/wait.js";
 import { loadConfig } from "../../actions/src/config/load.js";
 import { silentLogger } from "../../actions/src/logger.js";
 import { buildGraph } from "../../actions/src/model/build-graph.js";

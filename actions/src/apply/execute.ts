@@ -8,7 +8,7 @@ import type { Observations } from "../plan/compute.js";
 import { reasonText, type Plan, type PlannedChange } from "../plan/types.js";
 import type { Change, HandlerContext, ResourceHandler } from "../resources/handler.js";
 import { handlerFor, type HandlerRegistry } from "../resources/registry.js";
-import { formatElapsed, waitFor } from "./wait.js";
+import { formatElapsed, waitFor } from "../wait.js";
 
 export type StepStatus = "done" | "failed" | "skipped" | "not-started";
 

@@ -7,7 +7,7 @@ import { DeleteObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { withContext } from "../aws/errors.js";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
-import { getJson, putJsonIf } from "./s3-json.js";
+import { getJson, putJsonIf } from "../aws/s3-json.js";
 import { OperationalError } from "../operational-errors.js";
 
 export interface LockInfo {

@@ -7,7 +7,7 @@ import { handlerFor } from "../resources/registry.js";
 import type { Session } from "../session.js";
 import { executePlan, type ExecuteOptions, type StepResult } from "./execute.js";
 import { acquireLock } from "./lock.js";
-import { pollInterval } from "./wait.js";
+import { pollInterval } from "../wait.js";
 import { OperationalError } from "../operational-errors.js";
 
 export class PlanMismatchError extends OperationalError {

@@ -2,9 +2,9 @@
 // data manifest hash, training fingerprint -> job -> artifact, deployment history, the last
 // applied plan hash). Written with If-Match so two writers never lose each other's updates.
 import type { S3Client } from "@aws-sdk/client-s3";
-import { canonicalJson } from "../plan/canonical.js";
+import { canonicalJson } from "../canonical.js";
 import type { RetrainOrigin } from "../config/types.js";
-import { getJson, putJsonIf } from "./s3-json.js";
+import { getJson, putJsonIf } from "../aws/s3-json.js";
 import { OperationalError } from "../operational-errors.js";
 import type { HandlerState } from "../resources/handler.js";
 

@@ -1,6 +1,6 @@
 // `mlops apply`: plan (or load --plan FILE), show it, ask (or --auto-approve), execute.
 import { readFileSync } from "node:fs";
-import { formatElapsed } from "../apply/wait.js";
+import { formatElapsed } from "../wait.js";
 import { runApply, type ApplyResult } from "../apply/run-apply.js";
 import { renderText } from "../plan/render-text.js";
 import { refuseUnreviewedRollback } from "../plan/rollback.js";

@@ -9,7 +9,7 @@ import {
 import { AwsOperationError, isNotFound } from "../aws/errors.js";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
-import { waitFor } from "../apply/wait.js";
+import { waitFor } from "../wait.js";
 
 export interface RunnerInstance {
   instanceId: string;

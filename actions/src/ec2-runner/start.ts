@@ -2,7 +2,7 @@
 // runner is online. Anything that fails after the launch terminates the instance and removes the
 // runner registration, so a failed start leaves nothing running or registered.
 import type { EC2Client } from "@aws-sdk/client-ec2";
-import { waitFor, WaitError } from "../apply/wait.js";
+import { waitFor, WaitError } from "../wait.js";
 import type { Clock } from "../clock.js";
 import type { Config } from "../config/types.js";
 import type { Logger } from "../logger.js";

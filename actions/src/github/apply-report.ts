@@ -3,7 +3,7 @@
 // read from the config and the state record. Every part is optional: a report never fails a run.
 import type { ApplyResult } from "../apply/run-apply.js";
 import type { StateRecord } from "../apply/state-store.js";
-import { formatElapsed } from "../apply/wait.js";
+import { formatElapsed } from "../wait.js";
 import type { Config } from "../config/types.js";
 import { TRAINING } from "../model/sagemaker-nodes.js";
 import { summaryLine } from "../plan/summary.js";

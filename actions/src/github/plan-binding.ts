@@ -2,7 +2,7 @@
 // comments, a marker naming the config file and a digest of the plan: its hash plus one short
 // fingerprint per address (keyed by a short hash of the address, so a plan with hundreds of
 // resources still fits). Apply compares a fresh plan against it and names what differs.
-import { digest, sha256 } from "../plan/canonical.js";
+import { digest, sha256 } from "../canonical.js";
 import type { Plan } from "../plan/types.js";
 
 export interface PlanDigest {

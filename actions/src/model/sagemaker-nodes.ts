@@ -11,7 +11,7 @@ import type {
   RetrainOrigin,
   TrainingBackend,
 } from "../config/types.js";
-import { digest } from "../plan/canonical.js";
+import { digest } from "../canonical.js";
 import { DATASET } from "./data-nodes.js";
 import type { GraphBuilder } from "./graph-builder.js";
 import { roleAddress, roleArn } from "./iam-nodes.js";

@@ -6,7 +6,7 @@ import type { DesiredGraph, Node } from "../model/graph.js";
 import { topologicalOrder } from "../model/graph.js";
 import { DEFAULT_ACTION_REASON, type Change, type HandlerContext } from "../resources/handler.js";
 import { handlerFor, type HandlerRegistry } from "../resources/registry.js";
-import { digest } from "./canonical.js";
+import { digest } from "../canonical.js";
 import { sharingReads } from "./read-cache.js";
 import { PLAN_FORMAT_VERSION, type Plan, type PlannedChange } from "./types.js";
 

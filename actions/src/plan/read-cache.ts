@@ -5,7 +5,7 @@
 // the first one's request instead of paying another round trip. Only reads are shared, and only
 // for the plan's lifetime: apply-time calls always go to AWS.
 import type { AwsClients } from "../aws/clients.js";
-import { canonicalJson } from "./canonical.js";
+import { canonicalJson } from "../canonical.js";
 
 const READ_COMMAND = /^(Get|Describe|List|Head)[A-Z]/;
 // Answers whose body is a stream can be read once only: never shared.

@@ -1,5 +1,5 @@
 // Stable JSON rendering: keys sorted, so the same plan is the same bytes. Format: docs/plan-format.md.
-import { canonicalJson } from "./canonical.js";
+import { canonicalJson } from "../canonical.js";
 import type { Plan } from "./types.js";
 
 export function renderJson(plan: Plan): string {

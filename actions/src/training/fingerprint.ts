@@ -1,7 +1,7 @@
 // The training fingerprint: a hash of everything that decides what a training run produces.
 // Same fingerprint, same model: a completed run is reused, a running one is waited for.
 import type { TrainingSpec } from "../model/sagemaker-nodes.js";
-import { digest } from "../plan/canonical.js";
+import { digest } from "../canonical.js";
 
 export function trainingFingerprint(
   spec: TrainingSpec,

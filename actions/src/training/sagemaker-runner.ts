@@ -3,7 +3,7 @@
 import { CreateTrainingJobCommand, DescribeTrainingJobCommand } from "@aws-sdk/client-sagemaker";
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import { AwsOperationError, classifyError, isNotFound } from "../aws/errors.js";
-import { pollInterval, waitFor } from "../apply/wait.js";
+import { pollInterval, waitFor } from "../wait.js";
 import type { TrainingSpec } from "../model/sagemaker-nodes.js";
 import type { HandlerContext } from "../resources/handler.js";
 import { TrainingFailedError } from "./local-runner.js";

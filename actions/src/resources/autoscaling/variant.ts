@@ -2,7 +2,7 @@
 // instances) with one target-tracking policy on invocations per instance (per minute). Only
 // Application Auto Scaling is called: changing the scaling never touches the endpoint.
 import type { AutoscalingSpec } from "../../model/sagemaker-nodes.js";
-import { diffFields } from "../../plan/diff-fields.js";
+import { diffFields } from "../diff-fields.js";
 import type { Change, ResourceHandler, Risk } from "../handler.js";
 import { changedFields, differReason, noop } from "../handler.js";
 import {

@@ -8,7 +8,7 @@ import {
 } from "@aws-sdk/client-iam";
 import { deleteIfPresent, readOrUndefined, withContext } from "../../aws/errors.js";
 import type { InstanceProfileSpec } from "../../model/iam-nodes.js";
-import { diffFields } from "../../plan/diff-fields.js";
+import { diffFields } from "../diff-fields.js";
 import type { ResourceHandler } from "../handler.js";
 import { changedFields, differReason, noop } from "../handler.js";
 import { tagsToList } from "../tags.js";

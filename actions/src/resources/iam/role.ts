@@ -22,7 +22,7 @@ import {
 import { deleteIfPresent, readOrUndefined, withContext } from "../../aws/errors.js";
 import type { RoleSpec } from "../../model/iam-nodes.js";
 import type { Node } from "../../model/graph.js";
-import { diffFields } from "../../plan/diff-fields.js";
+import { diffFields } from "../diff-fields.js";
 import type { Change, ResourceHandler } from "../handler.js";
 import { differReason, noop } from "../handler.js";
 import { tagDelta, tagsFromList, tagsToList, type Tags } from "../tags.js";

@@ -15,7 +15,7 @@ import {
 import { deleteIfPresent, readOrUndefined, withContext } from "../../aws/errors.js";
 import type { Node } from "../../model/graph.js";
 import type { AliasSpec } from "../../model/lambda-nodes.js";
-import { diffFields } from "../../plan/diff-fields.js";
+import { diffFields } from "../diff-fields.js";
 import type { Change, FieldChange, HandlerContext, ResourceHandler } from "../handler.js";
 import { differReason, noop } from "../handler.js";
 import {

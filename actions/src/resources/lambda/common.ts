@@ -8,7 +8,7 @@ import {
   type GetProvisionedConcurrencyConfigCommandOutput,
 } from "@aws-sdk/client-lambda";
 import { readOrUndefined, withContext } from "../../aws/errors.js";
-import { pollInterval, waitFor } from "../../apply/wait.js";
+import { pollInterval, waitFor } from "../../wait.js";
 import type { FunctionVersionSpec } from "../../model/lambda-nodes.js";
 import type { HandlerContext, Status } from "../handler.js";
 import { zipDirectory } from "./package-zip.js";

@@ -19,7 +19,7 @@ import {
 } from "../../aws/errors.js";
 import type { Node } from "../../model/graph.js";
 import type { LogGroupSpec } from "../../model/lambda-nodes.js";
-import { diffFields } from "../../plan/diff-fields.js";
+import { diffFields } from "../diff-fields.js";
 import type { Change, HandlerContext, ResourceHandler } from "../handler.js";
 import { changedFields, differReason, noop } from "../handler.js";
 import { tagDelta, type Tags } from "../tags.js";

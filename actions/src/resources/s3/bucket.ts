@@ -21,7 +21,7 @@ import {
 } from "../../aws/errors.js";
 import type { BucketSpec } from "../../model/data-nodes.js";
 import type { Node } from "../../model/graph.js";
-import { diffFields } from "../../plan/diff-fields.js";
+import { diffFields } from "../diff-fields.js";
 import type { Change, ResourceHandler } from "../handler.js";
 import { changedFields, differReason, noop } from "../handler.js";
 import { tagsFromList, tagsToList, type Tags } from "../tags.js";

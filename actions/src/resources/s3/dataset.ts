@@ -4,7 +4,7 @@
 // only what differs by content from that record (`mlops sync` compares with a real listing).
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { withContext } from "../../aws/errors.js";
-import { getJson } from "../../apply/s3-json.js";
+import { getJson } from "../../aws/s3-json.js";
 import {
   buildLocalManifest,
   defaultHashCacheFile,

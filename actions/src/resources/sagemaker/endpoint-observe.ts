@@ -2,7 +2,7 @@
 // pieces the handler and the deployment share: busy statuses, the poller, the scaling spec.
 import { DescribeEndpointCommand, DescribeEndpointConfigCommand } from "@aws-sdk/client-sagemaker";
 import type { DeploymentRecord } from "../../apply/state-store.js";
-import { pollInterval, waitFor } from "../../apply/wait.js";
+import { pollInterval, waitFor } from "../../wait.js";
 import { readOrUndefined } from "../../aws/errors.js";
 import type { Node } from "../../model/graph.js";
 import {

@@ -2,7 +2,7 @@
 // config the graph derives from the trained model; a different config is a deployment (see
 // endpoint-deploy.ts), verified after the fact because SageMaker rolls back silently.
 import { CreateEndpointCommand, DeleteEndpointCommand } from "@aws-sdk/client-sagemaker";
-import { waitFor } from "../../apply/wait.js";
+import { waitFor } from "../../wait.js";
 import { deleteIfPresent, withContext } from "../../aws/errors.js";
 import type { EndpointSpec } from "../../model/sagemaker-nodes.js";
 import { removeScaling, variantResourceId } from "../autoscaling/variant-scaling.js";

@@ -1,7 +1,7 @@
 // Field-by-field comparison of a desired spec with what AWS reports, producing the changed
 // paths the plan shows as before -> after.
-import type { FieldChange } from "../resources/handler.js";
-import { canonicalJson } from "./canonical.js";
+import type { FieldChange } from "./handler.js";
+import { canonicalJson } from "../canonical.js";
 
 /** Paths (dot/bracket notation) whose values differ between before and after. */
 export function diffFields(before: unknown, after: unknown, path = ""): FieldChange[] {

@@ -1,7 +1,7 @@
 // Small JSON objects in S3 with their ETags, and conditional writes: the primitives the lock
 // and the state record are built on.
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { AwsOperationError, isNotFound } from "../aws/errors.js";
+import { AwsOperationError, isNotFound } from "./errors.js";
 
 export interface Versioned<T> {
   value: T;

@@ -1,9 +1,9 @@
 // Our own poller for long operations: a fixed short interval and a deadline, with a progress
 // line whenever the status changes (and every minute while it does not). Never the SDK
 // waiters, whose back-off grows to many minutes between polls.
-import type { Clock } from "../clock.js";
-import type { Logger } from "../logger.js";
-import { OperationalError } from "../operational-errors.js";
+import type { Clock } from "./clock.js";
+import type { Logger } from "./logger.js";
+import { OperationalError } from "./operational-errors.js";
 
 export interface WaitOptions<T> {
   what: string;
