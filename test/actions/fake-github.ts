@@ -23,10 +23,19 @@ export interface FakeGitHub {
   comments: FakeComment[];
   /** commit sha -> pull request numbers (for GET /commits/{sha}/pulls). */
   pullsForCommit: Map<string, number[]>;
+  /** Deployment environments: name -> branch policy (null: any branch) and custom branches. */
+  environments: Map<string, FakeEnvironment>;
+  /** Repository Actions variables. */
+  variables: Map<string, string>;
   /** Answer 403 to every write, as GitHub does for a read-only token. */
   denyWrites: boolean;
   addComment(issue: number, body: string, user?: FakeComment["user"]): FakeComment;
   close(): Promise<void>;
+}
+
+export interface FakeEnvironment {
+  policy: { protected_branches: boolean; custom_branch_policies: boolean } | null;
+  branches: string[];
 }
 
 const BOT = { login: "github-actions[bot]", type: "Bot" } as const;
@@ -38,6 +47,8 @@ export async function startFakeGitHub(owner: string, repo: string): Promise<Fake
     calls: [],
     comments: [],
     pullsForCommit: new Map(),
+    environments: new Map(),
+    variables: new Map(),
     denyWrites: false,
     addComment(issue, body, user = { login: "octocat", type: "User" }) {
       const comment = { id: nextId++, issue, body, user };
@@ -130,6 +141,59 @@ export async function startFakeGitHub(owner: string, repo: string): Promise<Fake
       c.body = (body as { body: string }).body;
       send(200, view(c));
       return;
+    }
+    if ((m = new RegExp(`^${prefix}/environments/([^/]+)$`).exec(path))) {
+      const name = decodeURIComponent(m[1] ?? "");
+      if (method === "PUT") {
+        const policy =
+          (body as { deployment_branch_policy?: FakeEnvironment["policy"] } | undefined)
+            ?.deployment_branch_policy ?? null;
+        const env = fake.environments.get(name) ?? { policy: null, branches: [] };
+        env.policy = policy;
+        fake.environments.set(name, env);
+        send(200, { name, deployment_branch_policy: policy });
+        return;
+      }
+      const env = fake.environments.get(name);
+      if (method === "GET" && env) {
+        send(200, { name, deployment_branch_policy: env.policy });
+        return;
+      }
+    }
+    if (
+      (m = new RegExp(`^${prefix}/environments/([^/]+)/deployment-branch-policies$`).exec(path))
+    ) {
+      const env = fake.environments.get(decodeURIComponent(m[1] ?? ""));
+      if (env && method === "GET") {
+        const policies = env.branches.map((b, i) => ({ id: i + 1, name: b, type: "branch" }));
+        send(200, { total_count: policies.length, branch_policies: policies });
+        return;
+      }
+      if (env && method === "POST") {
+        const name = (body as { name: string }).name;
+        env.branches.push(name);
+        send(200, { id: env.branches.length, name, type: "branch" });
+        return;
+      }
+    }
+    if (path === `${prefix}/actions/variables` && method === "POST") {
+      const v = body as { name: string; value: string };
+      fake.variables.set(v.name, v.value);
+      send(201, {});
+      return;
+    }
+    if ((m = new RegExp(`^${prefix}/actions/variables/([^/]+)$`).exec(path))) {
+      const name = m[1] ?? "";
+      const value = fake.variables.get(name);
+      if (value !== undefined && method === "GET") {
+        send(200, { name, value });
+        return;
+      }
+      if (value !== undefined && method === "PATCH") {
+        fake.variables.set(name, (body as { value: string }).value);
+        send(204, {});
+        return;
+      }
     }
     if ((m = new RegExp(`^${prefix}/commits/([0-9a-f]+)/pulls$`).exec(path)) && method === "GET") {
       const numbers = fake.pullsForCommit.get(m[1] ?? "") ?? [];

@@ -16,6 +16,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFakeGitHub } from "../actions/fake-github.js";
 import { cli } from "../support/cli.js";
 import { useEmulator } from "../support/emulator.js";
 
@@ -212,6 +213,59 @@ describe("mlops bootstrap", () => {
       await iam.send(
         new DeleteOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: PROVIDER }),
       );
+    }
+  });
+
+  it("with --configure-github, also makes the environment (main only) and the variables", async () => {
+    const gh = await startFakeGitHub("acme", "gh-repo");
+    const roles = ["--plan-role", `${project}-p4`, "--deploy-role", `${project}-d4`];
+    const args = ["bootstrap", "--config", config, "--github", "acme/gh-repo", ...roles];
+    try {
+      delete process.env["GITHUB_TOKEN"];
+      delete process.env["GH_TOKEN"];
+      const noToken = await cli([...args, "--configure-github", "--auto-approve"]);
+      expect(noToken.code).toBe(2);
+      expect(noToken.stderr).toContain("GITHUB_TOKEN or GH_TOKEN");
+
+      Object.assign(process.env, { GITHUB_TOKEN: "ghs_fake", GITHUB_API_URL: gh.url });
+      const first = await cli([...args, "--configure-github", "--auto-approve"]);
+      expect(first.code, first.out).toBe(0);
+      expect(first.stdout).toContain(
+        "+ create the GitHub environment production, deployable from main only",
+      );
+      expect(gh.environments.get("production")).toEqual({
+        policy: { protected_branches: false, custom_branch_policies: true },
+        branches: ["main"],
+      });
+      expect(Object.fromEntries(gh.variables)).toEqual({
+        MLOPS_PLAN_ROLE_ARN: `arn:aws:iam::${ACCOUNT}:role/${project}-p4`,
+        MLOPS_DEPLOY_ROLE_ARN: `arn:aws:iam::${ACCOUNT}:role/${project}-d4`,
+        AWS_REGION: "us-east-1",
+      });
+      expect(first.stdout).toContain("Left to do in GitHub");
+      expect(first.stdout).not.toContain("Variables:");
+
+      expect((await cli([...args, "--configure-github", "--auto-approve"])).stdout).toContain(
+        "Nothing to change.",
+      );
+
+      // Edited by hand: the variable is planned back; an extra branch is reported, not removed.
+      gh.variables.set("AWS_REGION", "eu-west-1");
+      gh.environments.get("production")?.branches.push("dev");
+      const repair = await cli([...args, "--configure-github", "--auto-approve"]);
+      expect(repair.stdout.match(/^ {2}[+~-] .*$/gm)).toEqual([
+        "  ~ change the repository variable AWS_REGION from eu-west-1 to us-east-1",
+      ]);
+      expect(repair.stderr).toContain(
+        "also allows dev: jobs on those branches can assume the deploy role",
+      );
+      expect(gh.variables.get("AWS_REGION")).toBe("us-east-1");
+      expect(gh.environments.get("production")?.branches).toEqual(["main", "dev"]);
+    } finally {
+      delete process.env["GITHUB_TOKEN"];
+      delete process.env["GITHUB_API_URL"];
+      await gh.close();
+      expect((await cli([...args, "--destroy", "--auto-approve"])).code).toBe(0);
     }
   });
 

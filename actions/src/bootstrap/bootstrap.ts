@@ -115,11 +115,11 @@ export function desiredState(config: Config, account: string, o: BootstrapOption
   };
 }
 
-/** One step of the plan: what it says, and the calls that make it. */
-export interface Step {
+/** One step of the plan: what it says, and the calls that make it (on IAM, or GitHub's API). */
+export interface Step<Client = IAMClient> {
   readonly symbol: "+" | "~" | "-";
   readonly text: string;
-  readonly run: (iam: IAMClient) => Promise<void>;
+  readonly run: (client: Client) => Promise<void>;
 }
 
 export async function planBootstrap(

@@ -3,6 +3,7 @@
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { createClients } from "../aws/clients.js";
 import { planBootstrap, planDestroy, desiredState, type Step } from "../bootstrap/bootstrap.js";
+import { gitHubApi, planGitHub, type GitHubApi } from "../bootstrap/github-settings.js";
 import { loadConfig } from "../config/load.js";
 import { partitionOf } from "../model/graph.js";
 import { OperationalError } from "../operational-errors.js";
@@ -18,6 +19,8 @@ export interface BootstrapCommandOptions {
   readonly deployRole: string;
   readonly destroy: boolean;
   readonly autoApprove: boolean;
+  /** Make the GitHub settings too, with $GITHUB_TOKEN (or $GH_TOKEN). */
+  readonly configureGitHub: boolean;
 }
 
 const REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
@@ -50,56 +53,86 @@ export async function bootstrapCommand(o: BootstrapCommandOptions, io: Output): 
   };
   const desired = desiredState(config, account, options);
 
+  const arn = (name: string): string =>
+    `arn:${partitionOf(config.region)}:iam::${account}:role/${name}`;
+  const variables = {
+    MLOPS_PLAN_ROLE_ARN: arn(o.planRole),
+    MLOPS_DEPLOY_ROLE_ARN: arn(o.deployRole),
+    AWS_REGION: config.region,
+  };
   let steps: Step[];
+  let gitHubSteps: Step<GitHubApi>[] = [];
+  let api: GitHubApi | undefined;
   if (o.destroy) {
+    if (o.configureGitHub)
+      throw new UsageError("--configure-github is for setting up; --destroy leaves GitHub alone");
     const planned = await planDestroy(clients.iam, desired);
     steps = planned.steps;
     for (const line of planned.kept) io.out(`  (kept) ${line}`);
   } else {
     steps = await planBootstrap(clients.iam, desired, options);
+    if (o.configureGitHub) {
+      // Read from the environment, never an argument: a token on the command line ends up in
+      // the shell history and the process list.
+      const token = process.env["GITHUB_TOKEN"] ?? process.env["GH_TOKEN"];
+      if (token === undefined || token === "")
+        throw new UsageError("--configure-github reads the token from GITHUB_TOKEN or GH_TOKEN");
+      api = gitHubApi(token, process.env["GITHUB_API_URL"] ?? "https://api.github.com");
+      const planned = await planGitHub(api, o.github, o.environment, variables);
+      gitHubSteps = planned.steps;
+      for (const warning of planned.warnings) io.err(`warning: ${warning}`);
+    }
   }
   io.out(
     `${o.destroy ? "Removing" : "Bootstrapping"} CI for ${o.github} in account ${account} (${config.region}):`,
   );
-  for (const step of steps) io.out(`  ${step.symbol} ${step.text}`);
-  if (steps.length === 0) {
+  for (const step of [...steps, ...gitHubSteps]) io.out(`  ${step.symbol} ${step.text}`);
+  if (steps.length + gitHubSteps.length === 0) {
     io.out("  Nothing to change.");
   } else {
-    if (!(await confirmer(o.autoApprove, o.destroy ? "remove these" : "make these changes")()))
-      return (io.err("Nothing changed."), 1);
+    if (!(await confirmer(o.autoApprove, o.destroy ? "remove these" : "make these changes")())) {
+      io.err("Nothing changed.");
+      return 1;
+    }
     for (const step of steps) {
       await step.run(clients.iam);
       io.out(`  done: ${step.text}`);
     }
+    for (const step of gitHubSteps) {
+      if (api !== undefined) await step.run(api);
+      io.out(`  done: ${step.text}`);
+    }
   }
-  if (!o.destroy) printGitHubSettings(io, desired.roles, account, config, o);
+  if (!o.destroy) printGitHubSettings(io, variables, config.training.backend, o);
   return 0;
 }
 
 function printGitHubSettings(
   io: Output,
-  roles: readonly { kind: string; name: string }[],
-  account: string,
-  config: { region: string; training: { backend: string } },
+  variables: Readonly<Record<string, string>>,
+  backend: string,
   o: BootstrapCommandOptions,
 ): void {
-  const arn = (kind: string): string =>
-    `arn:${partitionOf(config.region)}:iam::${account}:role/${roles.find((r) => r.kind === kind)?.name ?? ""}`;
-  const repo = `https://github.com/${o.github ?? ""}/settings`;
-  io.out(`
-Now in GitHub (${repo}):
-  1. Environments -> New environment "${o.environment}": deployment branches "Selected
-     branches" = main only (the deploy role trusts the environment, not a branch); add
-     required reviewers if merges alone should not deploy.
-  2. Secrets and variables -> Actions -> Variables:
-       MLOPS_PLAN_ROLE_ARN   = ${arn("plan")}
-       MLOPS_DEPLOY_ROLE_ARN = ${arn("deploy")}
-       AWS_REGION            = ${config.region}${
-         config.training.backend === "ec2"
-           ? `
-  3. Environment "${o.environment}" -> secret MLOPS_RUNNER_TOKEN: a fine-grained token with
-     repository Administration: write (registers the GPU runner).`
-           : ""
-       }
-  Then protect main (require the ci and plan checks): docs/setup.md steps 9-11.`);
+  const lines: string[] = [];
+  if (!o.configureGitHub) {
+    lines.push(
+      `Environments -> New environment "${o.environment}": deployment branches "Selected branches" = main only (the deploy role trusts the environment, not a branch).`,
+      `Secrets and variables -> Actions -> Variables: ${Object.entries(variables)
+        .map(([k, v]) => `${k} = ${v}`)
+        .join(", ")}.`,
+    );
+  }
+  lines.push(
+    `Environment "${o.environment}": add required reviewers if merges alone should not deploy.`,
+  );
+  if (backend === "ec2")
+    lines.push(
+      `Environment "${o.environment}" -> secret MLOPS_RUNNER_TOKEN: a fine-grained token with repository Administration: write (registers the GPU runner).`,
+    );
+  lines.push("Protect main: require the ci and plan checks (docs/setup.md steps 9-11).");
+  io.out(
+    `\n${o.configureGitHub ? "Left to do" : "Now"} in GitHub (https://github.com/${o.github ?? ""}/settings):\n${lines
+      .map((l, i) => `  ${i + 1}. ${l}`)
+      .join("\n")}`,
+  );
 }

@@ -115,7 +115,8 @@ const commands: Record<string, Command> = {
   }),
   bootstrap: lazy({
     summary: "create the OIDC provider, boundary and CI roles a repository's workflows need",
-    synopsis: "--github OWNER/REPO [--environment NAME] [--auto-approve] [--destroy]",
+    synopsis:
+      "--github OWNER/REPO [--environment NAME] [--configure-github] [--auto-approve] [--destroy]",
     description:
       "Does docs/setup.md steps 1-6 with an administrator's credentials: GitHub's OIDC provider\n(reused if present), the permissions boundary, and the plan and deploy roles with the\npolicies `mlops iam-policy` prints and trust scoped to the repository (pull requests and main;\nthe deploy environment). Shows the plan first; a re-run changes nothing. --destroy removes\nwhat bootstrap made. Then prints the GitHub settings to make.",
     options: {
@@ -147,6 +148,11 @@ const commands: Record<string, Command> = {
         default: false,
         help: "remove the roles, boundary and provider bootstrap made",
       },
+      "configure-github": {
+        type: "boolean",
+        default: false,
+        help: "also create the environment (main only) and variables, with $GITHUB_TOKEN",
+      },
       "auto-approve": autoApprove,
     },
     examples: [
@@ -164,6 +170,7 @@ const commands: Record<string, Command> = {
           deployRole: String(v["deploy-role"]),
           destroy: v["destroy"] === true,
           autoApprove: v["auto-approve"] === true,
+          configureGitHub: v["configure-github"] === true,
         },
         io,
       ),

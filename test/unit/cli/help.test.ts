@@ -19,6 +19,7 @@ const COMMANDS: Record<string, readonly string[]> = {
     "--plan-role",
     "--deploy-role",
     "--destroy",
+    "--configure-github",
     "--auto-approve",
   ],
   validate: ["--format"],
