@@ -36,6 +36,22 @@ export function pollInterval(defaultMs: number): number {
   return Number.isFinite(override) && override > 0 ? override : defaultMs;
 }
 
+/** What every wait takes from where it runs: a handler context, a session. */
+export type WaitContext = Pick<WaitOptions<unknown>, "clock" | "logger" | "signal">;
+
+/** waitFor() with the clock, logger and signal of `ctx` (a HandlerContext fits). */
+export function waitIn<T>(
+  ctx: WaitContext,
+  options: Omit<WaitOptions<T>, keyof WaitContext>,
+): Promise<T> {
+  return waitFor({
+    ...options,
+    clock: ctx.clock,
+    logger: ctx.logger,
+    ...(ctx.signal !== undefined && { signal: ctx.signal }),
+  });
+}
+
 export async function waitFor<T>(options: WaitOptions<T>): Promise<T> {
   const { clock, logger } = options;
   const started = clock.now();

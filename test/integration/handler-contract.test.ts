@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { waitFor } from "../../actions/src/wait.js";
+import { waitIn } from "../../actions/src/wait.js";
 import { loadConfig } from "../../actions/src/config/load.js";
 import { silentLogger } from "../../actions/src/logger.js";
 import { buildGraph } from "../../actions/src/model/build-graph.js";
@@ -80,16 +80,13 @@ async function settled(node: Node, seen: unknown): Promise<unknown> {
   const h = handler(node);
   const status = h.status?.bind(h);
   if (!status || status(seen) === "ready") return seen;
-  return waitFor({
+  return waitIn(ctx, {
     what: node.address,
     poll: () => h.read(node, ctx),
     status: (o) => (o === undefined ? "failed" : status(o)),
     describe: (o) => (o === undefined ? "gone" : JSON.stringify(o)),
     intervalMs: 100,
     deadlineMs: 120_000,
-    clock: ctx.clock,
-    logger: ctx.logger,
-    signal: ctx.signal,
   });
 }
 

@@ -8,7 +8,7 @@ import type { Observations } from "../plan/compute.js";
 import { reasonText, type Plan, type PlannedChange } from "../plan/types.js";
 import type { Change, HandlerContext, ResourceHandler } from "../resources/handler.js";
 import { handlerFor, type HandlerRegistry } from "../resources/registry.js";
-import { formatElapsed, waitFor } from "../wait.js";
+import { formatElapsed, waitIn } from "../wait.js";
 
 export type StepStatus = "done" | "failed" | "skipped" | "not-started";
 
@@ -267,16 +267,13 @@ async function waitUntilReady(
 ): Promise<unknown> {
   const status = handler.status?.bind(handler);
   if (!status || status(current) === "ready") return current;
-  return waitFor({
+  return waitIn(ctx, {
     what: node.address,
     poll: async () => handler.read(node, ctx),
     status: (o) => (o === undefined ? "failed" : status(o)),
     describe: (o) => (o === undefined ? "disappeared" : describeStatus(o)),
     intervalMs: options.pollIntervalMs,
     deadlineMs: options.waitDeadlineMs,
-    clock: ctx.clock,
-    logger: ctx.logger,
-    signal: ctx.signal,
   });
 }
 

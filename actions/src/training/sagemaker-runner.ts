@@ -3,7 +3,7 @@
 import { CreateTrainingJobCommand, DescribeTrainingJobCommand } from "@aws-sdk/client-sagemaker";
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import { AwsOperationError, classifyError, isNotFound } from "../aws/errors.js";
-import { pollInterval, waitFor } from "../wait.js";
+import { pollInterval, waitIn } from "../wait.js";
 import type { TrainingSpec } from "../model/sagemaker-nodes.js";
 import type { HandlerContext } from "../resources/handler.js";
 import { TrainingFailedError } from "./local-runner.js";
@@ -94,7 +94,7 @@ export async function waitForJob(
       : undefined;
   const deadlineMs =
     (Math.max(spec.maxRuntimeSeconds, spec.spot.maxWaitSeconds ?? 0) + 1800) * 1000;
-  const done = await waitFor({
+  const done = await waitIn(ctx, {
     what: `training job ${job}`,
     poll: async () => {
       await follow?.();
@@ -112,9 +112,6 @@ export async function waitForJob(
     describe: (o) => [o.status, o.secondaryStatus, o.failureReason].filter(Boolean).join(" / "),
     intervalMs: pollInterval(TRAINING_POLL_MS),
     deadlineMs,
-    clock: ctx.clock,
-    logger: ctx.logger,
-    signal: ctx.signal,
   }).catch((error: unknown) => {
     throw error instanceof Error && error.name === "WaitError"
       ? new TrainingFailedError(error.message)

@@ -8,7 +8,7 @@ import {
   type GetProvisionedConcurrencyConfigCommandOutput,
 } from "@aws-sdk/client-lambda";
 import { readOrUndefined, withContext } from "../../aws/errors.js";
-import { pollInterval, waitFor } from "../../wait.js";
+import { pollInterval, waitIn } from "../../wait.js";
 import type { FunctionVersionSpec } from "../../model/lambda-nodes.js";
 import type { HandlerContext, Status } from "../handler.js";
 import { zipDirectory } from "./package-zip.js";
@@ -102,7 +102,7 @@ export async function waitUntilSettled(
 ): Promise<FunctionConfiguration> {
   const label =
     options.qualifier === undefined ? functionName : `${functionName}:${options.qualifier}`;
-  return waitFor({
+  return waitIn(ctx, {
     what: `Lambda function ${label}`,
     poll: () =>
       withContext(`reading Lambda function ${label}`, () =>
@@ -117,9 +117,6 @@ export async function waitUntilSettled(
     describe: describeFunction,
     intervalMs: pollInterval(FUNCTION_POLL_MS),
     deadlineMs: FUNCTION_WAIT_DEADLINE_MS,
-    clock: ctx.clock,
-    logger: ctx.logger,
-    signal: ctx.signal,
   });
 }
 
@@ -173,7 +170,7 @@ export async function waitForProvisioned(
   const label = `provisioned concurrency on ${functionName}:${qualifier}`;
   const first = await readProvisioned(ctx, functionName, qualifier);
   if (first === undefined || provisionedStatus(first) === "ready") return;
-  await waitFor({
+  await waitIn(ctx, {
     what: label,
     poll: () => readProvisioned(ctx, functionName, qualifier),
     status: (o) => (o === undefined ? "ready" : provisionedStatus(o)),
@@ -183,8 +180,5 @@ export async function waitForProvisioned(
         : [o.status, o.failureReason].filter((p) => p !== undefined).join(" / "),
     intervalMs: pollInterval(PROVISIONED_POLL_MS),
     deadlineMs: PROVISIONED_WAIT_DEADLINE_MS,
-    clock: ctx.clock,
-    logger: ctx.logger,
-    signal: ctx.signal,
   });
 }

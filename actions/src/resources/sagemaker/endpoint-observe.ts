@@ -2,7 +2,7 @@
 // pieces the handler and the deployment share: busy statuses, the poller, the scaling spec.
 import { DescribeEndpointCommand, DescribeEndpointConfigCommand } from "@aws-sdk/client-sagemaker";
 import type { DeploymentRecord } from "../../apply/state-store.js";
-import { pollInterval, waitFor } from "../../wait.js";
+import { pollInterval, waitIn } from "../../wait.js";
 import { readOrUndefined } from "../../aws/errors.js";
 import type { Node } from "../../model/graph.js";
 import {
@@ -157,7 +157,7 @@ export async function waitUntilSettled(
   what: string,
   deadlineMs: number,
 ): Promise<EndpointObserved> {
-  const settled = await waitFor({
+  const settled = await waitIn(ctx, {
     what,
     poll: () => readEndpoint(node, ctx),
     status: (o) => (o !== undefined && BUSY_STATUSES.has(o.status) ? "pending" : "ready"),
@@ -169,9 +169,6 @@ export async function waitUntilSettled(
             .join(" "),
     intervalMs: endpointPollMs(),
     deadlineMs,
-    clock: ctx.clock,
-    logger: ctx.logger,
-    signal: ctx.signal,
   });
   if (!settled) throw new OperationalError(`endpoint ${node.name} disappeared while ${what}`);
   return settled;

@@ -2,7 +2,7 @@
 // config the graph derives from the trained model; a different config is a deployment (see
 // endpoint-deploy.ts), verified after the fact because SageMaker rolls back silently.
 import { CreateEndpointCommand, DeleteEndpointCommand } from "@aws-sdk/client-sagemaker";
-import { waitFor } from "../../wait.js";
+import { waitIn } from "../../wait.js";
 import { deleteIfPresent, withContext } from "../../aws/errors.js";
 import type { EndpointSpec } from "../../model/sagemaker-nodes.js";
 import { removeScaling, variantResourceId } from "../autoscaling/variant-scaling.js";
@@ -91,16 +91,13 @@ export const endpointHandler: ResourceHandler<EndpointSpec, EndpointObserved> = 
       );
     }
     // A replacement creates the same name next, which SageMaker refuses until this one is gone.
-    await waitFor({
+    await waitIn(ctx, {
       what: `${node.address}: deleting ${node.name}`,
       poll: () => readEndpoint(node, ctx),
       status: (o) => (o === undefined ? "ready" : "pending"),
       describe: (o) => (o === undefined ? "deleted" : o.status),
       intervalMs: endpointPollMs(),
       deadlineMs: DELETE_DEADLINE_MS,
-      clock: ctx.clock,
-      logger: ctx.logger,
-      signal: ctx.signal,
     });
   },
 
