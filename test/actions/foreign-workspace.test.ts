@@ -2,9 +2,10 @@
 // made by `mlops init` (its own training code, no actions/, no package.json of ours) and the
 // bundles run from this checkout, as `uses: OWNER/REPO/actions/plan@SHA` runs them from the
 // runner's copy of the action. The config resolves against the workspace, the plan file is
-// written there, and nothing needs this repository's files.
+// written there, apply trains with the workspace's training code, and nothing needs this
+// repository's files.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,6 +15,7 @@ import { startFakeGitHub, type FakeGitHub } from "./fake-github.js";
 import { NAME, OWNER, pullRequestEvent, REPO, runAction } from "./run-action.js";
 
 const SHA = "0123456789abcdef0123456789abcdef01234567";
+const PYTHON = process.env["MLOPS_TRAINING_PYTHON"] ?? "python3";
 let gh: FakeGitHub;
 let awsEnv: Record<string, string>;
 let workspace: string;
@@ -32,14 +34,43 @@ beforeAll(async () => {
     ...["--actions-repo", "acme/mlops", "--actions-sha", SHA],
   ]);
   expect(init.code, init.out).toBe(0);
-  for (const split of ["train", "valid", "test"]) {
-    mkdirSync(join(workspace, "data", split, "001.A"), { recursive: true });
-    writeFileSync(join(workspace, "data", split, "001.A", "x.jpg"), `${split} image`);
-  }
+  // A tiny generated data set and a model that trains in seconds: the apply below really trains
+  // with the workspace's own training/train.py.
+  const data = spawnSync(
+    PYTHON,
+    [join(workspace, "training/generate_data.py"), "--out", join(workspace, "data")]
+      .concat(["--classes", "2", "--per-class-train", "6", "--per-class-valid", "2"])
+      .concat(["--per-class-test", "2", "--image-size", "32"]),
+    { encoding: "utf8" },
+  );
+  expect(data.status, data.stderr).toBe(0);
+  const config = join(workspace, "config/mlops.yaml");
+  writeFileSync(
+    config,
+    readFileSync(config, "utf8")
+      .replace("local: { python: python3 }", `local: { python: ${PYTHON} }`)
+      .replace(
+        /hyperparameters:\n( {4}.*\n)+/,
+        "hyperparameters: { epochs: 1, arch: resnet18, image-size: 32, batch-size: 8, pretrained: false, seed: 0 }\n",
+      )
+      .replace("min: 0.7", "min: 0"),
+  );
 });
 
 afterAll(async () => {
   await gh.close();
+  // The in-process CLI reads the emulator from the environment; put it back afterwards.
+  const saved = { ...process.env };
+  Object.assign(process.env, awsEnv);
+  try {
+    const destroy = await cli([
+      ...["destroy", "--config", join(workspace, "config/mlops.yaml")],
+      ...["--auto-approve", "--include-data"],
+    ]);
+    expect(destroy.code, destroy.out).toBe(0);
+  } finally {
+    process.env = saved;
+  }
   rmSync(workspace, { recursive: true, force: true });
 });
 
@@ -99,4 +130,17 @@ describe("actions run against a workspace that is another repository", () => {
     expect(run.summary).toContain(project);
     expect(gh.comments.some((c) => c.issue === 4 && c.body.includes(project))).toBe(true);
   });
+
+  it("apply trains with the workspace's training code and deploys", async () => {
+    const run = await runAction("apply", {
+      cwd: workspace,
+      event: { name: "workflow_dispatch", payload: { inputs: {} } },
+      inputs: { config: "config/mlops.yaml", "allow-unreviewed-on": "workflow_dispatch" },
+      env: { ...awsEnv, GITHUB_API_URL: gh.url },
+    });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.outputs["applied"]).toBe("true");
+    expect(run.outputs["endpoint-name"]).toBe(project);
+    expect(run.outputs["training-job"]).toContain(project);
+  }, 180_000);
 });

@@ -164,6 +164,19 @@ describe("mlops init", () => {
     expect(await mlops("validate", "--config", config)).toMatchObject({ code: 0, err: "" });
   });
 
+  it("works from the bundle, which finds the training code and workflows above actions/dist", () => {
+    const dir = freshRepo();
+    const cliJs = join(import.meta.dirname, "../../actions/dist/cli.js");
+    const run = spawnSync(process.execPath, [cliJs, "init", dir, "--project", "pets", ...ACTIONS], {
+      encoding: "utf8",
+    });
+    expect(run.status, run.stderr).toBe(0);
+    expect(readFileSync(join(dir, "training/train.py"), "utf8")).toBe(
+      readFileSync(join(import.meta.dirname, "../../training/train.py"), "utf8"),
+    );
+    expect(existsSync(join(dir, ".github/workflows/deploy.yml"))).toBe(true);
+  });
+
   it("writes the config where --config says, with paths relative to it", async () => {
     const dir = freshRepo();
     const result = await mlops(
