@@ -54,7 +54,7 @@ const commands: Record<string, Command> = {
     synopsis:
       "[DIR] [--project NAME] [--region R] [--backend B] [--force] [--actions-repo OWNER/REPO]",
     description:
-      "Writes into DIR (default: here) config/mlops.yaml (commented, with the schema modeline),\ntraining/ (a runnable train.py and inference.py), data/README.md, the plan, deploy, retrain\nand drift workflows using the actions by version (OWNER/REPO/actions/plan@SHA # vX), and a\nREADME.md section. Overwrites nothing without --force: it names what is in the way instead.\nThe actions' SHA is the tag's commit in this tool's checkout, else `git ls-remote`.",
+      "Writes into DIR (default: here) config/mlops.yaml (commented, with the schema modeline),\ntraining/ (a runnable train.py and inference.py), data/README.md, the plan, deploy, retrain\nand drift workflows using the actions by version (OWNER/REPO/actions/plan@SHA # vX), and a\nREADME.md section (--config PATH puts the config elsewhere). Overwrites nothing without\n--force: it names what is in the way instead. The actions' SHA is the tag's commit in this\ntool's checkout, else `git ls-remote`.",
     options: {
       project: {
         type: "string",
@@ -118,7 +118,7 @@ const commands: Record<string, Command> = {
     synopsis:
       "--github OWNER/REPO [--environment NAME] [--configure-github] [--auto-approve] [--destroy]",
     description:
-      "Does docs/setup.md steps 1-6 with an administrator's credentials: GitHub's OIDC provider\n(reused if present), the permissions boundary, and the plan and deploy roles with the\npolicies `mlops iam-policy` prints and trust scoped to the repository (pull requests and main;\nthe deploy environment). Shows the plan first; a re-run changes nothing. --destroy removes\nwhat bootstrap made. Then prints the GitHub settings to make.",
+      "Does docs/setup.md steps 1-6 with an administrator's credentials: GitHub's OIDC provider\n(reused if present), the permissions boundary, and the plan and deploy roles with the\npolicies `mlops iam-policy` prints and trust scoped to the repository (pull requests and main;\nthe deploy environment). Shows the plan first; a re-run changes nothing. --destroy removes\nwhat bootstrap made. Then prints the GitHub settings to make, or with --configure-github\nmakes the environment and variables itself (steps 7-8).",
     options: {
       github: {
         type: "string",

@@ -83,7 +83,8 @@ export function configYaml(o: ScaffoldOptions): string {
     market: spot-with-fallback
     maxLifetime: 3h
     idleTimeout: 15m`,
-    local: `  # Trains on the machine that runs mlops, with this interpreter (torch and torchvision).
+    local: `  # Trains on the machine that runs mlops (in CI: the deploy job's runner), with this
+  # interpreter, which needs torch, torchvision and training/requirements.txt installed.
   local: { python: python3 }`,
   }[o.backend];
   return `# yaml-language-server: $schema=${schemaUrl(o.actions)}
