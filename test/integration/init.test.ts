@@ -78,6 +78,10 @@ describe("mlops init", () => {
       `group: mlops-deploy-${project}`,
     );
 
+    // Right away, before any data is there, plan works (the data set is simply empty).
+    const early = await mlops("plan", "--config", config);
+    expect(early.code, early.err).toBe(0);
+
     // A tiny data set and a model small enough to train in seconds on a CPU.
     const data = spawnSync(
       PYTHON,
