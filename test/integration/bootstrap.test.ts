@@ -4,6 +4,9 @@
 // made, and keeps what it did not make.
 import {
   CreateOpenIDConnectProviderCommand,
+  CreateRoleCommand,
+  DeleteRoleCommand,
+  DeleteRolePolicyCommand,
   DeleteOpenIDConnectProviderCommand,
   GetOpenIDConnectProviderCommand,
   GetPolicyCommand,
@@ -266,6 +269,42 @@ describe("mlops bootstrap", () => {
       delete process.env["GITHUB_API_URL"];
       await gh.close();
       expect((await cli([...args, "--destroy", "--auto-approve"])).code).toBe(0);
+    }
+  });
+
+  it("brings a role made by hand in line but keeps it on --destroy", async () => {
+    const name = `${project}-hand`;
+    const args = ["bootstrap", "--config", config, "--github", "acme/hand"];
+    const roles = ["--plan-role", name, "--deploy-role", `${project}-hand-d`];
+    await iam.send(
+      new CreateRoleCommand({
+        RoleName: name,
+        AssumeRolePolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [] }),
+      }),
+    );
+    try {
+      const made = await cli([...args, ...roles, "--auto-approve"]);
+      expect(made.code, made.out).toBe(0);
+      expect(made.stdout).toContain(
+        `~ update the plan role ${name}: trust (pull requests and main of acme/hand), inline policy (not made by bootstrap: --destroy will keep it)`,
+      );
+      const destroy = await cli([...args, ...roles, "--destroy", "--auto-approve"]);
+      expect(destroy.code, destroy.out).toBe(0);
+      expect(destroy.stdout).toContain(`(kept) role ${name}: not made by mlops bootstrap`);
+      expect(destroy.stdout).toContain(
+        `(kept) OIDC provider token.actions.githubusercontent.com: still trusted by ${name}`,
+      );
+      expect(await exists(() => iam.send(new GetRoleCommand({ RoleName: name })))).toBe(true);
+      expect(
+        await exists(() => iam.send(new GetRoleCommand({ RoleName: `${project}-hand-d` }))),
+      ).toBe(false);
+    } finally {
+      await iam.send(new DeleteRolePolicyCommand({ RoleName: name, PolicyName: name }));
+      await iam.send(new DeleteRoleCommand({ RoleName: name }));
+      // The provider bootstrap made was kept: the hand-made role still trusted it.
+      await iam.send(
+        new DeleteOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: PROVIDER }),
+      );
     }
   });
 

@@ -254,10 +254,14 @@ export async function planBootstrap(
       what.push("inline policy");
       calls.push((c) => putPolicy(c, role));
     }
+    // A role made by hand (setup.md's steps) is brought in line, but stays the user's.
+    const adopted = !(live.Role.Tags ?? []).some((t) => t.Key === BOOTSTRAP_TAG);
     if (what.length > 0)
       steps.push({
         symbol: "~",
-        text: `update the ${role.kind} role ${role.name}: ${what.join(", ")}`,
+        text: `update the ${role.kind} role ${role.name}: ${what.join(", ")}${
+          adopted ? " (not made by bootstrap: --destroy will keep it)" : ""
+        }`,
         run: async (c) => {
           for (const call of calls) await call(c);
         },
