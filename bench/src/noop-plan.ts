@@ -150,12 +150,7 @@ function timedHandlers(timings: NodeTiming[]): HandlerRegistry {
     return wrapped;
   };
   return Object.fromEntries(
-    Object.entries(defaultHandlers).map(([kind, h]) => [
-      kind,
-      h === undefined
-        ? undefined
-        : (wrap(h as unknown as ResourceHandler) as unknown as ResourceHandler<never, never>),
-    ]),
+    Object.entries(defaultHandlers()).map(([kind, h]) => [kind, wrap(h as ResourceHandler)]),
   );
 }
 

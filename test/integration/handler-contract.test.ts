@@ -73,7 +73,9 @@ lambda:
 `;
 }
 
-const handler = (node: Node): ResourceHandler => handlerFor(defaultHandlers, node.kind);
+/** One registry for the whole run, as a session has. */
+const handlers = defaultHandlers();
+const handler = (node: Node): ResourceHandler => handlerFor(handlers, node.kind);
 
 /** Like the executor: a kind with long operations is polled until ready. */
 async function settled(node: Node, seen: unknown): Promise<unknown> {
@@ -199,7 +201,7 @@ beforeAll(async () => {
   );
   const all = [...session.graph.nodes, ...runnerNodes];
   unprepared = new Map(all.map((n) => [n.address, n]));
-  const preparing = startPreparing(all, defaultHandlers, ctx);
+  const preparing = startPreparing(all, handlers, ctx);
   nodes = topologicalOrder(
     await Promise.all(all.map((n) => preparing.get(n.address) as Promise<Node>)),
   );
@@ -216,8 +218,8 @@ afterAll(async () => {
 
 describe("the handler contract, every kind (shared emulator)", { timeout: TEST_TIMEOUT_MS }, () => {
   it("the config uses every registered kind, and the table covers each", () => {
-    const registered = Object.keys(defaultHandlers).sort();
-    for (const [kind, h] of Object.entries(defaultHandlers)) expect(h.kind).toBe(kind);
+    const registered = Object.keys(handlers).sort();
+    for (const [kind, h] of Object.entries(handlers)) expect(h.kind).toBe(kind);
     expect([...new Set(nodes.map((n) => n.kind))].sort()).toEqual(registered);
     expect(Object.keys(updates).sort()).toEqual(registered);
     expect(nodes.length).toBeLessThanOrEqual(rows.length);

@@ -28,7 +28,11 @@ export type TypedRegistry = { readonly [K in Kind]: ResourceHandler<KindSpecs[K]
 /** A command's options for the handlers that take any (explicit, never in the context). */
 export type HandlerOptions = TrainingOptions & DatasetOptions;
 
-/** The registry with a command's options (`mlops sync`, `mlops train --follow`). */
+/**
+ * A registry for one run (a session), with a command's options (`mlops sync`, `mlops train
+ * --follow`). Handlers that remember something within a run (the data set's manifests) are
+ * made afresh for each.
+ */
 export function handlersWith(options: HandlerOptions): TypedRegistry {
   return {
     "s3.bucket": bucketHandler,
@@ -48,7 +52,8 @@ export function handlersWith(options: HandlerOptions): TypedRegistry {
   };
 }
 
-export const defaultHandlers: TypedRegistry = handlersWith({});
+/** A registry for one run with no command options (each call: fresh per-run handler state). */
+export const defaultHandlers = (): TypedRegistry => handlersWith({});
 
 export function handlerFor(registry: HandlerRegistry, kind: string): ResourceHandler {
   const handler = registry[kind];

@@ -36,11 +36,13 @@ import { roleHandler, type RoleObserved } from "../../../actions/src/resources/i
 import { defaultHandlers } from "../../../actions/src/resources/registry.js";
 import { bucketHandler } from "../../../actions/src/resources/s3/bucket.js";
 import {
-  datasetHandler,
   datasetHandlerWith,
   type PreparedDatasetSpec,
 } from "../../../actions/src/resources/s3/dataset.js";
 import { awsError, mockedClients, testContext, testNode, testPlan } from "./helpers.js";
+
+/** One data set handler for this file, as one session has. */
+const datasetHandler = datasetHandlerWith();
 
 const EXECUTE = {
   concurrency: 4,
@@ -150,7 +152,7 @@ describe("s3.bucket handler", () => {
       );
     const ctx = testContext(aws.clients);
     const { plan, observations } = testPlan([{ node: bucketNode(), action: "create" }]);
-    const [step] = await executePlan(plan, observations, defaultHandlers, ctx, EXECUTE);
+    const [step] = await executePlan(plan, observations, defaultHandlers(), ctx, EXECUTE);
     expect(step?.status).toBe("failed");
     expect(step?.error).toContain(
       "creating S3 bucket pets-data: access denied: the credentials lack s3:CreateBucket",
@@ -199,7 +201,7 @@ describe("s3.bucket handler", () => {
     aws.s3.on(PutBucketTaggingCommand).resolves({});
     const ctx = testContext(aws.clients);
     const { plan, observations } = testPlan([{ node: bucketNode(), action: "create" }]);
-    const [step] = await executePlan(plan, observations, defaultHandlers, ctx, EXECUTE);
+    const [step] = await executePlan(plan, observations, defaultHandlers(), ctx, EXECUTE);
     expect(step?.error).toBeUndefined();
     expect(step?.status).toBe("done");
     expect(aws.s3.commandCalls(CreateBucketCommand)).toHaveLength(1);
@@ -532,7 +534,7 @@ describe("iam.role handler", () => {
       .resolves({});
     const ctx = testContext(aws.clients);
     const { plan, observations } = testPlan([{ node: roleNode(), action: "create" }]);
-    const [step] = await executePlan(plan, observations, defaultHandlers, ctx, EXECUTE);
+    const [step] = await executePlan(plan, observations, defaultHandlers(), ctx, EXECUTE);
     expect(step?.error).toBeUndefined();
     expect(step?.status).toBe("done");
     expect(aws.iam.commandCalls(CreateRoleCommand)).toHaveLength(1);

@@ -44,11 +44,16 @@ interface ManifestRecord {
   syncedAt: string;
 }
 
-// Manifests built during prepare(), by hash: diff() uses them to say what a sync will do
-// without putting thousands of file entries into the plan.
-const prepared = new Map<string, { manifest: Manifest; dir: string }>();
-// Remote manifests read in read(), by hash, for the same reason.
-const recorded = new Map<string, ManifestEntry[]>();
+/**
+ * What one run learns and reuses, by content hash, so that the plan need not carry thousands of
+ * file entries: the manifests built in prepare() (diff() says what a sync will do, apply does
+ * not hash again) and the files the last sync recorded, read in read(). Each handler instance
+ * (datasetHandlerWith, one per session) has its own: nothing outlives a run.
+ */
+interface RunMemo {
+  prepared: Map<string, { manifest: Manifest; dir: string }>;
+  recorded: Map<string, ManifestEntry[]>;
+}
 
 async function localSource(
   node: Node<DatasetSpec>,
@@ -76,79 +81,13 @@ const localOptions = (dir: string, ctx: HandlerContext): LocalManifestOptions =>
  * The files the last complete sync recorded, as read in read(); undefined when unknown (never
  * synced, not read in this process, or interrupted: an `incomplete` record lists nothing).
  */
-const lastSynced = (observed: DatasetObserved | undefined): ManifestEntry[] | undefined =>
+const lastSynced = (
+  memo: RunMemo,
+  observed: DatasetObserved | undefined,
+): ManifestEntry[] | undefined =>
   observed === undefined || observed.manifestHash === INCOMPLETE
     ? undefined
-    : recorded.get(observed.manifestHash);
-
-export const datasetHandler: ResourceHandler<PreparedDatasetSpec, DatasetObserved> = {
-  kind: "s3.dataset",
-
-  async prepare(node, ctx) {
-    const dir = await localSource(node, ctx);
-    let manifest: Manifest;
-    if (dir === undefined) {
-      const s = node.spec.source as { bucket: string; prefix: string };
-      manifest = await withContext(`listing s3://${s.bucket}/${s.prefix}`, () =>
-        remoteListingManifest(ctx.clients.s3, s.bucket, s.prefix),
-      );
-    } else {
-      manifest = await buildLocalManifest(dir, node.spec.exclude, localOptions(dir, ctx));
-      prepared.set(manifest.hash, { manifest, dir });
-    }
-    return {
-      ...node,
-      spec: {
-        ...node.spec,
-        manifestHash: manifest.hash,
-        fileCount: manifest.files.length,
-        totalBytes: manifest.files.reduce((sum, f) => sum + f.size, 0),
-      },
-    };
-  },
-
-  async read(node, { clients: { s3 } }) {
-    if (node.spec.source.kind === "s3") {
-      // Used in place: the data is where it is; its listing hash is the spec.
-      return { manifestHash: node.spec.manifestHash, fileCount: node.spec.fileCount };
-    }
-    const found = await getJson<ManifestRecord>(
-      s3,
-      node.spec.manifest.bucket,
-      node.spec.manifest.key,
-    );
-    if (!found) return undefined;
-    recorded.set(found.value.manifestHash, found.value.files);
-    return { manifestHash: found.value.manifestHash, fileCount: found.value.files.length };
-  },
-
-  diff(node, observed): Change {
-    if (observed.manifestHash === node.spec.manifestHash)
-      return noop(`${node.spec.fileCount} files in sync`);
-    const local = prepared.get(node.spec.manifestHash)?.manifest;
-    const remote = lastSynced(observed);
-    const summary =
-      local && remote ? describeSyncPlan(planSync(local, remote, node.spec.delete)) : undefined;
-    return {
-      action: "update",
-      reason: "the data set changed since the last sync",
-      changes: [
-        { path: "manifestHash", before: observed.manifestHash, after: node.spec.manifestHash },
-      ],
-      risk: node.spec.delete ? ["deletes-data"] : [],
-      ...(summary !== undefined && { summary }),
-    };
-  },
-
-  create: (node, ctx) => sync(node, ctx, undefined),
-  update: (node, observed, _change, ctx) => sync(node, ctx, observed),
-
-  delete(node, _observed, ctx) {
-    // The objects stay; only `mlops destroy --include-data` removes them with the bucket.
-    ctx.logger.info(`${node.address}: data under ${node.name} is kept`);
-    return Promise.resolve();
-  },
-};
+    : memo.recorded.get(observed.manifestHash);
 
 export interface DatasetOptions {
   /**
@@ -158,15 +97,78 @@ export interface DatasetOptions {
   verifyData?: boolean;
 }
 
-/** The data set handler with a command's options (the registry's has none). */
+/** A data set handler for one run (the registry makes one per session), with its options. */
 export function datasetHandlerWith(
-  options: DatasetOptions,
+  options: DatasetOptions = {},
 ): ResourceHandler<PreparedDatasetSpec, DatasetObserved> {
-  if (options.verifyData !== true) return datasetHandler;
+  const memo: RunMemo = { prepared: new Map(), recorded: new Map() };
   return {
-    ...datasetHandler,
-    create: (node, ctx) => sync(node, ctx, undefined, options),
-    update: (node, observed, _change, ctx) => sync(node, ctx, observed, options),
+    kind: "s3.dataset",
+
+    async prepare(node, ctx) {
+      const dir = await localSource(node, ctx);
+      let manifest: Manifest;
+      if (dir === undefined) {
+        const s = node.spec.source as { bucket: string; prefix: string };
+        manifest = await withContext(`listing s3://${s.bucket}/${s.prefix}`, () =>
+          remoteListingManifest(ctx.clients.s3, s.bucket, s.prefix),
+        );
+      } else {
+        manifest = await buildLocalManifest(dir, node.spec.exclude, localOptions(dir, ctx));
+        memo.prepared.set(manifest.hash, { manifest, dir });
+      }
+      return {
+        ...node,
+        spec: {
+          ...node.spec,
+          manifestHash: manifest.hash,
+          fileCount: manifest.files.length,
+          totalBytes: manifest.files.reduce((sum, f) => sum + f.size, 0),
+        },
+      };
+    },
+
+    async read(node, { clients: { s3 } }) {
+      if (node.spec.source.kind === "s3") {
+        // Used in place: the data is where it is; its listing hash is the spec.
+        return { manifestHash: node.spec.manifestHash, fileCount: node.spec.fileCount };
+      }
+      const found = await getJson<ManifestRecord>(
+        s3,
+        node.spec.manifest.bucket,
+        node.spec.manifest.key,
+      );
+      if (!found) return undefined;
+      memo.recorded.set(found.value.manifestHash, found.value.files);
+      return { manifestHash: found.value.manifestHash, fileCount: found.value.files.length };
+    },
+
+    diff(node, observed): Change {
+      if (observed.manifestHash === node.spec.manifestHash)
+        return noop(`${node.spec.fileCount} files in sync`);
+      const local = memo.prepared.get(node.spec.manifestHash)?.manifest;
+      const remote = lastSynced(memo, observed);
+      const summary =
+        local && remote ? describeSyncPlan(planSync(local, remote, node.spec.delete)) : undefined;
+      return {
+        action: "update",
+        reason: "the data set changed since the last sync",
+        changes: [
+          { path: "manifestHash", before: observed.manifestHash, after: node.spec.manifestHash },
+        ],
+        risk: node.spec.delete ? ["deletes-data"] : [],
+        ...(summary !== undefined && { summary }),
+      };
+    },
+
+    create: (node, ctx) => sync(node, ctx, undefined, memo, options),
+    update: (node, observed, _change, ctx) => sync(node, ctx, observed, memo, options),
+
+    delete(node, _observed, ctx) {
+      // The objects stay; only `mlops destroy --include-data` removes them with the bucket.
+      ctx.logger.info(`${node.address}: data under ${node.name} is kept`);
+      return Promise.resolve();
+    },
   };
 }
 
@@ -174,16 +176,17 @@ async function sync(
   node: Node<PreparedDatasetSpec>,
   ctx: HandlerContext,
   observed: DatasetObserved | undefined,
-  options: DatasetOptions = {},
+  memo: RunMemo,
+  options: DatasetOptions,
 ): Promise<DatasetObserved> {
   const spec = node.spec;
   if (spec.source.kind === "s3")
     return { manifestHash: spec.manifestHash, fileCount: spec.fileCount };
-  const dir = prepared.get(spec.manifestHash)?.dir ?? (await localSource(node, ctx));
+  const dir = memo.prepared.get(spec.manifestHash)?.dir ?? (await localSource(node, ctx));
   // Internal invariant: only local and archive sources reach here; s3 sources return above.
   if (dir === undefined) throw new Error(`${node.address}: no local data source`);
   const manifest =
-    prepared.get(spec.manifestHash)?.manifest ??
+    memo.prepared.get(spec.manifestHash)?.manifest ??
     (await buildLocalManifest(dir, spec.exclude, localOptions(dir, ctx)));
   if (manifest.hash !== spec.manifestHash) {
     throw new OperationalError(
@@ -194,7 +197,8 @@ async function sync(
   // concerned; `mlops sync` (options.verifyData) lists the prefix instead to catch changes behind our back.
   // The record holds our files only, not objects a sync with delete: false kept, so a sync that
   // deletes lists the prefix to find them.
-  const remote = options.verifyData === true || spec.delete ? undefined : lastSynced(observed);
+  const remote =
+    options.verifyData === true || spec.delete ? undefined : lastSynced(memo, observed);
   // Until the sync completes, the record names no data set: were it interrupted and the source
   // put back as it was, the old hash would otherwise match and hide half-uploaded objects.
   await recordManifest(spec, { manifestHash: INCOMPLETE, files: [], syncedAt: "" }, ctx);
