@@ -3,10 +3,10 @@
 // applied plan hash). Written with If-Match so two writers never lose each other's updates.
 import type { S3Client } from "@aws-sdk/client-s3";
 import { canonicalJson } from "../canonical.js";
-import type { RetrainOrigin } from "../config/types.js";
 import { getJson, putJsonIf } from "../aws/s3-json.js";
 import { OperationalError } from "../operational-errors.js";
 import type { HandlerState } from "../resources/handler.js";
+import type { DeploymentRecord, TrainingRecord } from "../resources/state-records.js";
 
 export const STATE_FORMAT_VERSION = 1;
 
@@ -17,26 +17,8 @@ export interface ManagedResource {
   dependsOn: string[];
 }
 
-export interface TrainingRecord {
-  fingerprint: string;
-  job: string;
-  attempt?: number;
-  backend: string;
-  status: string;
-  failureReason?: string;
-  artifact?: string;
-  metrics?: Record<string, number>;
-  finishedAt?: string;
-}
-
-export interface DeploymentRecord {
-  endpointConfig: string;
-  model: string;
-  at: string;
-  planHash: string;
-  /** Deployed by `mlops train` / the train action rather than by applying the config. */
-  origin?: RetrainOrigin;
-}
+// The sections handlers read and write (through HandlerState) are typed beside the handlers.
+export type { DeploymentRecord, TrainingRecord } from "../resources/state-records.js";
 
 export interface StateRecord {
   version: typeof STATE_FORMAT_VERSION;

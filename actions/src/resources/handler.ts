@@ -1,6 +1,6 @@
 // The one shape every AWS resource kind implements. A reader who knows one handler knows all;
 // the contract in short is README.md beside this file.
-import type { DeploymentRecord, TrainingRecord } from "../apply/state-store.js";
+import type { DeploymentRecord, TrainingRecord } from "./state-records.js";
 import type { AwsClients } from "../aws/clients.js";
 import type { Clock } from "../clock.js";
 import type { RetrainOrigin } from "../config/types.js";

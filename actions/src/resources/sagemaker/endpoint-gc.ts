@@ -10,7 +10,7 @@ import {
   ListEndpointConfigsCommand,
   ListModelsCommand,
 } from "@aws-sdk/client-sagemaker";
-import type { DeploymentRecord } from "../../apply/state-store.js";
+import type { DeploymentRecord } from "../state-records.js";
 import { isNotFound, readOrUndefined } from "../../aws/errors.js";
 import { derivedNames } from "../../aws/naming.js";
 import type { Node } from "../../model/graph.js";

@@ -1,7 +1,7 @@
 // What the endpoint looks like (DescribeEndpoint + the serving config's variant), and the small
 // pieces the handler and the deployment share: busy statuses, the poller, the scaling spec.
 import { DescribeEndpointCommand, DescribeEndpointConfigCommand } from "@aws-sdk/client-sagemaker";
-import type { DeploymentRecord } from "../../apply/state-store.js";
+import type { DeploymentRecord } from "../state-records.js";
 import { pollInterval, waitIn } from "../../wait.js";
 import { readOrUndefined } from "../../aws/errors.js";
 import type { Node } from "../../model/graph.js";

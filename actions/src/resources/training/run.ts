@@ -1,7 +1,7 @@
 // training.run: training as a content-addressed resource. Its name is the fingerprint of its
 // inputs; a completed run with that fingerprint is reused, a running one waited for, a failed
 // one reported with its reason (and retried only with `mlops train --force`).
-import type { TrainingRecord } from "../../apply/state-store.js";
+import type { TrainingRecord } from "../state-records.js";
 import { derivedNames } from "../../aws/naming.js";
 import type { Node } from "../../model/graph.js";
 import type { TrainingSpec } from "../../model/sagemaker-nodes.js";
