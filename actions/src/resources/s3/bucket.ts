@@ -117,7 +117,8 @@ export const bucketHandler: ResourceHandler<BucketSpec, BucketObserved> = {
         }),
       ),
     );
-    await configure(s3, Bucket, desiredState(node), ALL_FIELDS);
+    const want = desiredState(node);
+    await configure(s3, Bucket, want, changedFields({ changes: diffFields(NEW_BUCKET, want) }));
     return desiredState(node);
   },
 
@@ -135,9 +136,10 @@ export const bucketHandler: ResourceHandler<BucketSpec, BucketObserved> = {
   },
 };
 
-const ALL_FIELDS: ReadonlySet<string> = new Set(["encryption", "blockPublicAccess", "tags"]);
+/** What a bucket is right after CreateBucket, as far as configure() is concerned. */
+const NEW_BUCKET: BucketObserved = { encryption: null, blockPublicAccess: false, tags: {} };
 
-/** Puts the named fields of `want` on the bucket (a new bucket: all of them). */
+/** Puts the named fields of `want` on the bucket (a new bucket: those that differ from NEW_BUCKET). */
 async function configure(
   s3: S3Client,
   Bucket: string,
