@@ -158,10 +158,7 @@ async function simulate(nodes: Node[], phase: number) {
   const trace: Trace = { readyAt: new Map(), noticedAt: new Map(), started: new Map() };
   const kinds = [...new Set(nodes.map((n) => n.kind))];
   const handlers: HandlerRegistry = Object.fromEntries(
-    kinds.map((k) => [
-      k,
-      fakeHandler(k, clock, trace, phase) as unknown as ResourceHandler<never, never>,
-    ]),
+    kinds.map((k) => [k, fakeHandler(k, clock, trace, phase)]),
   );
   const plan: Plan = {
     formatVersion: PLAN_FORMAT_VERSION,

@@ -66,7 +66,7 @@ function recordingHandler(
 }
 
 const registry = (handler: ResourceHandler): HandlerRegistry => ({
-  [handler.kind]: handler as unknown as ResourceHandler<never, never>,
+  [handler.kind]: handler,
 });
 
 const newRecorder = (): Recorder => ({ events: [], inFlight: 0, maxInFlight: 0 });

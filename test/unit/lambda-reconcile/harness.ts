@@ -22,7 +22,7 @@ import { computePlan } from "../../../actions/src/plan/compute.js";
 import type { Plan } from "../../../actions/src/plan/types.js";
 import { memoryLogger } from "../../../actions/src/logger.js";
 import { lambdaHandlers } from "../../../actions/src/resources/lambda/index.js";
-import type { HandlerContext, ResourceHandler } from "../../../actions/src/resources/handler.js";
+import type { HandlerContext } from "../../../actions/src/resources/handler.js";
 import type { HandlerRegistry } from "../../../actions/src/resources/registry.js";
 import type { FakeAws } from "./fake-aws.js";
 
@@ -33,9 +33,7 @@ export const CONTEXT: GraphContext = {
   partition: "aws",
 };
 
-export const handlers: HandlerRegistry = Object.fromEntries(
-  lambdaHandlers.map((h) => [h.kind, h as unknown as ResourceHandler<never, never>]),
-);
+export const handlers: HandlerRegistry = Object.fromEntries(lambdaHandlers.map((h) => [h.kind, h]));
 
 /** A folder holding an index.mjs with the given body. */
 export function codeDir(

@@ -6,14 +6,13 @@ import {
   autoscalingHandler,
   type AutoscalingObserved,
 } from "../../../actions/src/resources/autoscaling/variant.js";
-import type { ResourceHandler } from "../../../actions/src/resources/handler.js";
 import type { HandlerRegistry } from "../../../actions/src/resources/registry.js";
 import { awsError, testPlan } from "../engine/helpers.js";
 import { fakeSageMaker } from "./fake-sagemaker.js";
 import { POLICY, RESOURCE_ID, autoscalingNode } from "./nodes.js";
 
 const handlers: HandlerRegistry = {
-  [autoscalingHandler.kind]: autoscalingHandler as unknown as ResourceHandler<never, never>,
+  [autoscalingHandler.kind]: autoscalingHandler,
 };
 
 const live: Required<AutoscalingObserved> = {

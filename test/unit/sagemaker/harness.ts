@@ -24,10 +24,7 @@ import {
 } from "./nodes.js";
 
 export const handlers: HandlerRegistry = Object.fromEntries(
-  [endpointHandler, autoscalingHandler].map((h) => [
-    h.kind,
-    h as unknown as ResourceHandler<never, never>,
-  ]),
+  [endpointHandler, autoscalingHandler].map((h) => [h.kind, h]),
 );
 
 const OPTIONS = {
