@@ -19,8 +19,8 @@ import { executePlan, type StepResult } from "../../actions/src/apply/execute.js
 import type { Clock } from "../../actions/src/clock.js";
 import { loadConfig } from "../../actions/src/config/load.js";
 import { silentLogger } from "../../actions/src/logger.js";
-import { buildGraph } from "../../actions/src/model/build-graph.js";
-import type { Node } from "../../actions/src/model/graph.js";
+import { buildGraph } from "../../actions/src/graph/build-graph.js";
+import type { Node } from "../../actions/src/graph/graph.js";
 import { PLAN_FORMAT_VERSION, type Plan } from "../../actions/src/plan/types.js";
 import type { HandlerContext, ResourceHandler } from "../../actions/src/resources/handler.js";
 import type { HandlerRegistry } from "../../actions/src/resources/registry.js";

@@ -12,7 +12,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { performance } from "node:perf_hooks";
 import { silentLogger } from "../../actions/src/logger.js";
 import { systemClock } from "../../actions/src/clock.js";
-import type { DatasetSpec } from "../../actions/src/model/data-nodes.js";
+import type { DatasetSpec } from "../../actions/src/graph/data-nodes.js";
 import type { AwsClients } from "../../actions/src/aws/clients.js";
 import type { HandlerContext } from "../../actions/src/resources/handler.js";
 import {

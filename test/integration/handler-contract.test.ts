@@ -14,15 +14,15 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { waitIn } from "../../actions/src/wait.js";
 import { loadConfig } from "../../actions/src/config/load.js";
 import { silentLogger } from "../../actions/src/logger.js";
-import { buildGraph } from "../../actions/src/model/build-graph.js";
-import { topologicalOrder, type Node } from "../../actions/src/model/graph.js";
-import type { FunctionSpec, AliasSpec } from "../../actions/src/model/lambda-nodes.js";
+import { buildGraph } from "../../actions/src/graph/build-graph.js";
+import { topologicalOrder, type Node } from "../../actions/src/graph/graph.js";
+import type { FunctionSpec, AliasSpec } from "../../actions/src/graph/lambda-nodes.js";
 import type {
   AutoscalingSpec,
   EndpointConfigSpec,
   EndpointSpec,
   TrainingSpec,
-} from "../../actions/src/model/sagemaker-nodes.js";
+} from "../../actions/src/graph/sagemaker-nodes.js";
 import { startPreparing } from "../../actions/src/plan/compute.js";
 import type { HandlerContext, ResourceHandler } from "../../actions/src/resources/handler.js";
 import { defaultHandlers, handlerFor } from "../../actions/src/resources/registry.js";

@@ -21,7 +21,7 @@ import {
 } from "../../actions/src/ec2-runner/index.js";
 import { startEmulator, type Emulator } from "../../actions/src/emulator/index.js";
 import { memoryLogger } from "../../actions/src/logger.js";
-import type { PolicyDocument } from "../../actions/src/model/iam-policies.js";
+import type { PolicyDocument } from "../../actions/src/graph/iam-policies.js";
 import { decodePolicy } from "../../actions/src/resources/iam/policy-normalize.js";
 import { startFakeGitHub, type FakeGitHub } from "../unit/ec2-runner/fake-github.js";
 import { cli } from "../support/cli.js";

@@ -8,7 +8,7 @@
 // (@cloud-copilot/iam-simulate does this and more, but the hard part here is deriving each
 // recorded request's resources and context, which is ours either way; this file is small
 // enough to read in one go and keeps the project's dependencies as they are.)
-import type { PolicyDocument, PolicyStatement } from "../../actions/src/model/iam-policies.js";
+import type { PolicyDocument, PolicyStatement } from "../../actions/src/graph/iam-policies.js";
 
 export type ContextValue = string | readonly string[];
 

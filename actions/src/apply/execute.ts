@@ -3,7 +3,7 @@
 // else; an abort (SIGINT/SIGTERM) stops starting new work and lets in-flight work finish.
 import { AwsOperationError } from "../aws/errors.js";
 import { retryBusy } from "../aws/retry.js";
-import type { Node } from "../model/graph.js";
+import type { Node } from "../graph/graph.js";
 import type { Observations } from "../plan/compute.js";
 import { reasonText, type Plan, type PlannedChange } from "../plan/types.js";
 import type { Change, HandlerContext, ResourceHandler } from "../resources/handler.js";

@@ -1,6 +1,6 @@
 // One apply: take the lock, compute (or verify) the plan against live AWS, ask, execute,
 // record the result in the state record, release the lock — whatever happens in between.
-import type { Node } from "../model/graph.js";
+import type { Node } from "../graph/graph.js";
 import { computePlan, observe, planHashOf, type Observations } from "../plan/compute.js";
 import { hasChanges, type Plan } from "../plan/types.js";
 import { handlerFor } from "../resources/registry.js";

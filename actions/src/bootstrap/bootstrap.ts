@@ -32,10 +32,10 @@ import {
   type IAMClient,
 } from "@aws-sdk/client-iam";
 import type { Config } from "../config/types.js";
-import { buildGraph } from "../model/build-graph.js";
-import { boundaryPolicy, ciPolicy, type CiRole } from "../model/ci-policies.js";
-import { partitionOf } from "../model/graph.js";
-import type { PolicyDocument } from "../model/iam-policies.js";
+import { buildGraph } from "../graph/build-graph.js";
+import { boundaryPolicy, ciPolicy, type CiRole } from "../graph/ci-policies.js";
+import { partitionOf } from "../graph/graph.js";
+import type { PolicyDocument } from "../graph/iam-policies.js";
 import { githubTrustPolicy } from "../cli/iam-policy-command.js";
 
 export const GITHUB_OIDC_HOST = "token.actions.githubusercontent.com";

@@ -5,7 +5,7 @@ import { createClients } from "../aws/clients.js";
 import { planBootstrap, planDestroy, desiredState, type Step } from "../bootstrap/bootstrap.js";
 import { gitHubApi, planGitHub, type GitHubApi } from "../bootstrap/github-settings.js";
 import { loadConfig } from "../config/load.js";
-import { partitionOf } from "../model/graph.js";
+import { partitionOf } from "../graph/graph.js";
 import { OperationalError } from "../operational-errors.js";
 import { confirmer } from "./confirm.js";
 import type { Output } from "./output.js";

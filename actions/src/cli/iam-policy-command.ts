@@ -4,10 +4,10 @@
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { createClients } from "../aws/clients.js";
 import { loadConfig } from "../config/load.js";
-import { buildGraph } from "../model/build-graph.js";
-import { boundaryPolicy, ciPolicy, type CiRole } from "../model/ci-policies.js";
-import { partitionOf } from "../model/graph.js";
-import type { PolicyDocument } from "../model/iam-policies.js";
+import { buildGraph } from "../graph/build-graph.js";
+import { boundaryPolicy, ciPolicy, type CiRole } from "../graph/ci-policies.js";
+import { partitionOf } from "../graph/graph.js";
+import type { PolicyDocument } from "../graph/iam-policies.js";
 import type { Output } from "./output.js";
 import { UsageError } from "./usage-error.js";
 

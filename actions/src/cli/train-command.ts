@@ -3,7 +3,7 @@
 // gate passes (`--no-deploy` stops after training).
 import { runApply } from "../apply/run-apply.js";
 import type { Config, TrainingBackend } from "../config/types.js";
-import { keepRetrainNote, trainingOnlyNodes, withTrainingOverrides } from "../model/train-run.js";
+import { keepRetrainNote, trainingOnlyNodes, withTrainingOverrides } from "../graph/train-run.js";
 import { renderText } from "../plan/render-text.js";
 import { report } from "./apply-command.js";
 import { confirmer } from "./confirm.js";

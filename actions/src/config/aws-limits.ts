@@ -22,7 +22,7 @@ interface Limit {
   readonly source: string;
 }
 
-/** The tags every resource the graph creates gets from the tool (model/graph.ts resourceTags). */
+/** The tags every resource the graph creates gets from the tool (graph/graph.ts resourceTags). */
 export const TOOL_TAGS = 3;
 /** The EC2 runner's own tags on its instance and volumes (ec2-runner/names.ts runnerTags). */
 export const RUNNER_TAGS = 8;
@@ -43,7 +43,7 @@ const TOOL_HYPERPARAMETER_COUNT = 4;
 
 // https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html: 4 KB of environment
 // variables per function, measured as their JSON; the tool adds MLOPS_ENDPOINT_NAME,
-// MLOPS_TOP_K and MLOPS_CORS_ORIGIN (model/lambda-nodes.ts lambdaEnvironment).
+// MLOPS_TOP_K and MLOPS_CORS_ORIGIN (graph/lambda-nodes.ts lambdaEnvironment).
 const LAMBDA_ENVIRONMENT_BYTES = 4096;
 
 const patterns = new Map<string, RegExp>();

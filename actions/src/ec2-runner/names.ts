@@ -2,7 +2,7 @@
 // "an instance (or runner) of this project" is.
 import { randomBytes } from "node:crypto";
 import type { Config } from "../config/types.js";
-import { MANAGED_BY } from "../model/graph.js";
+import { MANAGED_BY } from "../graph/graph.js";
 
 export const TAG = {
   project: "mlops:project",

@@ -6,7 +6,7 @@ import { waitFor, WaitError } from "../wait.js";
 import type { Clock } from "../clock.js";
 import type { Config } from "../config/types.js";
 import type { Logger } from "../logger.js";
-import { roleName } from "../model/iam-nodes.js";
+import { roleName } from "../graph/iam-nodes.js";
 import { resolveAmi, rootDeviceName, type ParameterReader } from "./ami.js";
 import type { GitHubRunner, RunnerApi } from "./github-runners.js";
 import { describeRunnerInstances, GONE_STATES, terminateAndVerify } from "./instances.js";

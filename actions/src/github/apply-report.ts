@@ -5,7 +5,7 @@ import type { ApplyResult } from "../apply/run-apply.js";
 import type { StateRecord } from "../apply/state-store.js";
 import { formatElapsed } from "../wait.js";
 import type { Config } from "../config/types.js";
-import { TRAINING } from "../model/sagemaker-nodes.js";
+import { TRAINING } from "../graph/sagemaker-nodes.js";
 import { summaryLine } from "../plan/summary.js";
 import { hasChanges } from "../plan/types.js";
 

@@ -3,7 +3,7 @@
 import * as core from "@actions/core";
 import { runApply } from "../apply/run-apply.js";
 import { DEFAULT_CONFIG_PATH, loadConfig } from "../config/load.js";
-import { keepRetrainNote, trainingOnlyNodes, withTrainingOverrides } from "../model/train-run.js";
+import { keepRetrainNote, trainingOnlyNodes, withTrainingOverrides } from "../graph/train-run.js";
 import { renderText } from "../plan/render-text.js";
 import { openSession } from "../session.js";
 import { reportApply } from "./apply-outputs.js";

@@ -2,8 +2,8 @@
 import { relative } from "node:path";
 import { mapLimit, semaphore } from "../pool.js";
 import type { ManagedResource, StateRecord } from "../apply/state-store.js";
-import type { DesiredGraph, Node } from "../model/graph.js";
-import { topologicalOrder } from "../model/graph.js";
+import type { DesiredGraph, Node } from "../graph/graph.js";
+import { topologicalOrder } from "../graph/graph.js";
 import { DEFAULT_ACTION_REASON, type Change, type HandlerContext } from "../resources/handler.js";
 import { handlerFor, type HandlerRegistry } from "../resources/registry.js";
 import { digest } from "../canonical.js";

@@ -1,7 +1,7 @@
 // The plan is plain, versioned, serialisable data: what will be done to each resource and why,
 // plus the hashes that let apply refuse when the world moved since the plan was made.
 // JSON format documented in docs/plan-format.md; bump PLAN_FORMAT_VERSION whenever its shape changes.
-import type { Node } from "../model/graph.js";
+import type { Node } from "../graph/graph.js";
 import {
   DEFAULT_ACTION_REASON,
   type ActionReason,

@@ -5,7 +5,7 @@ import type { AwsClients } from "../aws/clients.js";
 import type { Clock } from "../clock.js";
 import type { RetrainOrigin } from "../config/types.js";
 import type { Logger } from "../logger.js";
-import type { GraphContext, Node } from "../model/graph.js";
+import type { GraphContext, Node } from "../graph/graph.js";
 
 export type Risk = "downtime" | "deletes-data" | "replaces" | "cost-up" | "rollback";
 

@@ -1,22 +1,22 @@
 // Every resource kind and the spec its nodes carry: the registry is checked against this map
 // (one handler per kind, of that kind's spec), and prepare() finds a dependency by its kind.
-import type { BucketSpec } from "../model/data-nodes.js";
-import type { Node } from "../model/graph.js";
-import type { InstanceProfileSpec, RoleSpec } from "../model/iam-nodes.js";
+import type { BucketSpec } from "../graph/data-nodes.js";
+import type { Node } from "../graph/graph.js";
+import type { InstanceProfileSpec, RoleSpec } from "../graph/iam-nodes.js";
 import type {
   AliasSpec,
   FunctionSpec,
   LogGroupSpec,
   ProvisionedConcurrencySpec,
   ReservedConcurrencySpec,
-} from "../model/lambda-nodes.js";
+} from "../graph/lambda-nodes.js";
 import type {
   AutoscalingSpec,
   EndpointConfigSpec,
   EndpointSpec,
   ModelSpec,
   TrainingSpec,
-} from "../model/sagemaker-nodes.js";
+} from "../graph/sagemaker-nodes.js";
 import type { PreparedDatasetSpec } from "./s3/dataset.js";
 
 /** Kind -> the spec of its (prepared) nodes. */

@@ -1,6 +1,6 @@
 // The training fingerprint: a hash of everything that decides what a training run produces.
 // Same fingerprint, same model: a completed run is reused, a running one is waited for.
-import type { TrainingSpec } from "../model/sagemaker-nodes.js";
+import type { TrainingSpec } from "../graph/sagemaker-nodes.js";
 import { digest } from "../canonical.js";
 
 export function trainingFingerprint(

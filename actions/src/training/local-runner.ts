@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { TrainingRecord } from "../apply/state-store.js";
-import type { TrainingSpec } from "../model/sagemaker-nodes.js";
+import type { TrainingSpec } from "../graph/sagemaker-nodes.js";
 import type { HandlerContext } from "../resources/handler.js";
 import { hyperparameterArgs } from "./fingerprint.js";
 import { metricsFromLog, numericEntries } from "./metrics.js";

@@ -4,7 +4,7 @@ import type {
   CreateTrainingJobCommandInput,
   DescribeTrainingJobCommandOutput,
 } from "@aws-sdk/client-sagemaker";
-import type { TrainingSpec } from "../model/sagemaker-nodes.js";
+import type { TrainingSpec } from "../graph/sagemaker-nodes.js";
 import { tagsToList } from "../resources/tags.js";
 
 export type TrainingStatus = "InProgress" | "Completed" | "Failed" | "Stopping" | "Stopped";

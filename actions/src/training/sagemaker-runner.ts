@@ -4,7 +4,7 @@ import { CreateTrainingJobCommand, DescribeTrainingJobCommand } from "@aws-sdk/c
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import { AwsOperationError, classifyError, isNotFound } from "../aws/errors.js";
 import { pollInterval, waitIn } from "../wait.js";
-import type { TrainingSpec } from "../model/sagemaker-nodes.js";
+import type { TrainingSpec } from "../graph/sagemaker-nodes.js";
 import type { HandlerContext } from "../resources/handler.js";
 import { TrainingFailedError } from "./local-runner.js";
 import { trainingLogFollower } from "./log-follower.js";

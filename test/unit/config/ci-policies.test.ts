@@ -9,10 +9,10 @@ import {
 } from "../../../actions/src/cli/iam-policy-command.js";
 import { loadConfig } from "../../../actions/src/config/load.js";
 import type { Config } from "../../../actions/src/config/types.js";
-import { buildGraph } from "../../../actions/src/model/build-graph.js";
-import { boundaryPolicy, ciPolicy } from "../../../actions/src/model/ci-policies.js";
-import type { RoleSpec } from "../../../actions/src/model/iam-nodes.js";
-import type { PolicyDocument } from "../../../actions/src/model/iam-policies.js";
+import { buildGraph } from "../../../actions/src/graph/build-graph.js";
+import { boundaryPolicy, ciPolicy } from "../../../actions/src/graph/ci-policies.js";
+import type { RoleSpec } from "../../../actions/src/graph/iam-nodes.js";
+import type { PolicyDocument } from "../../../actions/src/graph/iam-policies.js";
 import { isAllowed, type ContextValue } from "../../support/iam-evaluator.js";
 import { BASE_CONFIG, makeWorkspace, type Workspace } from "./helpers.js";
 

@@ -3,7 +3,7 @@
 import { CreateFunctionCommand } from "@aws-sdk/client-lambda";
 import { describe, expect, it } from "vitest";
 import { executePlan, type ExecuteOptions } from "../../../actions/src/apply/execute.js";
-import type { Node } from "../../../actions/src/model/graph.js";
+import type { Node } from "../../../actions/src/graph/graph.js";
 import type { Plan, PlannedChange } from "../../../actions/src/plan/types.js";
 import type { HandlerContext, ResourceHandler } from "../../../actions/src/resources/handler.js";
 import type { HandlerRegistry } from "../../../actions/src/resources/registry.js";

@@ -21,7 +21,7 @@ import { join } from "node:path";
 import type { AwsClients } from "../../../actions/src/aws/clients.js";
 import { fakeClock, type Clock } from "../../../actions/src/clock.js";
 import { memoryLogger } from "../../../actions/src/logger.js";
-import type { Node } from "../../../actions/src/model/graph.js";
+import type { Node } from "../../../actions/src/graph/graph.js";
 import type { Observations } from "../../../actions/src/plan/compute.js";
 import { planHashOf } from "../../../actions/src/plan/compute.js";
 import {

@@ -10,7 +10,7 @@ import {
   LOG_GROUP,
   PROVISIONED_CONCURRENCY,
   RESERVED_CONCURRENCY,
-} from "../../../actions/src/model/lambda-nodes.js";
+} from "../../../actions/src/graph/lambda-nodes.js";
 import { awsError, fakeAws } from "./fake-aws.js";
 import { harness, lambdaConfig, lambdaGraph, outcomes } from "./harness.js";
 

@@ -9,15 +9,15 @@ import { emptyState, type StateRecord } from "../../../actions/src/apply/state-s
 import { executePlan, type StepResult } from "../../../actions/src/apply/execute.js";
 import { fakeClock } from "../../../actions/src/clock.js";
 import type { Config, LambdaConfig } from "../../../actions/src/config/types.js";
-import type { GraphBuilder } from "../../../actions/src/model/graph-builder.js";
+import type { GraphBuilder } from "../../../actions/src/graph/graph-builder.js";
 import {
   resourceTags,
   type DesiredGraph,
   type GraphContext,
   type Node,
-} from "../../../actions/src/model/graph.js";
-import type { StorageLayout } from "../../../actions/src/model/iam-policies.js";
-import { addLambdaNodes } from "../../../actions/src/model/lambda-nodes.js";
+} from "../../../actions/src/graph/graph.js";
+import type { StorageLayout } from "../../../actions/src/graph/iam-policies.js";
+import { addLambdaNodes } from "../../../actions/src/graph/lambda-nodes.js";
 import { computePlan } from "../../../actions/src/plan/compute.js";
 import type { Plan } from "../../../actions/src/plan/types.js";
 import { memoryLogger } from "../../../actions/src/logger.js";

@@ -8,7 +8,7 @@ import {
   RESERVED_CONCURRENCY,
   type AliasSpec,
   type FunctionSpec,
-} from "../../../actions/src/model/lambda-nodes.js";
+} from "../../../actions/src/graph/lambda-nodes.js";
 import { lambdaConfig, lambdaGraph } from "./harness.js";
 
 const byAddress = (config = lambdaConfig()) =>

@@ -3,7 +3,7 @@
 // request shapes and call order.
 import { describe, expect, it } from "vitest";
 import { UpdateEndpointCommand } from "@aws-sdk/client-sagemaker";
-import { AUTOSCALING, ENDPOINT } from "../../../actions/src/model/sagemaker-nodes.js";
+import { AUTOSCALING, ENDPOINT } from "../../../actions/src/graph/sagemaker-nodes.js";
 import { deploymentConfig } from "../../../actions/src/resources/sagemaker/endpoint-deploy.js";
 import {
   endpointHandler,

@@ -3,7 +3,7 @@
 // executor (busy retry, status poller) on a fake clock.
 import type { ScalingPolicy } from "@aws-sdk/client-application-auto-scaling";
 import { executePlan, type StepResult } from "../../../actions/src/apply/execute.js";
-import type { Node } from "../../../actions/src/model/graph.js";
+import type { Node } from "../../../actions/src/graph/graph.js";
 import { replaceTriggered } from "../../../actions/src/plan/compute.js";
 import type { Plan, PlannedChange } from "../../../actions/src/plan/types.js";
 import { autoscalingHandler } from "../../../actions/src/resources/autoscaling/variant.js";

@@ -1,13 +1,13 @@
 // Endpoint and autoscaling nodes as the graph builds them (prepared), for the handler tests.
 import type { DeploymentConfig } from "../../../actions/src/config/types.js";
-import type { Node } from "../../../actions/src/model/graph.js";
+import type { Node } from "../../../actions/src/graph/graph.js";
 import {
   AUTOSCALING,
   ENDPOINT,
   ENDPOINT_CONFIG,
   type AutoscalingSpec,
   type EndpointSpec,
-} from "../../../actions/src/model/sagemaker-nodes.js";
+} from "../../../actions/src/graph/sagemaker-nodes.js";
 
 export const DEPLOYMENT: DeploymentConfig = {
   strategy: "blue-green",

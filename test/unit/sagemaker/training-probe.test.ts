@@ -3,7 +3,7 @@
 // recorded anything is still found and joined.
 import { DescribeTrainingJobCommand } from "@aws-sdk/client-sagemaker";
 import { describe, expect, it } from "vitest";
-import type { TrainingSpec } from "../../../actions/src/model/sagemaker-nodes.js";
+import type { TrainingSpec } from "../../../actions/src/graph/sagemaker-nodes.js";
 import { trainingHandler } from "../../../actions/src/resources/training/run.js";
 import { awsError, mockedClients, testContext, testNode } from "../engine/helpers.js";
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import type { AwsClients } from "../../../actions/src/aws/clients.js";
 import { fakeClock } from "../../../actions/src/clock.js";
 import { memoryLogger } from "../../../actions/src/logger.js";
-import type { TrainingSpec } from "../../../actions/src/model/sagemaker-nodes.js";
+import type { TrainingSpec } from "../../../actions/src/graph/sagemaker-nodes.js";
 import type { HandlerContext } from "../../../actions/src/resources/handler.js";
 import { waitForJob } from "../../../actions/src/training/sagemaker-runner.js";
 

@@ -2,8 +2,8 @@ import { mkdtempSync, mkdirSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { Node } from "../../../actions/src/model/graph.js";
-import type { TrainingSpec } from "../../../actions/src/model/sagemaker-nodes.js";
+import type { Node } from "../../../actions/src/graph/graph.js";
+import type { TrainingSpec } from "../../../actions/src/graph/sagemaker-nodes.js";
 import {
   hyperparameterArgs,
   trainingFingerprint,

@@ -13,7 +13,7 @@ import {
   type TargetTrackingScalingPolicyConfiguration,
 } from "@aws-sdk/client-application-auto-scaling";
 import { AwsOperationError, isNotFound, withContext } from "../../aws/errors.js";
-import type { AutoscalingSpec } from "../../model/sagemaker-nodes.js";
+import type { AutoscalingSpec } from "../../graph/sagemaker-nodes.js";
 import type { HandlerContext } from "../handler.js";
 
 export const SERVICE_NAMESPACE = "sagemaker";

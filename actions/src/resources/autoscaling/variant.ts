@@ -1,7 +1,7 @@
 // autoscaling.variant: the endpoint variant as an Application Auto Scaling target (min/max
 // instances) with one target-tracking policy on invocations per instance (per minute). Only
 // Application Auto Scaling is called: changing the scaling never touches the endpoint.
-import type { AutoscalingSpec } from "../../model/sagemaker-nodes.js";
+import type { AutoscalingSpec } from "../../graph/sagemaker-nodes.js";
 import { diffFields } from "../diff-fields.js";
 import type { Change, ResourceHandler, Risk } from "../handler.js";
 import { changedFields, differReason, noop } from "../handler.js";

@@ -7,7 +7,7 @@ import {
   RemoveRoleFromInstanceProfileCommand,
 } from "@aws-sdk/client-iam";
 import { deleteIfPresent, readOrUndefined, withContext } from "../../aws/errors.js";
-import type { InstanceProfileSpec } from "../../model/iam-nodes.js";
+import type { InstanceProfileSpec } from "../../graph/iam-nodes.js";
 import { diffFields } from "../diff-fields.js";
 import type { ResourceHandler } from "../handler.js";
 import { changedFields, differReason, noop } from "../handler.js";

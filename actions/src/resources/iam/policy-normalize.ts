@@ -1,7 +1,7 @@
 // IAM returns policy documents URL-encoded and in whatever shape they were written: a single
 // Action string or a list, keys in any order. Normalise both sides before diffing so only
 // real differences count as drift.
-import type { PolicyDocument } from "../../model/iam-policies.js";
+import type { PolicyDocument } from "../../graph/iam-policies.js";
 
 type Loose = Record<string, unknown>;
 

@@ -20,8 +20,8 @@ import {
   type IAMClient,
 } from "@aws-sdk/client-iam";
 import { deleteIfPresent, readOrUndefined, withContext } from "../../aws/errors.js";
-import type { RoleSpec } from "../../model/iam-nodes.js";
-import type { Node } from "../../model/graph.js";
+import type { RoleSpec } from "../../graph/iam-nodes.js";
+import type { Node } from "../../graph/graph.js";
 import { diffFields } from "../diff-fields.js";
 import type { Change, ResourceHandler } from "../handler.js";
 import { differReason, noop } from "../handler.js";

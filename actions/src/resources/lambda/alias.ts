@@ -13,8 +13,8 @@ import {
   UpdateAliasCommand,
 } from "@aws-sdk/client-lambda";
 import { deleteIfPresent, readOrUndefined, withContext } from "../../aws/errors.js";
-import type { Node } from "../../model/graph.js";
-import type { AliasSpec } from "../../model/lambda-nodes.js";
+import type { Node } from "../../graph/graph.js";
+import type { AliasSpec } from "../../graph/lambda-nodes.js";
 import { diffFields } from "../diff-fields.js";
 import type { Change, FieldChange, HandlerContext, ResourceHandler } from "../handler.js";
 import { differReason, noop } from "../handler.js";

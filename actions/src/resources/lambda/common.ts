@@ -9,7 +9,7 @@ import {
 } from "@aws-sdk/client-lambda";
 import { readOrUndefined, withContext } from "../../aws/errors.js";
 import { pollInterval, waitIn } from "../../wait.js";
-import type { FunctionVersionSpec } from "../../model/lambda-nodes.js";
+import type { FunctionVersionSpec } from "../../graph/lambda-nodes.js";
 import type { HandlerContext, Status } from "../handler.js";
 import { zipDirectory } from "./package-zip.js";
 import { OperationalError } from "../../operational-errors.js";

@@ -20,8 +20,8 @@ import {
   readOrUndefined,
   withContext,
 } from "../../aws/errors.js";
-import type { Node } from "../../model/graph.js";
-import type { FunctionSpec } from "../../model/lambda-nodes.js";
+import type { Node } from "../../graph/graph.js";
+import type { FunctionSpec } from "../../graph/lambda-nodes.js";
 import { diffFields } from "../diff-fields.js";
 import type { Change, HandlerContext, ResourceHandler } from "../handler.js";
 import { changedFields, differReason, noop } from "../handler.js";

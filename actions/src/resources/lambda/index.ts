@@ -1,4 +1,4 @@
-// The Lambda capability's handlers (see model/lambda-nodes.ts for how the nodes fit together).
+// The Lambda capability's handlers (see graph/lambda-nodes.ts for how the nodes fit together).
 import { aliasHandler } from "./alias.js";
 import { functionHandler } from "./function.js";
 import { logGroupHandler } from "./log-group.js";

@@ -8,8 +8,8 @@ import {
   PutProvisionedConcurrencyConfigCommand,
 } from "@aws-sdk/client-lambda";
 import { deleteIfPresent, withContext } from "../../aws/errors.js";
-import type { Node } from "../../model/graph.js";
-import type { ProvisionedConcurrencySpec } from "../../model/lambda-nodes.js";
+import type { Node } from "../../graph/graph.js";
+import type { ProvisionedConcurrencySpec } from "../../graph/lambda-nodes.js";
 import type { Change, FieldChange, HandlerContext, ResourceHandler } from "../handler.js";
 import { noop } from "../handler.js";
 import { provisionedStatus, readProvisioned, type ProvisionedObserved } from "./common.js";

@@ -14,8 +14,8 @@ import {
   PutProvisionedConcurrencyConfigCommand,
 } from "@aws-sdk/client-lambda";
 import { deleteIfPresent, readOrUndefined, withContext } from "../../aws/errors.js";
-import type { Node } from "../../model/graph.js";
-import type { ReservedConcurrencySpec } from "../../model/lambda-nodes.js";
+import type { Node } from "../../graph/graph.js";
+import type { ReservedConcurrencySpec } from "../../graph/lambda-nodes.js";
 import type { Change, HandlerContext, ResourceHandler } from "../handler.js";
 import { noop } from "../handler.js";
 import { OperationalError } from "../../operational-errors.js";

@@ -19,8 +19,8 @@ import {
   deleteIfPresent,
   withContext,
 } from "../../aws/errors.js";
-import type { BucketSpec } from "../../model/data-nodes.js";
-import type { Node } from "../../model/graph.js";
+import type { BucketSpec } from "../../graph/data-nodes.js";
+import type { Node } from "../../graph/graph.js";
 import { diffFields } from "../diff-fields.js";
 import type { Change, ResourceHandler } from "../handler.js";
 import { changedFields, differReason, noop } from "../handler.js";

@@ -17,8 +17,8 @@ import {
   type Manifest,
   type ManifestEntry,
 } from "../../data-sync/index.js";
-import type { DatasetSpec } from "../../model/data-nodes.js";
-import type { Node } from "../../model/graph.js";
+import type { DatasetSpec } from "../../graph/data-nodes.js";
+import type { Node } from "../../graph/graph.js";
 import type { Change, HandlerContext, ResourceHandler } from "../handler.js";
 import { noop } from "../handler.js";
 import { OperationalError } from "../../operational-errors.js";

@@ -6,7 +6,7 @@ import {
   DescribeEndpointConfigCommand,
 } from "@aws-sdk/client-sagemaker";
 import { deleteIfPresent, readOrUndefined, withContext } from "../../aws/errors.js";
-import { endpointConfigName, type EndpointConfigSpec } from "../../model/sagemaker-nodes.js";
+import { endpointConfigName, type EndpointConfigSpec } from "../../graph/sagemaker-nodes.js";
 import { dependencyOf } from "../kinds.js";
 import type { ResourceHandler } from "../handler.js";
 import { noop } from "../handler.js";

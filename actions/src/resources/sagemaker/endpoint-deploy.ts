@@ -14,8 +14,8 @@ import {
 import { withContext } from "../../aws/errors.js";
 import { retryBusy } from "../../aws/retry.js";
 import type { DeploymentConfig } from "../../config/types.js";
-import type { Node } from "../../model/graph.js";
-import type { EndpointSpec } from "../../model/sagemaker-nodes.js";
+import type { Node } from "../../graph/graph.js";
+import type { EndpointSpec } from "../../graph/sagemaker-nodes.js";
 import {
   applyScaling,
   readTarget,

@@ -13,8 +13,8 @@ import {
 import type { DeploymentRecord } from "../state-records.js";
 import { isNotFound, readOrUndefined } from "../../aws/errors.js";
 import { derivedNames } from "../../aws/naming.js";
-import type { Node } from "../../model/graph.js";
-import type { EndpointSpec } from "../../model/sagemaker-nodes.js";
+import type { Node } from "../../graph/graph.js";
+import type { EndpointSpec } from "../../graph/sagemaker-nodes.js";
 import type { HandlerContext } from "../handler.js";
 import { requireConfig, type EndpointObserved } from "./endpoint-observe.js";
 

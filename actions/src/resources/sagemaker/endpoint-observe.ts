@@ -4,12 +4,12 @@ import { DescribeEndpointCommand, DescribeEndpointConfigCommand } from "@aws-sdk
 import type { DeploymentRecord } from "../state-records.js";
 import { pollInterval, waitIn } from "../../wait.js";
 import { readOrUndefined } from "../../aws/errors.js";
-import type { Node } from "../../model/graph.js";
+import type { Node } from "../../graph/graph.js";
 import {
   scalingPolicyName,
   type AutoscalingSpec,
   type EndpointSpec,
-} from "../../model/sagemaker-nodes.js";
+} from "../../graph/sagemaker-nodes.js";
 import type { HandlerContext } from "../handler.js";
 import { variantResourceId } from "../autoscaling/variant-scaling.js";
 import { OperationalError } from "../../operational-errors.js";

@@ -4,7 +4,7 @@
 import { CreateEndpointCommand, DeleteEndpointCommand } from "@aws-sdk/client-sagemaker";
 import { waitIn } from "../../wait.js";
 import { deleteIfPresent, withContext } from "../../aws/errors.js";
-import type { EndpointSpec } from "../../model/sagemaker-nodes.js";
+import type { EndpointSpec } from "../../graph/sagemaker-nodes.js";
 import { removeScaling, variantResourceId } from "../autoscaling/variant-scaling.js";
 import { dependencyOf } from "../kinds.js";
 import type { Change, ModelRollback, ResourceHandler, Risk, Status } from "../handler.js";

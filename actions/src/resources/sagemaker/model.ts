@@ -7,8 +7,8 @@ import {
   DescribeModelCommand,
 } from "@aws-sdk/client-sagemaker";
 import { deleteIfPresent, readOrUndefined, withContext } from "../../aws/errors.js";
-import type { Node } from "../../model/graph.js";
-import { modelName, TRAINING, type ModelSpec } from "../../model/sagemaker-nodes.js";
+import type { Node } from "../../graph/graph.js";
+import { modelName, TRAINING, type ModelSpec } from "../../graph/sagemaker-nodes.js";
 import { derivedNames } from "../../aws/naming.js";
 import { checkGate } from "../../training/metrics.js";
 import type { TrainingObserved } from "../../training/sagemaker-job.js";

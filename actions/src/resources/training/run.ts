@@ -3,8 +3,8 @@
 // one reported with its reason (and retried only with `mlops train --force`).
 import type { TrainingRecord } from "../state-records.js";
 import { derivedNames } from "../../aws/naming.js";
-import type { Node } from "../../model/graph.js";
-import type { TrainingSpec } from "../../model/sagemaker-nodes.js";
+import type { Node } from "../../graph/graph.js";
+import type { TrainingSpec } from "../../graph/sagemaker-nodes.js";
 import { trainingFingerprint } from "../../training/fingerprint.js";
 import { runLocalTraining, TrainingFailedError } from "../../training/local-runner.js";
 import type { TrainingObserved } from "../../training/sagemaker-job.js";
