@@ -1,0 +1,3 @@
+import { createRequire as __mlopsCreateRequire } from 'node:module';const require = __mlopsCreateRequire(import.meta.url);
+import{UsageError}from"./chunk-WN3LTDSA.js";import{createInterface}from"node:readline/promises";function confirmer(autoApprove,what){return async()=>{if(autoApprove)return!0;if(!process.stdin.isTTY)throw new UsageError(`not a terminal: pass --auto-approve to ${what} without asking`);let rl=createInterface({input:process.stdin,output:process.stderr});try{return(await rl.question(`
+Do you want to ${what}? Only "yes" will be accepted: `)).trim()==="yes"}finally{rl.close()}}}export{confirmer};
