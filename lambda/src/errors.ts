@@ -3,10 +3,13 @@
 //
 // Status policy (documented here, asserted by the tests):
 //   400  bad input: malformed JSON, neither url nor image, bad base64, non-https URL, blocked
-//        address, not an image, unreachable image URL or a non-200 answer from it
+//        address, not an image, unreachable image URL or a non-200 answer from it, and an image
+//        the model itself refused (ModelError with OriginalStatusCode 400 or 415: inference.py
+//        answers 400 for an unreadable image or one over its pixel budget)
 //   405  HTTP method other than POST (OPTIONS is answered as a CORS preflight)
 //   413  image too large: inline base64, raw body, Content-Length or streamed bytes over the cap.
-//        413 rather than 400 so that clients can tell "shrink it" from "fix it".
+//        413 rather than 400 so that clients can tell "shrink it" from "fix it". Also a model
+//        that answers 413 itself (ModelError with OriginalStatusCode 413).
 //   500  configuration error (e.g. MLOPS_ENDPOINT_NAME unset) or an unexpected bug
 //   502  the model endpoint failed (ModelError, endpoint missing, unreadable answer)
 //   504  fetching the image or invoking the endpoint ran out of time

@@ -46,6 +46,21 @@ function endpointFailure(err: unknown): HttpError {
     });
   }
   const name = errorName(err);
+  // The model refused the input (inference.py answers 400 for an unreadable image or one over
+  // its pixel budget, 415 for a content type it does not take; another model may answer 413):
+  // the caller's to fix, not an endpoint failure. Its own message may carry a traceback (the
+  // toolkit's answers do), so the body says it in our words only.
+  const original = (err as { OriginalStatusCode?: unknown }).OriginalStatusCode;
+  if (name === "ModelError" && (original === 400 || original === 415)) {
+    return new HttpError(400, "model_rejected_image", "the model could not read the image", {
+      cause: err,
+    });
+  }
+  if (name === "ModelError" && original === 413) {
+    return new HttpError(413, "image_too_large", "the image has more pixels than the model takes", {
+      cause: err,
+    });
+  }
   const message =
     name === "ModelError"
       ? "the model failed to process the image"

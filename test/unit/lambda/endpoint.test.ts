@@ -50,6 +50,30 @@ describe("endpoint failures", () => {
   });
 
   it.each([
+    [400, 400, "model_rejected_image"],
+    [415, 400, "model_rejected_image"],
+    [413, 413, "image_too_large"],
+  ])(
+    "the model refusing the input (its status %i) -> %i, in our words only",
+    async (original, status, code) => {
+      const runtime = new FakeRuntime(() =>
+        Promise.reject(
+          new ModelError({
+            $metadata: { httpStatusCode: 424 },
+            message: `Received client error (${String(original)}) from primary: Traceback ...`,
+            OriginalStatusCode: original,
+            OriginalMessage: "Traceback (most recent call last): File inference.py",
+          }),
+        ),
+      );
+      const { handler } = harness({ runtime });
+      const response = await handler(event, context);
+      expectError(response, status, code);
+      expect(response.body).not.toMatch(/Traceback|inference\.py/);
+    },
+  );
+
+  it.each([
     [
       "ValidationError (endpoint not found)",
       () =>
