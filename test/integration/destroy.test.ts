@@ -2,18 +2,12 @@
 // deployment clean-up keeps for rollback go too, and destroy names each one it removed.
 import { IAMClient, ListRolesCommand } from "@aws-sdk/client-iam";
 import { ListBucketsCommand, S3Client } from "@aws-sdk/client-s3";
-import {
-  ListEndpointConfigsCommand,
-  ListEndpointsCommand,
-  ListModelsCommand,
-  ListTrainingJobsCommand,
-  SageMakerClient,
-} from "@aws-sdk/client-sagemaker";
+import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { makeCheckout, projectSageMakerNames as namesOfProject } from "../support/checkout.js";
 import { useEmulator } from "../support/emulator.js";
 import { cli, type CliRun } from "../support/cli.js";
 
@@ -51,32 +45,13 @@ const run = (argv: string[]): Promise<CliRun> => cli([...argv, "--config", confi
 const aws = useEmulator();
 const sagemaker = new SageMakerClient(aws.clientConfig);
 
-async function projectSageMakerNames(): Promise<string[]> {
-  const [models, configs, endpoints, jobs] = await Promise.all([
-    sagemaker.send(new ListModelsCommand({ NameContains: project })),
-    sagemaker.send(new ListEndpointConfigsCommand({ NameContains: project })),
-    sagemaker.send(new ListEndpointsCommand({ NameContains: project })),
-    sagemaker.send(new ListTrainingJobsCommand({ NameContains: project })),
-  ]);
-  return [
-    ...(models.Models ?? []).map((m) => m.ModelName ?? ""),
-    ...(configs.EndpointConfigs ?? []).map((c) => c.EndpointConfigName ?? ""),
-    ...(endpoints.Endpoints ?? []).map((e) => e.EndpointName ?? ""),
-    ...(jobs.TrainingJobSummaries ?? []).map((j) => j.TrainingJobName ?? ""),
-  ].sort();
-}
+const projectSageMakerNames = (): Promise<string[]> => namesOfProject(sagemaker, project);
 
 beforeAll(() => {
   for (const [k, v] of Object.entries(aws.env)) vi.stubEnv(k, v);
   vi.stubEnv("MLOPS_POLL_MS", "100");
-  dir = mkdtempSync(join(tmpdir(), "mlops-destroy-it-"));
+  dir = makeCheckout("mlops-destroy-it-", "print('test_accuracy=0.9')\n");
   config = join(dir, "mlops.yaml");
-  for (const sub of ["data/train/dog", "data/valid/dog", "training"]) {
-    mkdirSync(join(dir, sub), { recursive: true });
-  }
-  writeFileSync(join(dir, "data/train/dog/a.jpg"), "not really a jpeg\n");
-  writeFileSync(join(dir, "data/valid/dog/b.jpg"), "not really a jpeg either\n");
-  writeFileSync(join(dir, "training/train.py"), "print('test_accuracy=0.9')\n");
 });
 
 afterAll(() => {

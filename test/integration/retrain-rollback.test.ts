@@ -3,12 +3,12 @@
 // shows the model going back as a ROLLBACK, first, with the retrain's time and overrides; an
 // auto-approved apply of that fresh plan refuses it; the reviewed (saved) plan applies; and a
 // config that catches up with the retrain leaves the model alone.
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderMarkdown } from "../../actions/src/plan/render-markdown.js";
 import type { Plan } from "../../actions/src/plan/types.js";
+import { makeCheckout } from "../support/checkout.js";
 import { useEmulator } from "../support/emulator.js";
 import { cli, type CliRun } from "../support/cli.js";
 
@@ -52,13 +52,7 @@ const mlops = (...args: string[]): Promise<CliRun> => cli(args);
 
 beforeAll(() => {
   project = `rb${Date.now().toString(36)}`;
-  dir = mkdtempSync(join(tmpdir(), "retrain-rollback-"));
-  mkdirSync(join(dir, "training"));
-  writeFileSync(join(dir, "training", "train.py"), FAKE_TRAIN);
-  for (const split of ["train", "valid", "test"]) {
-    mkdirSync(join(dir, "data", split, "001.A"), { recursive: true });
-    writeFileSync(join(dir, "data", split, "001.A", "x.jpg"), `${split} image`);
-  }
+  dir = makeCheckout("retrain-rollback-", FAKE_TRAIN);
   Object.assign(process.env, aws.env, { MLOPS_CACHE_DIR: join(dir, "cache") });
 });
 

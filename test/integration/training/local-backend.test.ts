@@ -2,14 +2,14 @@
 // SageMaker's environment, its artifact lands where a SageMaker job's would, a completed run is
 // reused, a failed one is reported and retried only with --force, and a failing quality gate
 // blocks the deploy.
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { GetObjectCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { DescribeModelCommand, SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StateRecord } from "../../../actions/src/apply/state-store.js";
 import type { Plan } from "../../../actions/src/plan/types.js";
+import { makeCheckout } from "../../support/checkout.js";
 import { useEmulator } from "../../support/emulator.js";
 import { cli, type CliRun } from "../../support/cli.js";
 
@@ -73,13 +73,7 @@ async function state(): Promise<StateRecord> {
 
 beforeAll(() => {
   project = `lt${Date.now().toString(36)}`;
-  dir = mkdtempSync(join(tmpdir(), "local-backend-"));
-  mkdirSync(join(dir, "training"));
-  writeFileSync(join(dir, "training", "train.py"), FAKE_TRAIN);
-  for (const split of ["train", "valid", "test"]) {
-    mkdirSync(join(dir, "data", split, "001.A"), { recursive: true });
-    writeFileSync(join(dir, "data", split, "001.A", "x.jpg"), `${split} image`);
-  }
+  dir = makeCheckout("local-backend-", FAKE_TRAIN);
   Object.assign(process.env, aws.env, { MLOPS_CACHE_DIR: join(dir, "cache") });
 });
 
