@@ -1,21 +1,12 @@
-import { existsSync, readFileSync } from "node:fs";
 import { defineConfig } from "vitest/config";
+import { setupPythons } from "./actions/src/setup-pythons.js";
 
-/**
- * Takes the interpreters scripts/setup.sh chose (MLOPS_TRAINING_PYTHON, MLOPS_PYTHON) into this
- * process, whence the emulator's global setup and the test workers read them, so a plain
- * `npx vitest` after `npm test` or `npm run setup` uses the same Python as `npm test`. Values
- * already in the environment win.
- */
-function useSetupPythons(): void {
-  const file = ".venv/mlops-python.env";
-  if (!existsSync(file)) return;
-  for (const line of readFileSync(file, "utf8").split("\n")) {
-    const match = /^(MLOPS_[A-Z_]+)=(.+)$/.exec(line);
-    if (match?.[1] && match[2]) process.env[match[1]] ??= match[2];
-  }
+// The interpreters scripts/setup.sh chose, so a plain `npx vitest` after `npm test` or
+// `npm run setup` uses the same Python as `npm test` (the emulator's global setup and the test
+// workers read them from this process's environment). Values already set win.
+for (const [name, value] of Object.entries(setupPythons(import.meta.dirname))) {
+  process.env[name] ??= value;
 }
-useSetupPythons();
 
 export default defineConfig({
   test: {

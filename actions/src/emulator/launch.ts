@@ -2,12 +2,13 @@
 // stops it without leaving anything behind.
 
 import { spawn, type ChildProcessByStdio } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { EmulatorControl } from "./control.js";
 import { OperationalError } from "../operational-errors.js";
+import { setupPythons } from "../setup-pythons.js";
 
 export const READY_PREFIX = "MLOPS_EMULATOR_READY ";
 export const MOTO_INSTALL_HINT =
@@ -140,10 +141,7 @@ export function findLauncher(startUrl: string = import.meta.url): string {
  * into the project's .venv rather than for python3.
  */
 export function setupEmulatorPython(launcher: string): string | undefined {
-  const file = join(dirname(dirname(launcher)), ".venv", "mlops-python.env");
-  if (!existsSync(file)) return undefined;
-  const match = /^MLOPS_PYTHON=(.+)$/m.exec(readFileSync(file, "utf8"));
-  return match?.[1];
+  return setupPythons(dirname(dirname(launcher)))["MLOPS_PYTHON"];
 }
 
 export async function startEmulator(options: StartEmulatorOptions = {}): Promise<Emulator> {
