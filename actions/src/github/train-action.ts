@@ -3,7 +3,12 @@
 import * as core from "@actions/core";
 import { runApply } from "../apply/run-apply.js";
 import { DEFAULT_CONFIG_PATH, loadConfig } from "../config/load.js";
-import { keepRetrainNote, trainingOnlyNodes, withTrainingOverrides } from "../graph/train-run.js";
+import {
+  keepRetrainNote,
+  overridesText,
+  trainingOnlyNodes,
+  withTrainingOverrides,
+} from "../graph/train-run.js";
 import { renderText } from "../plan/render-text.js";
 import { openSession } from "../session.js";
 import { reportApply } from "./apply-outputs.js";
@@ -22,11 +27,7 @@ export async function trainAction(): Promise<void> {
   const config = withTrainingOverrides(loadConfig(configPath), { backend, hyperparameters });
   core.info(
     `training ${config.project} on ${config.training.backend}` +
-      (Object.keys(hyperparameters).length > 0
-        ? ` with ${Object.entries(hyperparameters)
-            .map(([k, v]) => `${k}=${String(v)}`)
-            .join(", ")}`
-        : "") +
+      (Object.keys(hyperparameters).length > 0 ? ` with ${overridesText(hyperparameters)}` : "") +
       (reason === undefined ? "" : ` (reason: ${reason})`),
   );
   const session = await openSession(config, { logger, forceTraining: force });

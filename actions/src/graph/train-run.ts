@@ -33,16 +33,26 @@ export function trainingOnlyNodes(nodes: readonly Node[]): Node[] {
   return nodes.filter((n) => TRAINING_ONLY.has(n.address));
 }
 
+type Overrides = Record<string, string | number | boolean>;
+
+/** A retrain's overrides in a sentence: "epochs=1, learning-rate=0.01". */
+export function overridesText(overrides: Overrides): string {
+  return Object.entries(overrides)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(", ");
+}
+
+/** The same, as they are written under training.hyperparameters: "epochs: 1, ...". */
+export function overridesAsConfig(overrides: Overrides): string {
+  return Object.entries(overrides)
+    .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
+    .join(", ");
+}
+
 /**
  * The endpoint now serves a model the config does not name: say how to keep it, since the next
  * plan from the config rolls it back (and shows that first).
  */
-export function keepRetrainNote(
-  overrides: Record<string, string | number | boolean>,
-  configFile: string,
-): string {
-  const settings = Object.entries(overrides)
-    .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
-    .join(", ");
-  return `The endpoint now serves a model trained with overrides the config does not have. To keep it, set ${settings} under training.hyperparameters in ${configFile}: the completed run is reused and nothing redeploys. Until then, plans from the config show a MODEL ROLLBACK.`;
+export function keepRetrainNote(overrides: Overrides, configFile: string): string {
+  return `The endpoint now serves a model trained with overrides the config does not have. To keep it, set ${overridesAsConfig(overrides)} under training.hyperparameters in ${configFile}: the completed run is reused and nothing redeploys. Until then, plans from the config show a MODEL ROLLBACK.`;
 }

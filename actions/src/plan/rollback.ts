@@ -1,19 +1,20 @@
 // Model rollbacks (see ModelRollback): their words, shared by the plan renderers, and the
 // refusal of one that nobody reviewed, shared by `mlops apply` and the apply action.
+import { overridesAsConfig, overridesText } from "../graph/train-run.js";
 import type { ModelRollback } from "../resources/handler.js";
 import type { Plan } from "./types.js";
 import { OperationalError } from "../operational-errors.js";
 
 export function describeRollback(r: ModelRollback): string {
-  const overrides = Object.entries(r.fromRetrain?.overrides ?? {});
-  const settings = overrides.map(([k, v]) => `${k}=${String(v)}`).join(", ");
+  const overrides = r.fromRetrain?.overrides ?? {};
+  const settings = overridesText(overrides);
   const from = r.fromRetrain
     ? `model ${r.fromModel}, which \`mlops train\` deployed${at(r.fromDeployedAt)}${settings ? ` with ${settings}` : ""}${r.fromRetrain.backend ? ` on ${r.fromRetrain.backend}` : ""}`
     : `model ${r.fromModel}${r.fromDeployedAt ? `, deployed${at(r.fromDeployedAt)}` : ""}`;
   const to = `model ${r.toModel}, which it served before (deployed${at(r.toDeployedBefore)})`;
   const keep =
-    r.fromRetrain && overrides.length > 0
-      ? ` To keep the retrained model instead, set ${overrides.map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(", ")} under training.hyperparameters in the config: its completed run is reused and nothing is redeployed.`
+    r.fromRetrain && settings !== ""
+      ? ` To keep the retrained model instead, set ${overridesAsConfig(overrides)} under training.hyperparameters in the config: its completed run is reused and nothing is redeployed.`
       : "";
   return `rolls the endpoint back from ${from}, to ${to}.${keep}`;
 }

@@ -21,6 +21,7 @@ import {
   requireConfig,
   type EndpointObserved,
 } from "./endpoint-observe.js";
+import { overridesText } from "../../graph/train-run.js";
 
 export type { EndpointObserved } from "./endpoint-observe.js";
 
@@ -232,9 +233,7 @@ function rollbackOf(spec: EndpointSpec, observed: EndpointObserved): ModelRollba
 function supersededRetrain(spec: EndpointSpec, observed: EndpointObserved): string {
   const retrain = observed.history?.served?.origin;
   if (spec.origin || !retrain || observed.modelName === spec.modelName) return "";
-  const settings = Object.entries(retrain.overrides)
-    .map(([k, v]) => `${k}=${String(v)}`)
-    .join(", ");
+  const settings = overridesText(retrain.overrides);
   return `; replaces the model \`mlops train\` deployed at ${observed.history?.served?.at ?? "?"}${settings ? ` with ${settings}` : ""}`;
 }
 
