@@ -8,6 +8,8 @@ Routes (JSON in, JSON out; not recorded by moto's recorder because they never re
   ``{"sagemaker:UpdateEndpoint": {"fault": "failed", "resource": "my-endpoint"}}``
 - ``POST /_mlops/reset``           clears pending faults; ``{"all": true}`` also cancels pending
   transitions and wipes every moto backend and the emulator's own state (all data is lost)
+- ``POST /_mlops/tuning-outcome``  ``{"NamePrefix": "proj", "Trials": [{"Objective": 0.9}],
+  "Status": "Stopped"}``: the trials and end of the next tuning job so named (tuning_ext.py)
 - ``POST /_mlops/endpoint-status`` ``{"EndpointName": "x", "EndpointStatus": "SystemUpdating",
   "DurationMs": 2000}`` (optional ``Region``, ``AccountId``; without DurationMs it stays)
 """
@@ -21,7 +23,7 @@ from typing import Any
 import moto
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from . import lambda_ext, sagemaker_ext
+from . import lambda_ext, sagemaker_ext, tuning_ext
 from .state import FAULTS, SCHEDULER
 
 PREFIX = "/_mlops/"
@@ -69,6 +71,14 @@ def _post_faults(body: dict[str, Any]) -> dict[str, Any]:
     return {"faults": FAULTS.pending()}
 
 
+def _tuning_outcome(body: dict[str, Any]) -> dict[str, Any]:
+    try:
+        tuning_ext.queue_outcome(body)
+    except ValueError as exc:
+        raise ControlError(400, str(exc)) from exc
+    return {"ok": True}
+
+
 def _reset(body: dict[str, Any]) -> dict[str, Any]:
     FAULTS.clear()
     if body.get("all") is True:
@@ -76,6 +86,7 @@ def _reset(body: dict[str, Any]) -> dict[str, Any]:
 
         SCHEDULER.cancel_all()
         lambda_ext.reset()
+        tuning_ext.reset()
         moto_api_backend.reset()
     return {"ok": True}
 
@@ -113,6 +124,8 @@ def _route(method: str, path: str, environ: dict[str, Any]) -> dict[str, Any]:
         return _post_faults(_read_json(environ))
     if (method, route) == ("POST", "reset"):
         return _reset(_read_json(environ))
+    if (method, route) == ("POST", "tuning-outcome"):
+        return _tuning_outcome(_read_json(environ))
     if (method, route) == ("POST", "endpoint-status"):
         return _endpoint_status(_read_json(environ))
     raise ControlError(404, f"no control route {method} {path}")

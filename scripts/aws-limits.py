@@ -44,6 +44,16 @@ SHAPES: dict[str, tuple[str, str]] = {
     "metricName": ("sagemaker", "MetricName"),
     "metricRegex": ("sagemaker", "MetricRegex"),
     "metricDefinitionList": ("sagemaker", "MetricDefinitionList"),
+    # CreateHyperParameterTuningJob
+    "tuningJobName": ("sagemaker", "HyperParameterTuningJobName"),
+    "parameterKey": ("sagemaker", "ParameterKey"),
+    "parameterValue": ("sagemaker", "ParameterValue"),
+    "parameterValues": ("sagemaker", "ParameterValues"),
+    "integerParameterRanges": ("sagemaker", "IntegerParameterRanges"),
+    "continuousParameterRanges": ("sagemaker", "ContinuousParameterRanges"),
+    "categoricalParameterRanges": ("sagemaker", "CategoricalParameterRanges"),
+    "maxNumberOfTrainingJobs": ("sagemaker", "MaxNumberOfTrainingJobs"),
+    "maxParallelTrainingJobs": ("sagemaker", "MaxParallelTrainingJobs"),
     # CreateEndpointConfig / UpdateEndpoint
     "endpointInstanceType": ("sagemaker", "ProductionVariantInstanceType"),
     "variantName": ("sagemaker", "VariantName"),

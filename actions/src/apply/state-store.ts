@@ -116,6 +116,7 @@ export class StateStore {
 export function handlerState(store: StateStore): HandlerState {
   return {
     trainingRun: async (fingerprint) => (await store.read()).training[fingerprint],
+    trainingRuns: async () => Object.values((await store.read()).training),
     recordTrainingRun: async (record) => {
       await store.update((state) => {
         state.training[record.fingerprint] = record;

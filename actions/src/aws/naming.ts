@@ -48,6 +48,9 @@ export const MAX_TRAINING_ATTEMPT = 999;
 export const derivedNames = {
   trainingJob: (project: string, fingerprint8: string, attempt: number) =>
     `${project}-${fingerprint8}-${attempt}`,
+  /** SageMaker names the trials `<tuning job>-NNN-xxxxxxxx`, so they stay under training-job/<project>-*. */
+  tuningJob: (project: string, fingerprint8: string, attempt: number) =>
+    `${project}-${fingerprint8}-${attempt}`,
   model: (project: string, hash8: string) => `${project}-model-${hash8}`,
   endpointConfig: (project: string, hash8: string) => `${project}-epc-${hash8}`,
   role: (project: string, use: "sagemaker" | "lambda" | "ec2") => `${project}-${use}`,

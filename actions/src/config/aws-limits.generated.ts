@@ -238,6 +238,52 @@ export const AWS_LIMITS = {
     "max": 40,
     "source": "sagemaker MetricDefinitionList"
   },
+  "tuningJobName": {
+    "min": 1,
+    "max": 32,
+    "pattern": "[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}",
+    "source": "sagemaker HyperParameterTuningJobName"
+  },
+  "parameterKey": {
+    "min": 0,
+    "max": 256,
+    "pattern": ".*",
+    "source": "sagemaker ParameterKey"
+  },
+  "parameterValue": {
+    "min": 0,
+    "max": 256,
+    "pattern": ".*",
+    "source": "sagemaker ParameterValue"
+  },
+  "parameterValues": {
+    "min": 1,
+    "max": 30,
+    "source": "sagemaker ParameterValues"
+  },
+  "integerParameterRanges": {
+    "min": 0,
+    "max": 30,
+    "source": "sagemaker IntegerParameterRanges"
+  },
+  "continuousParameterRanges": {
+    "min": 0,
+    "max": 30,
+    "source": "sagemaker ContinuousParameterRanges"
+  },
+  "categoricalParameterRanges": {
+    "min": 0,
+    "max": 30,
+    "source": "sagemaker CategoricalParameterRanges"
+  },
+  "maxNumberOfTrainingJobs": {
+    "min": 1,
+    "source": "sagemaker MaxNumberOfTrainingJobs"
+  },
+  "maxParallelTrainingJobs": {
+    "min": 1,
+    "source": "sagemaker MaxParallelTrainingJobs"
+  },
   "endpointInstanceType": {
     "enum": [
       "ml.t2.medium",

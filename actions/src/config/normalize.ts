@@ -3,7 +3,13 @@
 // shapes below hold.
 import { dirname, resolve } from "node:path";
 import { parseDuration } from "./duration.js";
-import type { Config, DataSource, LambdaConfig } from "./types.js";
+import type {
+  Config,
+  DataSource,
+  LambdaConfig,
+  ParameterRange,
+  TuningConfig,
+} from "./types.js";
 
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-argument -- schema-validated data */
 
@@ -60,6 +66,7 @@ export function normalize(raw: any, file: string): Config {
         registrationTimeoutSeconds: seconds(t.ec2.registrationTimeout),
       },
       local: t.local,
+      ...(t.tuning !== undefined && { tuning: tuningConfig(t.tuning) }),
     },
     model: {
       ...(raw.model.qualityGate !== undefined && { qualityGate: raw.model.qualityGate }),
@@ -137,4 +144,26 @@ export function dataSource(source: string, dir: string): DataSource {
     };
   }
   return { kind: "local", path: resolve(dir, source) };
+}
+
+function tuningConfig(raw: any): TuningConfig {
+  const parameters: Record<string, ParameterRange> = {};
+  for (const [name, range] of Object.entries<any>(raw.parameters)) {
+    // Fields that do not belong to the range's type are reported by tuning-rules.ts.
+    parameters[name] =
+      range.type === "categorical"
+        ? { type: "categorical", values: range.values ?? [] }
+        : { type: range.type, min: range.min ?? 0, max: range.max ?? 0, scaling: range.scaling };
+  }
+  return {
+    enabled: raw.enabled,
+    objective: raw.objective,
+    strategy: raw.strategy,
+    ...(raw.maxJobs !== undefined && { maxJobs: raw.maxJobs }),
+    maxParallelJobs: raw.maxParallelJobs,
+    earlyStopping: raw.earlyStopping,
+    warmStart: raw.warmStart,
+    seed: raw.seed,
+    parameters,
+  };
 }

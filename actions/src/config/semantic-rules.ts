@@ -18,6 +18,7 @@ import { frameworkProblem } from "../aws/pytorch-images.js";
 import { awsLimitProblems, MAX_USER_TAGS } from "./aws-limits.js";
 import { formatDuration } from "./duration.js";
 import type { ConfigPath } from "./issues.js";
+import { tuningProblems } from "./tuning-rules.js";
 import type { Config } from "./types.js";
 
 export interface Problem {
@@ -352,7 +353,11 @@ const rules: Rule[] = [
 ];
 
 export function semanticProblems(config: Config): Problem[] {
-  return [...rules.flatMap((rule) => rule(config)), ...awsLimitProblems(config)];
+  return [
+    ...rules.flatMap((rule) => rule(config)),
+    ...awsLimitProblems(config),
+    ...tuningProblems(config),
+  ];
 }
 
 function optional(path: ConfigPath, message: string | undefined): Problem[] {

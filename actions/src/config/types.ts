@@ -36,6 +36,8 @@ export interface TrainingConfig {
   vpc?: { subnets: string[]; securityGroups: string[] };
   ec2: Ec2RunnerConfig;
   local: { python: string };
+  /** A declared hyperparameter search (training/README.md "Tuning"). */
+  tuning?: TuningConfig;
   /**
    * Set by `mlops train` and the train action, never read from the file: the inputs above
    * include command-line overrides, and the deployment this run makes is recorded as a retrain.
@@ -43,11 +45,34 @@ export interface TrainingConfig {
   retrain?: RetrainOrigin;
 }
 
+export type TuningStrategy = "bayesian" | "random" | "hyperband" | "grid";
+export type TuningScaling = "auto" | "linear" | "log";
+
+export type ParameterRange =
+  | { type: "continuous" | "integer"; min: number; max: number; scaling: TuningScaling }
+  | { type: "categorical"; values: (string | number | boolean)[] };
+
+export interface TuningConfig {
+  /** false: declared, used only when `mlops train --tune` (or the workflow's input) asks. */
+  enabled: boolean;
+  objective: { metric: string; goal: "maximize" | "minimize" };
+  strategy: TuningStrategy;
+  /** Absent for grid: the grid's size. */
+  maxJobs?: number;
+  maxParallelJobs: number;
+  earlyStopping: boolean;
+  warmStart: boolean;
+  seed: number;
+  parameters: Record<string, ParameterRange>;
+}
+
 /** A run of `mlops train` or the train action: what it set over the config's training inputs. */
 export interface RetrainOrigin {
   /** Hyperparameters set on the command line, over the config's. */
   overrides: Record<string, string | number | boolean>;
   backend?: TrainingBackend;
+  /** `mlops train --tune`: the declared search ran although tuning.enabled is false. */
+  tune?: true;
 }
 
 export interface QualityGate {

@@ -10,6 +10,7 @@ import type {
   QualityGate,
   RetrainOrigin,
   TrainingBackend,
+  TuningConfig,
 } from "../config/types.js";
 import { digest } from "../canonical.js";
 import { DATASET } from "./data-nodes.js";
@@ -39,13 +40,19 @@ export interface TrainingSpec {
   input: { bucket: string; prefix: string };
   output: { bucket: string; artifactPrefix: string; checkpointPrefix: string; codePrefix: string };
   python: string;
+  /** A search instead of one run: training.tuning when enabled (or `mlops train --tune`). */
+  tuning?: TuningSpec;
   /** `mlops train --force`: train again even if a run with the same inputs exists or failed. */
   force?: true;
   /** Filled by prepare(): the hashes the fingerprint is made of, and the fingerprint. */
   dataManifestHash?: string;
   codeHash?: string;
   fingerprint?: string;
+  /** Filled by prepare() for a search: the fingerprint without it (warm start's key). */
+  baseFingerprint?: string;
 }
+
+export type TuningSpec = Omit<TuningConfig, "enabled">;
 
 export interface ModelSpec {
   image: string;
@@ -106,6 +113,11 @@ export function endpointConfigName(project: string, spec: EndpointConfigSpec): s
   return derivedNames.endpointConfig(project, digest({ model, ...rest }).slice(0, 8));
 }
 
+function tuningSpec(tuning: TuningConfig): TuningSpec {
+  const { enabled: _enabled, ...spec } = tuning;
+  return spec;
+}
+
 /** Training, the Model and the EndpointConfig. */
 export function addTrainingNodes(b: GraphBuilder): void {
   const { add, config, context, layout } = b;
@@ -140,6 +152,8 @@ export function addTrainingNodes(b: GraphBuilder): void {
         codePrefix: layout.codePrefix,
       },
       python: t.local.python,
+      ...(t.tuning !== undefined &&
+        (t.tuning.enabled || t.retrain?.tune === true) && { tuning: tuningSpec(t.tuning) }),
       ...(b.forceTraining && { force: true as const }),
     },
     [DATASET, roleAddress("sagemaker")],

@@ -91,6 +91,8 @@ export interface HandlerState {
   /** The recorded training run with this fingerprint. */
   trainingRun(fingerprint: string): Promise<TrainingRecord | undefined>;
   recordTrainingRun(record: TrainingRecord): Promise<void>;
+  /** Every recorded run (a search looks for the previous one to warm-start from). */
+  trainingRuns?(): Promise<readonly TrainingRecord[]>;
   /** The deployment history, oldest first. */
   deployments(): Promise<readonly DeploymentRecord[]>;
   /** Edits the deployment history in one read-modify-write of the record. */

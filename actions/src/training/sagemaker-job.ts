@@ -5,6 +5,7 @@ import type {
   DescribeTrainingJobCommandOutput,
 } from "@aws-sdk/client-sagemaker";
 import type { TrainingSpec } from "../graph/sagemaker-nodes.js";
+import type { TuningResult } from "../resources/state-records.js";
 import { tagsToList } from "../resources/tags.js";
 
 export type TrainingStatus = "InProgress" | "Completed" | "Failed" | "Stopping" | "Stopped";
@@ -18,6 +19,8 @@ export interface TrainingObserved {
   failureReason?: string;
   artifact?: string;
   metrics?: Record<string, number>;
+  /** A search: its trials; job, artifact and metrics are then the best trial's. */
+  tuning?: TuningResult;
 }
 
 export function createTrainingJobRequest(

@@ -94,14 +94,24 @@ export async function waitForJob(
       : undefined;
   const deadlineMs =
     (Math.max(spec.maxRuntimeSeconds, spec.spot.maxWaitSeconds ?? 0) + 1800) * 1000;
+  return waitForRun(`training job ${job}`, deadlineMs, ctx, async () => {
+    await follow?.();
+    const seen = await describeJob(job, fingerprint, attempt, ctx);
+    if (!seen) throw new TrainingFailedError(`training job ${job} disappeared`);
+    return seen;
+  });
+}
+
+/** Polls a training job or a search until it is Completed (or fails, or stops). */
+export async function waitForRun(
+  what: string,
+  deadlineMs: number,
+  ctx: HandlerContext,
+  poll: () => Promise<TrainingObserved>,
+): Promise<TrainingObserved> {
   const done = await waitIn(ctx, {
-    what: `training job ${job}`,
-    poll: async () => {
-      await follow?.();
-      const seen = await describeJob(job, fingerprint, attempt, ctx);
-      if (!seen) throw new TrainingFailedError(`training job ${job} disappeared`);
-      return seen;
-    },
+    what,
+    poll,
     // Stopped is not success: the SDK waiter counts it as one, we do not.
     status: (o) =>
       o.status === "Completed"
@@ -119,7 +129,7 @@ export async function waitForJob(
   });
   if (done.metrics) {
     ctx.logger.info(
-      `training job ${job}: ${Object.entries(done.metrics)
+      `training job ${done.job}: ${Object.entries(done.metrics)
         .map(([k, v]) => `${k}=${v}`)
         .join(" ")}`,
     );

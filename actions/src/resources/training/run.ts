@@ -4,7 +4,7 @@
 import type { TrainingRecord } from "../state-records.js";
 import { derivedNames } from "../../aws/naming.js";
 import type { Node } from "../../graph/graph.js";
-import type { TrainingSpec } from "../../graph/sagemaker-nodes.js";
+import type { TrainingSpec, TuningSpec } from "../../graph/sagemaker-nodes.js";
 import { trainingFingerprint } from "../../training/fingerprint.js";
 import { runLocalTraining, TrainingFailedError } from "../../training/local-runner.js";
 import type { TrainingObserved } from "../../training/sagemaker-job.js";
@@ -14,7 +14,17 @@ import {
   uploadSourceArchive,
   waitForJob,
 } from "../../training/sagemaker-runner.js";
+import { runLocalSearch } from "../../training/local-search.js";
+import {
+  createTuningJobRequest,
+  describeTuning,
+  startTuningJob,
+  trialCount,
+  waitForTuning,
+} from "../../training/sagemaker-tuning.js";
 import { packSourceDir } from "../../training/source-archive.js";
+import { tuningReportText } from "../../training/tuning-report.js";
+import { warmStartParent } from "../../training/tuning-result.js";
 import { dependencyOf } from "../kinds.js";
 import type { Change, HandlerContext, ResourceHandler } from "../handler.js";
 import { noop } from "../handler.js";
@@ -28,7 +38,23 @@ const fingerprintOf = (node: Node<TrainingSpec>): string => {
   return node.spec.fingerprint;
 };
 const jobName = (spec: TrainingSpec, attempt: number): string =>
-  derivedNames.trainingJob(spec.project, (spec.fingerprint ?? "").slice(0, 8), attempt);
+  (spec.tuning ? derivedNames.tuningJob : derivedNames.trainingJob)(
+    spec.project,
+    (spec.fingerprint ?? "").slice(0, 8),
+    attempt,
+  );
+
+type Tuned = TrainingSpec & { tuning: TuningSpec };
+const tuned = (spec: TrainingSpec): spec is Tuned => spec.tuning !== undefined;
+
+/** "job x" or, for a search, "search x (best trial y)": what the plan's reasons name. */
+function runName(observed: TrainingObserved): string {
+  const search = observed.tuning?.job;
+  if (search === undefined) return `job ${observed.job}`;
+  return observed.job === search
+    ? `search ${search}`
+    : `search ${search} (best trial ${observed.job})`;
+}
 
 function describeMetrics(metrics: Record<string, number> | undefined): string {
   return metrics
@@ -47,6 +73,7 @@ export const trainingHandler: ResourceHandler<TrainingSpec, TrainingObserved> = 
     // Packed to hash it; apply packs again (deterministic) and uploads only what was planned.
     const archive = await packSourceDir(node.spec.sourceDir);
     const fingerprint = trainingFingerprint(node.spec, dataset.spec.manifestHash, archive.sha256);
+    const { tuning, ...single } = node.spec;
     return {
       ...node,
       name: `${node.spec.project}-${fingerprint.slice(0, 8)}`,
@@ -55,6 +82,9 @@ export const trainingHandler: ResourceHandler<TrainingSpec, TrainingObserved> = 
         dataManifestHash: dataset.spec.manifestHash,
         codeHash: archive.sha256,
         fingerprint,
+        ...(tuning !== undefined && {
+          baseFingerprint: trainingFingerprint(single, dataset.spec.manifestHash, archive.sha256),
+        }),
       },
     };
   },
@@ -66,7 +96,11 @@ export const trainingHandler: ResourceHandler<TrainingSpec, TrainingObserved> = 
       node.spec.backend === "sagemaker"
         ? `on SageMaker, ${instances}`
         : `with the ${node.spec.backend} backend`;
-    return `train ${where}: data ${node.spec.dataManifestHash?.slice(0, 8) ?? "?"}, code ${node.spec.codeHash?.slice(0, 8) ?? "?"}`;
+    const inputs = `data ${node.spec.dataManifestHash?.slice(0, 8) ?? "?"}, code ${node.spec.codeHash?.slice(0, 8) ?? "?"}`;
+    const t = node.spec.tuning;
+    if (t === undefined) return `train ${where}: ${inputs}`;
+    const width = Math.min(t.maxParallelJobs, trialCount(t));
+    return `tune: ${String(trialCount(t))} trials, ${String(width)} at a time, objective ${t.objective.metric} (${t.objective.goal}), ${t.strategy} ${where}: ${inputs}`;
   },
 
   async read(node, ctx) {
@@ -80,8 +114,11 @@ export const trainingHandler: ResourceHandler<TrainingSpec, TrainingObserved> = 
     // by a run that timed out (or lost its state write) is still found and joined, a forced
     // retrain after a completed job included. The first two attempts are asked for while the
     // state record is still on its way: one of them is almost always the last.
+    const spec = node.spec;
     const describe = (attempt: number): Promise<TrainingObserved | undefined> =>
-      describeJob(jobName(node.spec, attempt), fingerprint, attempt, ctx);
+      tuned(spec)
+        ? describeTuning(jobName(spec, attempt), spec, attempt, ctx)
+        : describeJob(jobName(spec, attempt), fingerprint, attempt, ctx);
     const early = new Map([
       [1, describe(1)],
       [2, describe(2)],
@@ -107,10 +144,10 @@ export const trainingHandler: ResourceHandler<TrainingSpec, TrainingObserved> = 
               ...base,
               action: "update",
               actionReason: "forced",
-              reason: `forced retrain (last run ${observed.job})`,
+              reason: `forced retrain (last run ${runName(observed)})`,
             }
           : noop(
-              `training unchanged, reusing job ${observed.job}${observed.metrics ? ` (${describeMetrics(observed.metrics)})` : ""}`,
+              `training unchanged, reusing ${runName(observed)}${observed.metrics ? ` (${describeMetrics(observed.metrics)})` : ""}`,
             );
       case "InProgress":
       case "Stopping":
@@ -118,14 +155,14 @@ export const trainingHandler: ResourceHandler<TrainingSpec, TrainingObserved> = 
           ...base,
           action: "update",
           actionReason: "in-progress",
-          reason: `job ${observed.job} with the same inputs is ${observed.status}${observed.secondaryStatus ? ` (${observed.secondaryStatus})` : ""}: wait for it`,
+          reason: `${runName(observed)} with the same inputs is ${observed.status}${observed.secondaryStatus ? ` (${observed.secondaryStatus})` : ""}: wait for it`,
         };
       default:
         return {
           ...base,
           action: "update",
           actionReason: node.spec.force === true ? "forced" : "failed-before",
-          reason: `job ${observed.job} ${observed.status}${observed.failureReason ? `: ${observed.failureReason}` : ""}; ${node.spec.force === true ? "retrying (--force)" : 'retry with "mlops train --force"'}`,
+          reason: `${runName(observed)} ${observed.status}${observed.failureReason ? `: ${observed.failureReason}` : ""}; ${node.spec.force === true ? "retrying (--force)" : 'retry with "mlops train --force"'}`,
         };
     }
   },
@@ -163,13 +200,16 @@ async function updateRun(
 ): Promise<TrainingObserved> {
   // No fields change in place: the change's reason says what to do (see diff()).
   if (change.actionReason === "in-progress") {
-    const done = await waitForJob(node.spec, observed.job, observed.attempt, ctx, options);
+    const spec = node.spec;
+    const done = tuned(spec)
+      ? await waitForTuning(spec, jobName(spec, observed.attempt), observed.attempt, ctx)
+      : await waitForJob(spec, observed.job, observed.attempt, ctx, options);
     return record(node, done, ctx);
   }
   if (change.actionReason !== "forced") {
     if (observed.status === "Completed") return observed;
     throw new TrainingFailedError(
-      `training job ${observed.job} ${observed.status}${observed.failureReason ? `: ${observed.failureReason}` : ""}. The endpoint keeps serving its current model. Fix the cause and run "mlops train --force" to retry.`,
+      `training ${runName(observed)} ${observed.status}${observed.failureReason ? `: ${observed.failureReason}` : ""}. The endpoint keeps serving its current model. Fix the cause and run "mlops train --force" to retry.`,
     );
   }
   return train(node, observed.attempt + 1, ctx, options);
@@ -184,6 +224,7 @@ function fromRecord(r: TrainingRecord): TrainingObserved {
     ...(r.failureReason !== undefined && { failureReason: r.failureReason }),
     ...(r.artifact !== undefined && { artifact: r.artifact }),
     ...(r.metrics !== undefined && { metrics: r.metrics }),
+    ...(r.tuning !== undefined && { tuning: r.tuning }),
   };
 }
 
@@ -199,6 +240,13 @@ async function train(
     throw new TrainingFailedError(
       `training.backend is ec2: training runs on the GPU runner ("retrain" workflow, or "mlops train --backend local" on the runner); the endpoint keeps its current model until then`,
     );
+  }
+  if (spec.backend === "local" && tuned(spec)) {
+    const result = await runLocalSearch(spec, job, ctx);
+    await record(node, fromRecord({ ...result, attempt }), ctx);
+    if (result.status !== "Completed")
+      throw new TrainingFailedError(`search ${job} failed: ${result.failureReason ?? "?"}`);
+    return fromRecord({ ...result, attempt });
   }
   if (spec.backend === "local") {
     try {
@@ -223,6 +271,14 @@ async function train(
     );
   }
   const sourceUri = await uploadSourceArchive(spec, archive, ctx);
+  if (tuned(spec)) {
+    const parent = warmStartParent(spec, (await ctx.state?.trainingRuns?.()) ?? []);
+    await startTuningJob(
+      createTuningJobRequest(spec, job, sourceUri, ctx.graph.region, node.tags, parent),
+      ctx,
+    );
+    return record(node, await waitForTuning(spec, job, attempt, ctx), ctx);
+  }
   await startSageMakerJob(spec, job, sourceUri, node.tags, ctx);
   const done = await waitForJob(spec, job, attempt, ctx, options);
   return record(node, done, ctx);
@@ -243,10 +299,12 @@ async function record(
     ...(observed.artifact !== undefined && { artifact: observed.artifact }),
     ...(observed.metrics !== undefined && { metrics: observed.metrics }),
     finishedAt: new Date(ctx.clock.now()).toISOString(),
+    ...(observed.tuning !== undefined && { tuning: observed.tuning }),
   };
   await ctx.state?.recordTrainingRun(entry);
   ctx.logger.info(
     `${node.address}: ${observed.job} ${observed.status} ${describeMetrics(observed.metrics)}`,
   );
+  if (observed.tuning) ctx.logger.info(tuningReportText(observed.tuning, observed.job));
   return observed;
 }
