@@ -241,6 +241,17 @@ export class RequestAuthorizer {
               "iam:PassedToService": "sagemaker.amazonaws.com",
             }),
           ];
+    // The trials' role travels in the training definition.
+    const passDefinitionRole = () => {
+      const definition = b["TrainingJobDefinition"] as Record<string, unknown> | undefined;
+      return definition?.["RoleArn"] === undefined
+        ? []
+        : [
+            auth("iam:PassRole", text(definition["RoleArn"]), {
+              "iam:PassedToService": "sagemaker.amazonaws.com",
+            }),
+          ];
+    };
     if (/^List(EndpointConfigs|Models|TrainingJobs|Endpoints)$/.test(operation))
       return [auth(action, "*")];
     if (operation === "ListTags" || operation === "AddTags" || operation === "DeleteTags")
@@ -250,6 +261,8 @@ export class RequestAuthorizer {
       [/Endpoint$/, "endpoint", "EndpointName"],
       [/Model$/, "model", "ModelName"],
       [/TrainingJob$/, "training-job", "TrainingJobName"],
+      // ListTrainingJobsForHyperParameterTuningJob is authorized on the tuning job.
+      [/HyperParameterTuningJob$/, "hyper-parameter-tuning-job", "HyperParameterTuningJobName"],
     ];
     const match = byName.find(([re]) => re.test(operation));
     if (!match)
@@ -260,6 +273,7 @@ export class RequestAuthorizer {
       ...(operation.startsWith("Create") ? tagged(resource) : []),
       ...(operation === "CreateModel" ? pass("ExecutionRoleArn") : []),
       ...(operation === "CreateTrainingJob" ? pass("RoleArn") : []),
+      ...(operation === "CreateHyperParameterTuningJob" ? passDefinitionRole() : []),
     ];
   }
 

@@ -267,7 +267,8 @@ const commands: Record<string, Command> = {
   }),
   train: lazy({
     summary: "train now, then deploy if the quality gate passes",
-    synopsis: "[--set key=value ...] [--backend B] [--force] [--no-deploy] [--follow]",
+    synopsis:
+      "[--set key=value ...] [--backend B] [--tune] [--force] [--no-deploy] [--follow] [--format text|json]",
     description:
       "Starts a training run with the config's inputs and any overrides, waits for it, and deploys\nthe model through the normal plan when it passes the quality gate. A completed run with the\nsame inputs is reused unless --force.",
     options: {
@@ -290,11 +291,23 @@ const commands: Record<string, Command> = {
       },
       "no-deploy": { type: "boolean", default: false, help: "stop after training" },
       follow: { type: "boolean", default: false, help: "stream the training job's log" },
+      tune: {
+        type: "boolean",
+        default: false,
+        help: "run the search declared in training.tuning (even where not enabled)",
+      },
+      format: {
+        type: "string",
+        default: "text",
+        value: "text|json",
+        help: "json: the run (a search's trials sorted, the best marked) on stdout",
+      },
       "auto-approve": autoApprove,
     },
     examples: [
       "mlops train --set epochs=20 --set learning_rate=0.01",
       "mlops train --force --no-deploy --follow",
+      "mlops train --tune --format json",
     ],
     load: () => import("./train-command.js"),
     run: ({ trainCommand }, v, _p, io) => {
@@ -310,6 +323,8 @@ const commands: Record<string, Command> = {
           set: (v["set"] as string[] | undefined) ?? [],
           deploy: v["no-deploy"] !== true,
           follow: v["follow"] === true,
+          tune: v["tune"] === true,
+          format: oneOf(v["format"], ["text", "json"], "--format"),
           autoApprove: v["auto-approve"] === true,
         },
         io,

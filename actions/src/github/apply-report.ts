@@ -7,6 +7,8 @@ import { formatElapsed } from "../wait.js";
 import type { Config } from "../config/types.js";
 import { TRAINING } from "../graph/sagemaker-nodes.js";
 import { summaryLine } from "../plan/summary.js";
+import type { TuningResult } from "../resources/state-records.js";
+import { tuningReportMarkdown } from "../training/tuning-report.js";
 import { hasChanges } from "../plan/types.js";
 
 export interface Deployed {
@@ -15,6 +17,8 @@ export interface Deployed {
   model?: string;
   trainingJob?: string;
   metrics?: Record<string, number>;
+  /** The search whose best trial is the training job. */
+  tuning?: TuningResult;
 }
 
 export function deployedFrom(
@@ -36,6 +40,7 @@ export function deployedFrom(
   if (run) {
     out.trainingJob = run.job;
     if (run.metrics) out.metrics = run.metrics;
+    if (run.tuning) out.tuning = run.tuning;
   }
   return out;
 }
@@ -87,6 +92,8 @@ export function renderApplyMarkdown(
       .join(", ");
     out.push(`| Metrics | ${metrics} |`);
   }
+  if (deployed.tuning !== undefined)
+    out.push("", tuningReportMarkdown(deployed.tuning, deployed.trainingJob ?? ""));
   out.push("", `<sub>Plan hash \`${plan.planHash.slice(0, 16)}\`</sub>`);
   return out.join("\n");
 }

@@ -21,13 +21,19 @@ export async function trainAction(): Promise<void> {
   const hyperparameters = parseHyperparameters("hyperparameters", stringInput("hyperparameters"));
   const deploy = booleanInput("deploy", true);
   const force = booleanInput("force", true);
+  const tune = booleanInput("tune", false);
   const reason = stringInput("reason");
   const logger = actionsLogger();
 
-  const config = withTrainingOverrides(loadConfig(configPath), { backend, hyperparameters });
+  const config = withTrainingOverrides(loadConfig(configPath), {
+    backend,
+    hyperparameters,
+    ...(tune && { tune: true }),
+  });
   core.info(
     `training ${config.project} on ${config.training.backend}` +
       (Object.keys(hyperparameters).length > 0 ? ` with ${overridesText(hyperparameters)}` : "") +
+      (tune ? " (tuning: the search in training.tuning)" : "") +
       (reason === undefined ? "" : ` (reason: ${reason})`),
   );
   const session = await openSession(config, { logger, forceTraining: force });

@@ -55,6 +55,8 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
     arn("sagemaker", `endpoint-config/${project}-*`),
     arn("sagemaker", `model/${project}-*`),
     arn("sagemaker", `training-job/${project}-*`),
+    // Searches (training.tuning): named like training jobs, their trials are `<search>-NNN-xxxxxxxx`.
+    arn("sagemaker", `hyper-parameter-tuning-job/${project}-*`),
   ];
   const fn = config.lambda
     ? [
@@ -97,6 +99,8 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
         "sagemaker:DescribeEndpointConfig",
         "sagemaker:DescribeModel",
         "sagemaker:DescribeTrainingJob",
+        "sagemaker:DescribeHyperParameterTuningJob",
+        "sagemaker:ListTrainingJobsForHyperParameterTuningJob",
         "sagemaker:ListTags",
       ],
       Resource: sagemakerResources,
@@ -211,6 +215,7 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
       Action: [
         "sagemaker:CreateTrainingJob",
         "sagemaker:StopTrainingJob",
+        "sagemaker:CreateHyperParameterTuningJob",
         // mlops destroy removes the project's finished training jobs.
         "sagemaker:DeleteTrainingJob",
         "sagemaker:CreateModel",

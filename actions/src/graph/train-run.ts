@@ -1,6 +1,7 @@
 // What an on-demand training run changes, shared by `mlops train` and the train action: the
 // config with a backend and hyperparameter overrides, and the nodes a train-only run touches.
 import type { Config, TrainingBackend } from "../config/types.js";
+import { OperationalError } from "../operational-errors.js";
 import { DATA_BUCKET, DATASET } from "./data-nodes.js";
 import type { Node } from "./graph.js";
 import { roleAddress } from "./iam-nodes.js";
@@ -9,18 +10,38 @@ import { TRAINING } from "./sagemaker-nodes.js";
 export interface TrainingOverrides {
   backend?: TrainingBackend | undefined;
   hyperparameters?: Record<string, string | number | boolean>;
+  /** Run the declared search (training.tuning) even where it is not enabled. */
+  tune?: boolean;
 }
 
 export function withTrainingOverrides(config: Config, overrides: TrainingOverrides): Config {
+  const tuning = config.training.tuning;
+  if (overrides.tune === true && tuning === undefined)
+    throw new OperationalError(
+      `tuning was asked for, but ${config.file} declares no training.tuning to run`,
+    );
+  if (tuning !== undefined && (tuning.enabled || overrides.tune === true)) {
+    const searched = Object.keys(overrides.hyperparameters ?? {}).filter(
+      (k) => k in tuning.parameters,
+    );
+    if (searched.length > 0)
+      throw new OperationalError(
+        `${searched.join(", ")} ${searched.length === 1 ? "is" : "are"} searched by training.tuning; overrides set static hyperparameters only`,
+      );
+  }
+  // The EC2 runner trains with the local backend on its one machine: trials one after another.
+  const onRunner = config.training.backend === "ec2" && overrides.backend === "local";
   return {
     ...config,
     training: {
       ...config.training,
       ...(overrides.backend !== undefined && { backend: overrides.backend }),
+      ...(onRunner && tuning !== undefined && { tuning: { ...tuning, maxParallelJobs: 1 } }),
       hyperparameters: { ...config.training.hyperparameters, ...overrides.hyperparameters },
       retrain: {
         overrides: { ...overrides.hyperparameters },
         ...(overrides.backend !== undefined && { backend: overrides.backend }),
+        ...(overrides.tune === true && { tune: true as const }),
       },
     },
   };

@@ -16,8 +16,15 @@ export function trainingFingerprint(
     // Where it runs matters only on SageMaker, where image and instances are part of the job.
     ...(spec.backend === "sagemaker" && { image: spec.image, instance: spec.instance }),
     // A search is another run than a single job: its ranges, objective and budget decide the
-    // best trial. Whether it may warm-start does not change what it looks for.
-    ...(spec.tuning !== undefined && { tuning: { ...spec.tuning, warmStart: undefined } }),
+    // best trial. Whether it may warm-start does not change what it looks for, nor, where the
+    // tool draws the trials from the seed itself, how many run side by side.
+    ...(spec.tuning !== undefined && {
+      tuning: {
+        ...spec.tuning,
+        warmStart: undefined,
+        ...(spec.backend !== "sagemaker" && { maxParallelJobs: undefined }),
+      },
+    }),
   });
 }
 

@@ -51,7 +51,9 @@ export function tuningReportText(search: TuningResult, bestJob: string): string 
   ].join("\n");
 }
 
-const cell = (text: string): string => text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
+// Trial failure reasons come from the training log: no HTML reaches the job summary.
+const cell = (text: string): string =>
+  text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ").replace(/</g, "&lt;");
 
 export function tuningReportMarkdown(search: TuningResult, bestJob: string): string {
   const rows = sortedTrials(search, bestJob);
