@@ -32,6 +32,24 @@ export type EndpointStatus =
   | "Deleting"
   | "OutOfService";
 
+/** One trial of an emulated tuning job: Completed with an objective (and other metrics), or not. */
+export interface TrialOutcome {
+  Status?: "Completed" | "Failed" | "Stopped";
+  Objective?: number;
+  Metrics?: Record<string, number>;
+  FailureReason?: string;
+}
+
+/** How the next tuning job whose name starts with namePrefix goes (emulator/tuning_ext.py). */
+export interface TuningOutcome {
+  trials: TrialOutcome[];
+  /** Ends Failed or Stopped whatever its trials did. */
+  status?: "Failed" | "Stopped";
+  failureReason?: string;
+  /** The job and its trials stay InProgress this long. */
+  durationMs?: number;
+}
+
 export const EMULATOR_REGION = "us-east-1";
 export const EMULATOR_ACCESS_KEY = "testing";
 /** moto's account for any access key that is not itself a 12-digit account id. */
@@ -89,6 +107,17 @@ export class EmulatorControl {
       EndpointName: endpointName,
       EndpointStatus: status,
       ...(durationMs === undefined ? {} : { DurationMs: durationMs }),
+    });
+  }
+
+  /** The trials and end of the next tuning job whose name starts with namePrefix. */
+  async setTuningOutcome(namePrefix: string, outcome: TuningOutcome): Promise<void> {
+    await this.request("POST", "/_mlops/tuning-outcome", {
+      NamePrefix: namePrefix,
+      Trials: outcome.trials,
+      ...(outcome.status !== undefined && { Status: outcome.status }),
+      ...(outcome.failureReason !== undefined && { FailureReason: outcome.failureReason }),
+      ...(outcome.durationMs !== undefined && { DurationMs: outcome.durationMs }),
     });
   }
 
