@@ -61,7 +61,12 @@ export async function runLocalSearch(
       };
     } catch (error) {
       if (!(error instanceof TrainingFailedError)) throw error;
-      const failureReason = error.message.split("\n")[0] ?? error.message;
+      // "training exited with code 1" and the log's last line, which usually says why.
+      const lines = error.message.split("\n").filter((l) => l.trim() !== "");
+      const failureReason =
+        lines.length > 1
+          ? `${(lines[0] ?? "").replace(/; last lines:$/, "")}: ${(lines.at(-1) ?? "").trim()}`
+          : error.message;
       ctx.logger.warn(`trial ${job} failed: ${failureReason}`);
       return { result: { job, status: "Failed", hyperparameters, failureReason } };
     }
