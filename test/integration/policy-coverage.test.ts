@@ -56,6 +56,8 @@ interface Shape {
   lambda?: boolean;
   memory?: number;
   ec2?: string;
+  /** A search declared for `mlops train --tune`. */
+  tuning?: boolean;
 }
 
 let emulator: Emulator;
@@ -85,7 +87,17 @@ training:
   instance: { type: ml.m5.xlarge, count: 1 }
   hyperparameters: { epochs: ${s.epochs ?? 1} }
   local: { python: python3 }
-${s.ec2 ?? ""}model:
+${
+  s.tuning === true
+    ? `  tuning:
+    enabled: false
+    objective: { metric: test:accuracy, goal: maximize }
+    maxJobs: 2
+    parameters:
+      learning-rate: { type: continuous, min: 0.001, max: 0.1, scaling: log }
+`
+    : ""
+}${s.ec2 ?? ""}model:
   keep: 1
 endpoint:
   name: ${project}-ep
@@ -294,6 +306,25 @@ describe("the deploy role", () => {
     async () => {
       await deployAllows(() => mlops("train", "--force", "--auto-approve"));
       await deployAllows(() => mlops("train", "--backend", "local", "--force", "--auto-approve"));
+      // A search: the tuning job, its trials, and the plan role reading them afterwards.
+      writeConfig({ epochs: 2, maxCapacity: 3, path: "/mlops2/", lambda: false, tuning: true });
+      const tuned = await deployAllows(
+        () => mlops("train", "--tune", "--force", "--auto-approve"),
+        "/mlops2/",
+      );
+      expect(tuned.map((r) => r.operation)).toEqual(
+        expect.arrayContaining([
+          "CreateHyperParameterTuningJob",
+          "DescribeHyperParameterTuningJob",
+          "ListTrainingJobsForHyperParameterTuningJob",
+        ]),
+      );
+      expect(
+        denied(
+          [await printedPolicy("plan")],
+          authorizations(await recorded(() => mlops("plan"), "/mlops2/")),
+        ),
+      ).toEqual([]);
     },
   );
 

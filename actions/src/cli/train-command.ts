@@ -55,7 +55,17 @@ export async function trainCommand(options: TrainCommandOptions, io: Output): Pr
       ...(options.tune && { tune: true }),
     });
   // With --format json, stdout carries one JSON document; the plan and the log go to stderr.
-  const text: Output = options.format === "json" ? { out: io.err, err: io.err } : io;
+  const text: Output =
+    options.format === "json"
+      ? {
+          out: (t) => {
+            io.err(t);
+          },
+          err: (t) => {
+            io.err(t);
+          },
+        }
+      : io;
   return withSession(
     options,
     async (session) => {
