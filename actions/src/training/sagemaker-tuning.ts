@@ -21,6 +21,7 @@ import type { TrialResult, TuningResult } from "../resources/state-records.js";
 import { createTrainingJobRequest, type TrainingObserved } from "./sagemaker-job.js";
 import { TrainingFailedError } from "./local-runner.js";
 import { describeJob, waitForRun } from "./sagemaker-runner.js";
+import { tuningReportText } from "./tuning-report.js";
 import { searchRecord } from "./tuning-result.js";
 import { gridSize } from "./tuning-search.js";
 
@@ -252,7 +253,7 @@ export async function describeTuning(
 export const trialCount = (tuning: TuningSpec): number =>
   tuning.strategy === "grid" ? gridSize(tuning.parameters) : (tuning.maxJobs ?? 1);
 
-export function waitForTuning(
+export async function waitForTuning(
   spec: TrainingSpec & { tuning: TuningSpec },
   name: string,
   attempt: number,
@@ -261,9 +262,24 @@ export function waitForTuning(
   // Rounds of parallel trials, each at most the single job's limit, and half an hour to spare.
   const rounds = Math.ceil(trialCount(spec.tuning) / spec.tuning.maxParallelJobs);
   const perTrial = Math.max(spec.maxRuntimeSeconds, spec.spot.maxWaitSeconds ?? 0);
-  return waitForRun(`tuning job ${name}`, (rounds * perTrial + 1800) * 1000, ctx, async () => {
-    const seen = await describeTuning(name, spec, attempt, ctx);
-    if (!seen) throw new TrainingFailedError(`tuning job ${name} disappeared`);
-    return seen;
-  });
+  try {
+    return await waitForRun(
+      `tuning job ${name}`,
+      (rounds * perTrial + 1800) * 1000,
+      ctx,
+      async () => {
+        const seen = await describeTuning(name, spec, attempt, ctx);
+        if (!seen) throw new TrainingFailedError(`tuning job ${name} disappeared`);
+        return seen;
+      },
+    );
+  } catch (error) {
+    // A failed or stopped search still has trials worth seeing: what each did and why.
+    if (error instanceof TrainingFailedError) {
+      const seen = await describeTuning(name, spec, attempt, ctx).catch(() => undefined);
+      if (seen?.tuning && seen.tuning.trials.length > 0)
+        ctx.logger.info(tuningReportText(seen.tuning, seen.job));
+    }
+    throw error;
+  }
 }

@@ -12,6 +12,7 @@ import {
   DescribeHyperParameterTuningJobCommand,
   DescribeModelCommand,
   DescribeTrainingJobCommand,
+  ListHyperParameterTuningJobsCommand,
   SageMakerClient,
 } from "@aws-sdk/client-sagemaker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -104,7 +105,7 @@ const trial = (accuracy: number, loss: number): TrialOutcome => ({
 beforeAll(() => {
   project = `tn${Date.now().toString(36)}`;
   dir = makeCheckout("tuning-sagemaker-", "print('test_accuracy=0.9')\n");
-  Object.assign(process.env, aws.env);
+  Object.assign(process.env, aws.env, { MLOPS_POLL_MS: "200" });
 });
 
 afterAll(() => {
@@ -227,6 +228,8 @@ describe("a search on SageMaker", () => {
     const failed = await mlops("apply", "--config", config, "--auto-approve");
     expect(failed.code).toBe(1);
     expect(failed.stdout + failed.stderr).toContain("All training jobs failed");
+    // Every trial is still reported, with why it failed.
+    expect(all(failed)).toMatch(/\S+-002-\w{8} +Failed +- .*\(AlgorithmError: bad data\)/);
     expect(await servedArtifact()).toBe(served); // the endpoint keeps its model
 
     const replanned = await mlops("plan", "--config", config);
@@ -242,6 +245,39 @@ describe("a search on SageMaker", () => {
     expect(forced.code, forced.stdout + forced.stderr).toBe(0);
     expect(all(forced)).toMatch(/search \S+-2: 2 trials/);
     expect(await servedArtifact()).not.toBe(served);
+  });
+
+  it("joins a running search instead of starting another", async () => {
+    const config = writeConfig({
+      goal: "maximize",
+      metric: "test:accuracy",
+      maxJobs: 2,
+      epochs: 9,
+    });
+    await aws.control.setTuningOutcome(project, {
+      trials: [trial(0.9, 0.2), trial(0.8, 0.3)],
+      durationMs: 3000,
+    });
+    const applying = mlops("apply", "--config", config, "--auto-approve");
+    let running: Plan["changes"][number] | undefined;
+    for (let i = 0; i < 100 && running?.actionReason !== "in-progress"; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      running = (await plan(config)).changes.find((c) => c.address === "training.run.main");
+    }
+    expect(running?.reason).toMatch(
+      /search \S+-1 with the same inputs is InProgress \(0 of 2 trials done\): wait for it/,
+    );
+    const applied = await applying;
+    expect(applied.code, all(applied)).toBe(0);
+    const jobs = await sagemaker.send(
+      new ListHyperParameterTuningJobsCommand({ NameContains: project, MaxResults: 100 }),
+    );
+    // One search for these inputs: attempt 1, joined, no attempt 2.
+    const search = /search (\S+) with/.exec(running?.reason ?? "")?.[1] ?? "?";
+    const names = (jobs.HyperParameterTuningJobSummaries ?? []).map(
+      (j) => j.HyperParameterTuningJobName,
+    );
+    expect(names.filter((n) => n?.startsWith(search.replace(/-1$/, "-")))).toEqual([search]);
   });
 
   it("reports a stopped search with its reason, and trains it again only with --force", async () => {
