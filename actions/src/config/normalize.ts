@@ -3,13 +3,7 @@
 // shapes below hold.
 import { dirname, resolve } from "node:path";
 import { parseDuration } from "./duration.js";
-import type {
-  Config,
-  DataSource,
-  LambdaConfig,
-  ParameterRange,
-  TuningConfig,
-} from "./types.js";
+import type { Config, DataSource, LambdaConfig, ParameterRange, TuningConfig } from "./types.js";
 
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-argument -- schema-validated data */
 
