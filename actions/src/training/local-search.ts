@@ -7,6 +7,7 @@ import type { HandlerContext } from "../resources/handler.js";
 import type { TrainingRecord, TrialResult } from "../resources/state-records.js";
 import { mapLimit } from "../pool.js";
 import { runLocalTraining, TrainingFailedError } from "./local-runner.js";
+import { downloadPrefix } from "./s3-transfer.js";
 import { bestTrial, searchRecord } from "./tuning-result.js";
 import { chooseTrials } from "./tuning-search.js";
 
@@ -31,6 +32,15 @@ export async function runLocalSearch(
   const width = Math.min(tuning.maxParallelJobs, trials.length);
   ctx.logger.info(
     `search ${name}: ${String(trials.length)} trials, ${String(width)} at a time, objective ${tuning.objective.metric} (${tuning.objective.goal})`,
+  );
+  // Once, before trials run side by side: they share the downloaded data set.
+  await downloadPrefix(
+    ctx.clients.s3,
+    spec.input.bucket,
+    spec.input.prefix,
+    ctx.cacheDir,
+    spec.dataManifestHash ?? fingerprint,
+    ctx.logger,
   );
   const runs = await mapLimit(trials, width, async (values, index): Promise<TrialRun> => {
     const job = `${name}-${String(index + 1).padStart(3, "0")}`;

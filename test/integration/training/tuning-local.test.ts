@@ -105,4 +105,52 @@ endpoint: { name: ${project} }
     );
     expect(model.PrimaryContainer?.ModelDataUrl).toBe(run?.artifact);
   });
+
+  it("runs a grid two at a time, and a failed trial does not fail the search", async () => {
+    // train.py's contract in milliseconds, steered by the searched values.
+    const fake = makeCheckout(
+      "tuning-grid-",
+      `
+import json, os, sys
+args = dict(zip(sys.argv[1::2], sys.argv[2::2]))
+if args["--optimizer"] == "broken":
+    print("optimizer broken diverged (simulated)", file=sys.stderr)
+    sys.exit(3)
+model = os.environ["SM_MODEL_DIR"]
+os.makedirs(os.path.join(model, "code"), exist_ok=True)
+open(os.path.join(model, "model.pth"), "wb").write(b"weights")
+loss = 1 / float(args["--batch-size"])
+print(f"test_loss={loss:.4f} test_accuracy=0.9000")
+`,
+    );
+    const config = join(fake, "mlops.yaml");
+    writeFileSync(
+      config,
+      `version: 1
+project: ${project}g
+region: us-east-1
+data: { source: ./data, bucket: "${project}g-\${account}", prefix: images/ }
+training:
+  backend: local
+  sourceDir: ./training
+  hyperparameters: { epochs: 1 }
+  local: { python: python3 }
+  tuning:
+    objective: { metric: test:loss, goal: minimize }
+    strategy: grid
+    maxParallelJobs: 2
+    parameters:
+      batch-size: { type: categorical, values: [8, 16] }
+      optimizer: { type: categorical, values: [sgd, broken] }
+endpoint: { name: ${project}g }
+`,
+    );
+    const apply = await cli(["apply", "--config", config, "--auto-approve"]);
+    const log = apply.stdout + apply.stderr;
+    expect(apply.code, log).toBe(0);
+    expect(log).toContain("4 trials, 2 at a time");
+    expect(log).toMatch(/4 trials \(2 not completed\)/);
+    expect(log).toMatch(/\* \S+-003 +Completed +0\.0625 +batch-size=16 optimizer=sgd/);
+    expect(log).toMatch(/\S+-002 +Failed .*optimizer broken diverged \(simulated\)/);
+  });
 });
