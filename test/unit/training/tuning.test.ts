@@ -2,14 +2,17 @@
 // the best of them, and the report: sorted best first, the best marked, a chart per trial.
 import { describe, expect, it } from "vitest";
 import type { TuningConfig } from "../../../actions/src/config/types.js";
-import type { TuningResult } from "../../../actions/src/resources/state-records.js";
+import type { TrainingSpec } from "../../../actions/src/graph/sagemaker-nodes.js";
+import type { TrainingRecord, TuningResult } from "../../../actions/src/resources/state-records.js";
+import { createTrainingJobRequest } from "../../../actions/src/training/sagemaker-job.js";
+import { createTuningJobRequest } from "../../../actions/src/training/sagemaker-tuning.js";
 import {
   sortedTrials,
   tuningReportJson,
   tuningReportMarkdown,
   tuningReportText,
 } from "../../../actions/src/training/tuning-report.js";
-import { bestTrial } from "../../../actions/src/training/tuning-result.js";
+import { bestTrial, warmStartParent } from "../../../actions/src/training/tuning-result.js";
 import { chooseTrials, gridSize } from "../../../actions/src/training/tuning-search.js";
 
 const search: Omit<TuningConfig, "enabled"> = {
@@ -130,5 +133,147 @@ describe("the best trial and the report", () => {
     const json = tuningReportJson(result, "t-003");
     expect(json.best).toBe("t-003");
     expect(json.trials[0]).toMatchObject({ job: "t-003", best: true, objective: 0.2 });
+  });
+});
+
+const single: TrainingSpec = {
+  backend: "sagemaker",
+  project: "pets",
+  entryPoint: "train.py",
+  sourceDir: "/src",
+  hyperparameters: { epochs: 10, arch: "resnet50" },
+  metrics: [
+    { name: "valid:loss", regex: "val_loss=([0-9.]+)" },
+    { name: "test:accuracy", regex: "test_accuracy=([0-9.]+)" },
+  ],
+  image: "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.3-gpu-py311",
+  instance: { type: "ml.g5.xlarge", count: 2, volumeSizeGB: 50 },
+  spot: { enabled: true, maxWaitSeconds: 14400 },
+  maxRuntimeSeconds: 7200,
+  vpc: { subnets: ["subnet-0a1b"], securityGroups: ["sg-0c1d"] },
+  roleArn: "arn:aws:iam::123456789012:role/mlops/pets-sagemaker",
+  input: { bucket: "data", prefix: "images/" },
+  output: {
+    bucket: "data",
+    artifactPrefix: "pets/training-output/",
+    checkpointPrefix: "pets/checkpoints/",
+    codePrefix: "pets/code/",
+  },
+  python: "python3",
+  fingerprint: "f".repeat(64),
+};
+
+describe("the CreateHyperParameterTuningJob request", () => {
+  const tuned = { ...single, tuning: { ...search, maxJobs: 12, maxParallelJobs: 3 } };
+  const source = "s3://data/pets/code/abc/sourcedir.tar.gz";
+
+  it("uses the single job's definition, with the searched values as ranges", () => {
+    const one = createTrainingJobRequest(single, "pets-ffffffff-1", source, "us-east-1", {});
+    const req = createTuningJobRequest(
+      tuned,
+      "pets-ffffffff-1",
+      source,
+      "us-east-1",
+      { team: "ml" },
+      undefined,
+    );
+    const d = req.TrainingJobDefinition;
+    expect(d?.StaticHyperParameters).toEqual(one.HyperParameters);
+    expect(d?.StaticHyperParameters?.["sagemaker_torch_distributed_enabled"]).toBe("true");
+    expect(d?.AlgorithmSpecification).toEqual({ ...one.AlgorithmSpecification });
+    for (const key of ["RoleArn", "InputDataConfig", "OutputDataConfig", "ResourceConfig"] as const)
+      expect(d?.[key]).toEqual(one[key]);
+    expect(d?.StoppingCondition).toEqual({
+      MaxRuntimeInSeconds: 7200,
+      MaxWaitTimeInSeconds: 14400,
+    });
+    expect(d?.EnableManagedSpotTraining).toBe(true);
+    expect(d?.CheckpointConfig).toEqual(one.CheckpointConfig);
+    expect(d?.VpcConfig).toEqual(one.VpcConfig);
+    expect(req.HyperParameterTuningJobConfig).toEqual({
+      Strategy: "Random",
+      HyperParameterTuningJobObjective: { Type: "Maximize", MetricName: "test:accuracy" },
+      ResourceLimits: { MaxNumberOfTrainingJobs: 12, MaxParallelTrainingJobs: 3 },
+      ParameterRanges: {
+        ContinuousParameterRanges: [
+          { Name: "learning-rate", MinValue: "0.001", MaxValue: "0.1", ScalingType: "Logarithmic" },
+        ],
+        IntegerParameterRanges: [
+          { Name: "batch-size", MinValue: "32", MaxValue: "512", ScalingType: "Linear" },
+        ],
+        CategoricalParameterRanges: [{ Name: "optimizer", Values: ["sgd", "adam"] }],
+      },
+      TrainingJobEarlyStoppingType: "Off",
+      RandomSeed: 7,
+    });
+    expect(req.Tags).toEqual([{ Key: "team", Value: "ml" }]);
+    expect(req.WarmStartConfig).toBeUndefined();
+  });
+
+  it("leaves MaxNumberOfTrainingJobs to a grid, and warm-starts from a parent", () => {
+    const grid = {
+      ...tuned,
+      tuning: {
+        ...tuned.tuning,
+        strategy: "grid" as const,
+        maxJobs: undefined,
+        parameters: { optimizer: { type: "categorical" as const, values: ["sgd", "adam"] } },
+      },
+    };
+    const { maxJobs: _none, ...gridTuning } = grid.tuning;
+    const req = createTuningJobRequest(
+      { ...grid, tuning: gridTuning },
+      "n",
+      source,
+      "us-east-1",
+      {},
+      undefined,
+    );
+    expect(req.HyperParameterTuningJobConfig?.ResourceLimits).toEqual({
+      MaxParallelTrainingJobs: 3,
+    });
+    const warm = createTuningJobRequest(tuned, "n", source, "us-east-1", {}, "pets-eeeeeeee-1");
+    expect(warm.WarmStartConfig).toEqual({
+      ParentHyperParameterTuningJobs: [{ HyperParameterTuningJobName: "pets-eeeeeeee-1" }],
+      WarmStartType: "IdenticalDataAndAlgorithm",
+    });
+  });
+
+  it("warm-starts only from a completed search of the same training, objective and parameters", () => {
+    const spec = { ...tuned, baseFingerprint: "base", fingerprint: "new" };
+    const record = (
+      over: Partial<TrainingRecord>,
+      tuning: Partial<TuningResult> = {},
+    ): TrainingRecord => ({
+      fingerprint: "old",
+      job: "pets-old-003-x",
+      backend: "sagemaker",
+      status: "Completed",
+      finishedAt: "2026-01-01T00:00:00Z",
+      ...over,
+      tuning: {
+        job: `search-${over.finishedAt ?? "1"}`,
+        objective: search.objective,
+        baseFingerprint: "base",
+        parameterTypes: {
+          "learning-rate": "continuous",
+          "batch-size": "integer",
+          optimizer: "categorical",
+        },
+        trials: [],
+        ...tuning,
+      },
+    });
+    const later = record({ finishedAt: "2026-02-01T00:00:00Z" });
+    expect(warmStartParent(spec, [record({}), later])).toBe(later.tuning?.job);
+    expect(warmStartParent(spec, [record({ status: "Failed" })])).toBeUndefined();
+    expect(warmStartParent(spec, [record({}, { baseFingerprint: "other data" })])).toBeUndefined();
+    expect(
+      warmStartParent(spec, [record({}, { parameterTypes: { "learning-rate": "continuous" } })]),
+    ).toBeUndefined();
+    expect(
+      warmStartParent({ ...spec, tuning: { ...spec.tuning, warmStart: false } }, [later]),
+    ).toBeUndefined();
+    expect(warmStartParent({ ...spec, backend: "local" }, [later])).toBeUndefined();
   });
 });
