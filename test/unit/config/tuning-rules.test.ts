@@ -3,6 +3,7 @@
 // the suffix the tool adds, a value both static and searched) is refused at its line, by path.
 import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../../actions/src/config/load.js";
+import { withTrainingOverrides } from "../../../actions/src/graph/train-run.js";
 import { BASE_CONFIG, issuesOf, makeWorkspace, sub } from "./helpers.js";
 
 const w = makeWorkspace();
@@ -162,5 +163,34 @@ describe("training.tuning", () => {
   ec2:\n`;
     const file = w.write("grid.yaml", sub("  ec2:\n", grid)(BASE_CONFIG));
     expect(issuesOf(file)).toEqual([]);
+  });
+});
+
+describe("a run's overrides and the search", () => {
+  it("--tune needs a declared search; --set sets static values only", () => {
+    expect(() =>
+      withTrainingOverrides(loadConfig(w.write("plain.yaml", BASE_CONFIG)), { tune: true }),
+    ).toThrow(/declares no training.tuning/);
+    const config = loadConfig(write());
+    expect(() =>
+      withTrainingOverrides(config, { hyperparameters: { "learning-rate": 0.5 } }),
+    ).toThrow(/learning-rate is searched by training.tuning/);
+    expect(
+      withTrainingOverrides(config, { hyperparameters: { epochs: 2 } }).training.hyperparameters,
+    ).toMatchObject({ epochs: 2 });
+  });
+
+  it("records --tune, and runs the trials one after another on the EC2 runner", () => {
+    const off = loadConfig(
+      write(sub("    strategy: random\n", "    enabled: false\n    strategy: random\n")),
+    );
+    expect(withTrainingOverrides(off, { tune: true }).training.retrain).toMatchObject({
+      tune: true,
+    });
+    const ec2 = loadConfig(write(sub("  backend: sagemaker\n", "  backend: ec2\n")));
+    expect(ec2.training.tuning?.maxParallelJobs).toBe(3);
+    expect(withTrainingOverrides(ec2, { backend: "local" }).training.tuning?.maxParallelJobs).toBe(
+      1,
+    );
   });
 });
