@@ -119,7 +119,7 @@ const CASES: Case[] = [
 
 /**
  * Bytes of the environment as sent, less LOG_LEVEL's value: the base config's endpoint name
- * and the Lambda defaults (topK 3, corsOrigin "*") with the tool's variable names.
+ * and the Lambda defaults (topK 3, no CORS origin without a URL) with the tool's variable names.
  */
 function lambdaOverhead(): number {
   return Buffer.byteLength(
@@ -127,7 +127,7 @@ function lambdaOverhead(): number {
       LOG_LEVEL: "",
       MLOPS_ENDPOINT_NAME: "pets",
       MLOPS_TOP_K: "3",
-      MLOPS_CORS_ORIGIN: "*",
+      MLOPS_CORS_ORIGIN: "",
     }),
   );
 }
