@@ -9,7 +9,6 @@ import {
   LambdaClient,
   RemovePermissionCommand,
 } from "@aws-sdk/client-lambda";
-import type { InvokeEndpointCommandOutput } from "@aws-sdk/client-sagemaker-runtime";
 import { randomBytes } from "node:crypto";
 import { request } from "node:http";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -21,7 +20,7 @@ import { main } from "../../actions/src/cli/main.js";
 import { serveFunctionLocally, type LocalFunction } from "../../actions/src/emulator/index.js";
 import { callFunctionUrl } from "../../actions/src/invoke/function-url-client.js";
 import { PUBLIC_URL_STATEMENT_IDS } from "../../actions/src/graph/lambda-nodes.js";
-import { PNG } from "../unit/lambda/helpers.js";
+import { FakeRuntime, PNG } from "../unit/lambda/helpers.js";
 import { useEmulator, type EmulatorHandle } from "../support/emulator.js";
 
 const TEST_TIMEOUT_MS = 120_000;
@@ -125,26 +124,8 @@ function preflight(url: string, origin: string): Promise<Record<string, unknown>
   });
 }
 
-/** A model endpoint that always sees a cat. */
-const runtime = {
-  send: () =>
-    Promise.resolve({
-      Body: new TextEncoder().encode(
-        JSON.stringify({
-          predictions: [
-            [
-              { label: "cat", index: 0, probability: 0.9 },
-              { label: "dog", index: 1, probability: 0.07 },
-              { label: "fox", index: 2, probability: 0.03 },
-            ],
-          ],
-          scores: [[0.9, 0.07, 0.03]],
-        }),
-      ) as InvokeEndpointCommandOutput["Body"],
-      ContentType: "application/json",
-      $metadata: {},
-    }),
-};
+/** The model endpoint: answers MODEL_ANSWER and records what it was sent. */
+const runtime = new FakeRuntime();
 
 beforeAll(async () => {
   aws = useEmulator();
@@ -163,10 +144,10 @@ beforeAll(async () => {
     aws.env["AWS_ENDPOINT_URL"] ?? "",
     functionName,
     createHandler({
-      runtime: runtime as never,
+      runtime,
       env: { MLOPS_ENDPOINT_NAME: `url-${id}-ep`, MLOPS_TOP_K: "3" },
       logSink: () => undefined,
-    }) as never,
+    }),
   );
 }, TEST_TIMEOUT_MS);
 
@@ -210,11 +191,21 @@ describe("the Function URL (lambda.url)", { timeout: TEST_TIMEOUT_MS }, () => {
     expect(json.code, json.err).toBe(0);
     const parsed = JSON.parse(json.out) as { url: string; predictions: { label: string }[] };
     expect(parsed.url).toBe(url);
-    expect(parsed.predictions.map((p) => p.label)).toEqual(["cat", "dog", "fox"]);
+    expect(parsed.predictions.map((p) => p.label)).toEqual([
+      "Labrador_retriever",
+      "Chesapeake_bay_retriever",
+      "Golden_retriever",
+    ]);
+    // The image reached the model as it was on disk.
+    expect(runtime.calls.at(-1)?.bytes.equals(PNG)).toBe(true);
+    expect(runtime.calls.at(-1)?.contentType).toBe("image/png");
 
     const table = await mlops("invoke", "--image", join(dir, "cat.png"), "--top-k", "1");
     expect(table.code, table.err).toBe(0);
-    expect(table.out.split("\n")).toEqual(["LABEL  PROBABILITY", "cat     90.0%"]);
+    expect(table.out.split("\n")).toEqual([
+      "LABEL               PROBABILITY",
+      "Labrador_retriever   81.0%",
+    ]);
   });
 
   it("answers a CORS preflight from its own settings, and changes CORS in place", async () => {
