@@ -165,6 +165,9 @@ describe("the Function URL (lambda.url)", { timeout: TEST_TIMEOUT_MS }, () => {
     await applyConverged();
     const created = await urlConfig();
     url = created.FunctionUrl ?? "";
+    // Every apply ends with the address.
+    const again = await mlops("apply", "--auto-approve");
+    expect(again.out).toContain(`Function URL: ${url} (AWS_IAM)`);
     expect(url).toMatch(/^https:\/\/[a-z0-9]+\.lambda-url\.us-east-1\.on\.aws\/$/);
     expect(created.AuthType).toBe("AWS_IAM");
     expect(created.FunctionArn).toMatch(new RegExp(`:function:${functionName}:live$`));
