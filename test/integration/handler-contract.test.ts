@@ -19,6 +19,7 @@ import { topologicalOrder, type Node } from "../../actions/src/graph/graph.js";
 import type {
   AliasSpec,
   FunctionSpec,
+  FunctionUrlCorsSpec,
   FunctionUrlSpec,
   PermissionSpec,
 } from "../../actions/src/graph/lambda-nodes.js";
@@ -148,11 +149,11 @@ const updates: Record<string, Edit> = {
     // A CORS change, in place: the URL (AWS's address) stays.
     edit: (n) => {
       const spec = n.spec as FunctionUrlSpec;
-      const cors = spec.cors ?? { allowOrigins: [] };
-      return {
-        ...n,
-        spec: { ...spec, cors: { ...cors, allowOrigins: ["https://other.example.com"] } },
-      } as Node;
+      const cors = {
+        ...(spec.cors as FunctionUrlCorsSpec),
+        allowOrigins: ["https://b.example.com"],
+      };
+      return { ...n, spec: { ...spec, cors } };
     },
   },
   "lambda.permission": {
