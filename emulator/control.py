@@ -9,7 +9,7 @@ Routes (JSON in, JSON out; not recorded by moto's recorder because they never re
 - ``POST /_mlops/reset``           clears pending faults; ``{"all": true}`` also cancels pending
   transitions and wipes every moto backend and the emulator's own state (all data is lost)
 - ``POST /_mlops/function-url-targets`` ``{"FunctionName": "f", "Url": "http://127.0.0.1:N/"}``:
-  where the emulator sends the events of ``f``'s Function URLs (function_url_ext.py)
+  where the emulator sends the events of ``f``'s Function URLs (function_url_serving.py)
 - ``POST /_mlops/endpoint-status`` ``{"EndpointName": "x", "EndpointStatus": "SystemUpdating",
   "DurationMs": 2000}`` (optional ``Region``, ``AccountId``; without DurationMs it stays)
 """
@@ -23,7 +23,7 @@ from typing import Any
 import moto
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from . import function_url_ext, lambda_ext, sagemaker_ext
+from . import function_url_ext, function_url_serving, lambda_ext, sagemaker_ext
 from .state import FAULTS, SCHEDULER
 
 PREFIX = "/_mlops/"
@@ -79,6 +79,7 @@ def _reset(body: dict[str, Any]) -> dict[str, Any]:
         SCHEDULER.cancel_all()
         lambda_ext.reset()
         function_url_ext.reset()
+        function_url_serving.reset()
         moto_api_backend.reset()
     return {"ok": True}
 
@@ -118,7 +119,7 @@ def _route(method: str, path: str, environ: dict[str, Any]) -> dict[str, Any]:
         return _reset(_read_json(environ))
     if (method, route) == ("POST", "function-url-targets"):
         try:
-            return function_url_ext.register_target(_read_json(environ))
+            return function_url_serving.register_target(_read_json(environ))
         except ValueError as exc:
             raise ControlError(400, str(exc)) from exc
     if (method, route) == ("POST", "endpoint-status"):

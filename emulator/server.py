@@ -16,6 +16,7 @@ from werkzeug.serving import make_server
 from . import (
     autoscaling_ext,
     function_url_ext,
+    function_url_serving,
     lambda_ext,
     recorder_ext,
     sagemaker_ext,
@@ -47,7 +48,7 @@ def build_app(*, strict_requests: bool = True) -> WsgiApp:
     # Control routes first (they are not AWS requests), then Function URL hosts (served, not
     # API calls), then the strict check, then moto.
     checked = strict(dispatcher) if strict_requests else dispatcher
-    return with_control_routes(function_url_ext.with_function_urls(checked))
+    return with_control_routes(function_url_serving.with_function_urls(checked))
 
 
 def _watch_stdin(stop: threading.Event) -> None:
