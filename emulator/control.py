@@ -10,6 +10,8 @@ Routes (JSON in, JSON out; not recorded by moto's recorder because they never re
   transitions and wipes every moto backend and the emulator's own state (all data is lost)
 - ``POST /_mlops/tuning-outcome``  ``{"NamePrefix": "proj", "Trials": [{"Objective": 0.9}],
   "Status": "Stopped"}``: the trials and end of the next tuning job so named (tuning_ext.py)
+- ``POST /_mlops/function-url-targets`` ``{"FunctionName": "f", "Url": "http://127.0.0.1:N/"}``:
+  where the emulator sends the events of ``f``'s Function URLs (function_url_serving.py)
 - ``POST /_mlops/endpoint-status`` ``{"EndpointName": "x", "EndpointStatus": "SystemUpdating",
   "DurationMs": 2000}`` (optional ``Region``, ``AccountId``; without DurationMs it stays)
 """
@@ -23,7 +25,7 @@ from typing import Any
 import moto
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from . import lambda_ext, sagemaker_ext, tuning_ext
+from . import function_url_ext, function_url_serving, lambda_ext, sagemaker_ext, tuning_ext
 from .state import FAULTS, SCHEDULER
 
 PREFIX = "/_mlops/"
@@ -87,6 +89,8 @@ def _reset(body: dict[str, Any]) -> dict[str, Any]:
         SCHEDULER.cancel_all()
         lambda_ext.reset()
         tuning_ext.reset()
+        function_url_ext.reset()
+        function_url_serving.reset()
         moto_api_backend.reset()
     return {"ok": True}
 
@@ -126,6 +130,11 @@ def _route(method: str, path: str, environ: dict[str, Any]) -> dict[str, Any]:
         return _reset(_read_json(environ))
     if (method, route) == ("POST", "tuning-outcome"):
         return _tuning_outcome(_read_json(environ))
+    if (method, route) == ("POST", "function-url-targets"):
+        try:
+            return function_url_serving.register_target(_read_json(environ))
+        except ValueError as exc:
+            raise ControlError(400, str(exc)) from exc
     if (method, route) == ("POST", "endpoint-status"):
         return _endpoint_status(_read_json(environ))
     raise ControlError(404, f"no control route {method} {path}")

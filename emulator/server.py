@@ -13,7 +13,16 @@ from types import FrameType
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import make_server
 
-from . import autoscaling_ext, lambda_ext, recorder_ext, sagemaker_ext, speed_ext, tuning_ext
+from . import (
+    autoscaling_ext,
+    function_url_ext,
+    function_url_serving,
+    lambda_ext,
+    recorder_ext,
+    sagemaker_ext,
+    speed_ext,
+    tuning_ext,
+)
 from .control import WsgiApp, with_control_routes
 from .state import SCHEDULER, SETTINGS
 from .strict_ext import strict
@@ -27,6 +36,7 @@ def install_patches() -> None:
     sagemaker_ext.install()
     tuning_ext.install()
     lambda_ext.install()
+    function_url_ext.install()
     autoscaling_ext.install()
     speed_ext.install()
     recorder_ext.install()
@@ -37,8 +47,10 @@ def build_app(*, strict_requests: bool = True) -> WsgiApp:
     with dispatcher.lock:
         for backend in WARM_BACKENDS:
             dispatcher.app_instances[backend] = create_backend_app(backend)  # type: ignore[arg-type]
-    # Control routes first (they are not AWS requests), then the strict check, then moto.
-    return with_control_routes(strict(dispatcher) if strict_requests else dispatcher)
+    # Control routes first (they are not AWS requests), then Function URL hosts (served, not
+    # API calls), then the strict check, then moto.
+    checked = strict(dispatcher) if strict_requests else dispatcher
+    return with_control_routes(function_url_serving.with_function_urls(checked))
 
 
 def _watch_stdin(stop: threading.Event) -> None:

@@ -66,6 +66,14 @@ SHAPES: dict[str, tuple[str, str]] = {
     "lambdaTimeout": ("lambda", "Timeout"),
     "lambdaEnvironmentVariableName": ("lambda", "EnvironmentVariableName"),
     "lambdaHandler": ("lambda", "Handler"),
+    # CreateFunctionUrlConfig / UpdateFunctionUrlConfig: the URL's CORS
+    "lambdaCorsOrigin": ("lambda", "Origin"),
+    "lambdaCorsOrigins": ("lambda", "AllowOriginsList"),
+    "lambdaCorsMethod": ("lambda", "Method"),
+    "lambdaCorsMethods": ("lambda", "AllowMethodsList"),
+    "lambdaCorsHeader": ("lambda", "Header"),
+    "lambdaCorsHeaders": ("lambda", "HeadersList"),
+    "lambdaCorsMaxAge": ("lambda", "MaxAge"),
 }
 
 KEYS = ("min", "max", "pattern")

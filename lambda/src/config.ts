@@ -18,7 +18,9 @@ export const DEFAULTS = {
   fetchTimeoutMs: 5_000,
   invokeTimeoutMs: 10_000,
   maxRedirects: 3,
-  corsOrigin: "*",
+  // No CORS header unless the deployment says which origin (the tool always sets
+  // MLOPS_CORS_ORIGIN from the config): a wildcard would be a default nobody chose.
+  corsOrigin: "",
 } as const;
 
 const configError = (message: string): HttpError =>
@@ -34,7 +36,7 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   return value;
 }
 
-/** The CORS origin: MLOPS_CORS_ORIGIN, "*" when unset, "" (no CORS header) when empty. */
+/** The CORS origin: MLOPS_CORS_ORIGIN; unset or empty: no CORS header. */
 export function corsOrigin(env: Env): string {
   return env.MLOPS_CORS_ORIGIN ?? DEFAULTS.corsOrigin;
 }

@@ -27,12 +27,14 @@ it(
       "endpoint in service",
       "auto-scaling registered",
       "Lambda version, alias and concurrency",
+      "Function URL on the alias",
       "second mlops plan reports no changes",
       "the change plans only retraining, the endpoint update and scaling",
       "apply updated the endpoint in place",
       "scaling maximum updated",
       "converged",
-      "prediction through the Lambda handler",
+      "an unsigned call to the AWS_IAM URL is refused",
+      "prediction through the Function URL (mlops invoke, signed)",
     ]);
     expect(result.steps.every((s) => s.ok)).toBe(true);
     const minimal = result.steps.find((s) => s.name.startsWith("the change plans"));

@@ -16,7 +16,13 @@ import { loadConfig } from "../../actions/src/config/load.js";
 import { silentLogger } from "../../actions/src/logger.js";
 import { buildGraph } from "../../actions/src/graph/build-graph.js";
 import { topologicalOrder, type Node } from "../../actions/src/graph/graph.js";
-import type { FunctionSpec, AliasSpec } from "../../actions/src/graph/lambda-nodes.js";
+import type {
+  AliasSpec,
+  FunctionSpec,
+  FunctionUrlCorsSpec,
+  FunctionUrlSpec,
+  PermissionSpec,
+} from "../../actions/src/graph/lambda-nodes.js";
 import type {
   AutoscalingSpec,
   EndpointConfigSpec,
@@ -70,6 +76,9 @@ lambda:
   provisionedConcurrency: 2
   reservedConcurrency: 5
   logRetentionDays: 14
+  url:
+    auth: NONE
+    cors: { allowOrigins: ["https://app.example.com"] }
 `;
 }
 
@@ -135,6 +144,27 @@ const updates: Record<string, Edit> = {
   },
   "lambda.provisioned-concurrency": {
     edit: (n) => ({ ...n, spec: { ...(n.spec as object), concurrency: 1 } }),
+  },
+  "lambda.function-url": {
+    // A CORS change, in place: the URL (AWS's address) stays.
+    edit: (n) => {
+      const spec = n.spec as FunctionUrlSpec;
+      const cors = {
+        ...(spec.cors as FunctionUrlCorsSpec),
+        allowOrigins: ["https://b.example.com"],
+      };
+      return { ...n, spec: { ...spec, cors } };
+    },
+  },
+  "lambda.permission": {
+    // A changed statement is removed and added again under its Sid.
+    edit: (n) => {
+      const spec = n.spec as PermissionSpec;
+      const statements = spec.statements.map((s, i) =>
+        i === 1 ? { ...s, principal: "123456789012" } : s,
+      );
+      return { ...n, spec: { ...spec, statements } };
+    },
   },
   "training.run": {
     // A forced retrain is training's update: the same fingerprint, the next attempt.
@@ -226,7 +256,7 @@ describe("the handler contract, every kind (shared emulator)", { timeout: TEST_T
   });
 
   // it.each needs its rows before beforeAll has built the graph: rows are indices.
-  const rows = Array.from({ length: 17 }, (_, i) => i);
+  const rows = Array.from({ length: 19 }, (_, i) => i);
   const at = (i: number, order: "forward" | "reverse"): Node | undefined =>
     (order === "forward" ? nodes : [...nodes].reverse())[i];
 

@@ -126,7 +126,7 @@ describe("Lambda reconcile on the shared emulator", { timeout: TEST_TIMEOUT_MS }
     expect(fn.Environment?.Variables).toMatchObject({
       MLOPS_ENDPOINT_NAME: f.functionName.replace("-inference", "-ep"),
       MLOPS_TOP_K: "3",
-      MLOPS_CORS_ORIGIN: "*",
+      MLOPS_CORS_ORIGIN: "",
     });
     expect(fn.Role).toMatch(/:role\/mlops\/.+-lambda$/);
     const groups = await new CloudWatchLogsClient(aws.clientConfig).send(

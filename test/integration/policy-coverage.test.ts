@@ -54,6 +54,8 @@ interface Shape {
   maxCapacity?: number;
   epochs?: number;
   lambda?: boolean;
+  /** The Function URL's auth (a public one has resource-policy statements). */
+  urlAuth?: "AWS_IAM" | "NONE";
   memory?: number;
   ec2?: string;
   /** A search declared for `mlops train --tune`. */
@@ -115,6 +117,7 @@ ${
   memory: ${s.memory ?? 512}
   provisionedConcurrency: 1
   reservedConcurrency: 5
+  url: { auth: ${s.urlAuth ?? "NONE"} }
 `
     : ""
 }iam:
@@ -261,6 +264,8 @@ describe("the deploy role", () => {
         "CreateTrainingJob",
         "CreateEndpoint",
         "CreateFunction",
+        "CreateFunctionUrlConfig",
+        "AddPermission",
       ]),
     );
     // The plan that follows is the plan role's.
@@ -269,13 +274,16 @@ describe("the deploy role", () => {
     ).toEqual([]);
   });
 
-  it("updates: retraining, scaling, the function", { timeout: 180_000 }, async () => {
-    writeConfig({ epochs: 2, maxCapacity: 3, memory: 1024 });
-    await deployAllows(() => mlops("apply", "--auto-approve"));
+  it("updates: retraining, scaling, the function, its URL", { timeout: 180_000 }, async () => {
+    writeConfig({ epochs: 2, maxCapacity: 3, memory: 1024, urlAuth: "AWS_IAM" });
+    const requests = await deployAllows(() => mlops("apply", "--auto-approve"));
+    expect(requests.map((r) => r.operation)).toEqual(
+      expect.arrayContaining(["UpdateFunctionUrlConfig", "RemovePermission"]),
+    );
   });
 
   it("replaces the roles when iam.path changes", { timeout: 180_000 }, async () => {
-    writeConfig({ epochs: 2, maxCapacity: 3, memory: 1024, path: "/mlops2/" });
+    writeConfig({ epochs: 2, maxCapacity: 3, memory: 1024, path: "/mlops2/", urlAuth: "AWS_IAM" });
     const requests = await deployAllows(() => mlops("apply", "--auto-approve"));
     expect(requests.map((r) => r.operation)).toEqual(
       expect.arrayContaining(["DeleteRole", "CreateRole"]),
@@ -293,7 +301,12 @@ describe("the deploy role", () => {
       writeConfig({ epochs: 2, maxCapacity: 3, path: "/mlops2/", lambda: false });
       const requests = await recorded(() => mlops("apply", "--auto-approve"), "/mlops2/");
       expect(requests.map((r) => r.operation)).toEqual(
-        expect.arrayContaining(["DeleteFunction", "DeleteRolePolicy", "DeleteRole"]),
+        expect.arrayContaining([
+          "DeleteFunctionUrlConfig",
+          "DeleteFunction",
+          "DeleteRolePolicy",
+          "DeleteRole",
+        ]),
       );
       expect(denied([before], authorizations(requests))).toEqual([]);
     },

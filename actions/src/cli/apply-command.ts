@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { formatElapsed } from "../wait.js";
 import { runApply, type ApplyResult } from "../apply/run-apply.js";
 import { renderText } from "../plan/render-text.js";
+import { deployedFunctionUrl } from "../resources/lambda/function-url.js";
 import { refuseUnreviewedRollback } from "../plan/rollback.js";
 import type { Plan } from "../plan/types.js";
 import { hasChanges, PLAN_FORMAT_VERSION } from "../plan/types.js";
@@ -36,7 +37,13 @@ export async function applyCommand(options: ApplyCommandOptions, io: Output): Pr
         return ask();
       },
     });
-    return report(result, io);
+    const code = report(result, io);
+    // The front door's address, after every apply that left AWS as the config says.
+    if (code === 0 && (result.applied || !hasChanges(result.plan)) && session.config.lambda?.url) {
+      const url = await deployedFunctionUrl(session.graph, session.ctx);
+      if (url !== undefined) io.out(`Function URL: ${url.url} (${url.authType})`);
+    }
+    return code;
   });
 }
 

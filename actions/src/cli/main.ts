@@ -438,6 +438,42 @@ const commands: Record<string, Command> = {
         io,
       ),
   }),
+  invoke: lazy({
+    summary: "classify one image through the deployed Function URL",
+    synopsis: "--image PATH | --url URL [--top-k N] [--format table|json]",
+    description:
+      "Sends one image (a local file, base64 in the JSON body, or an https URL the function\nfetches) to the Function URL of lambda.url as a client would: signed with SigV4 (service\nlambda, the AWS credentials of the environment) when its auth is AWS_IAM, so they need\nlambda:InvokeFunctionUrl and lambda:InvokeFunction on the alias. Prints the labels, highest\nfirst. With AWS_ENDPOINT_URL set (the emulator) it connects there, keeping the URL's host.",
+    options: {
+      image: { type: "string", value: "PATH", help: "an image file to classify" },
+      url: {
+        type: "string",
+        value: "URL",
+        help: "an https URL of an image, fetched by the function",
+      },
+      "top-k": {
+        type: "string",
+        value: "N",
+        help: "show at most N labels (the function returns lambda.topK)",
+      },
+      format: { type: "string", default: "table", value: "table|json", help: "output format" },
+    },
+    examples: [
+      "mlops invoke --image dog.jpg",
+      "mlops invoke --url https://example.com/cat.jpg --format json",
+    ],
+    load: () => import("./invoke-command.js"),
+    run: ({ invokeCommand }, v, _p, io) =>
+      invokeCommand(
+        {
+          ...engine(v),
+          image: optionalString(v["image"]),
+          url: optionalString(v["url"]),
+          topK: optionalString(v["top-k"]),
+          format: oneOf(v["format"], ["table", "json"] as const, "--format"),
+        },
+        io,
+      ),
+  }),
   emulator: lazy({
     summary: "run the local AWS emulator in the foreground",
     synopsis: "[--port N]",

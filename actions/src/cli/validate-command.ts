@@ -1,5 +1,5 @@
 // `mlops validate`: exit 0 when the config is valid, 1 with every located problem otherwise.
-import { loadConfig } from "../config/load.js";
+import { loadConfigWithWarnings } from "../config/load.js";
 import { ConfigError, formatIssue } from "../config/issues.js";
 import type { Output } from "./output.js";
 
@@ -8,10 +8,11 @@ export function validateCommand(
   io: Output,
 ): number {
   try {
-    const config = loadConfig(options.config);
+    const { config, warnings } = loadConfigWithWarnings(options.config);
     if (options.format === "json") {
-      io.out(JSON.stringify({ file: options.config, valid: true, issues: [] }, null, 2));
+      io.out(JSON.stringify({ file: options.config, valid: true, issues: [], warnings }, null, 2));
     } else {
+      for (const warning of warnings) io.err(`warning: ${formatIssue(warning)}`);
       const parts = [
         `project ${config.project}`,
         `region ${config.region}`,

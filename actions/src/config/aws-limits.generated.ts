@@ -1812,5 +1812,43 @@ export const AWS_LIMITS = {
     "max": 128,
     "pattern": "[^\\s]+",
     "source": "lambda Handler"
+  },
+  "lambdaCorsOrigin": {
+    "min": 1,
+    "max": 253,
+    "pattern": ".*",
+    "source": "lambda Origin"
+  },
+  "lambdaCorsOrigins": {
+    "min": 0,
+    "max": 100,
+    "source": "lambda AllowOriginsList"
+  },
+  "lambdaCorsMethod": {
+    "min": 0,
+    "max": 6,
+    "pattern": ".*",
+    "source": "lambda Method"
+  },
+  "lambdaCorsMethods": {
+    "min": 0,
+    "max": 6,
+    "source": "lambda AllowMethodsList"
+  },
+  "lambdaCorsHeader": {
+    "min": 0,
+    "max": 1024,
+    "pattern": ".*",
+    "source": "lambda Header"
+  },
+  "lambdaCorsHeaders": {
+    "min": 0,
+    "max": 100,
+    "source": "lambda HeadersList"
+  },
+  "lambdaCorsMaxAge": {
+    "min": 0,
+    "max": 86400,
+    "source": "lambda MaxAge"
   }
 } as const;

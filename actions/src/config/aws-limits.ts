@@ -221,6 +221,54 @@ function lambdaProblems(c: Config): Problem[] {
   return problems;
 }
 
+/** List-size limits of AWS's model (`min`/`max` items), as a problem at the list. */
+function listSizeProblem(
+  path: ConfigPath,
+  items: readonly unknown[],
+  limit: { readonly max?: number; readonly source: string },
+): Problem[] {
+  return limit.max !== undefined && items.length > limit.max
+    ? [
+        {
+          path,
+          message: `has ${String(items.length)} entries; AWS allows at most ${String(limit.max)} (AWS ${limit.source})`,
+        },
+      ]
+    : [];
+}
+
+/** The Function URL's CORS as CreateFunctionUrlConfig sends it (Cors in AWS's model). */
+function functionUrlCorsProblems(c: Config): Problem[] {
+  const cors = c.lambda?.url?.cors;
+  if (!cors) return [];
+  const base = ["lambda", "url", "cors"];
+  const each = (field: string, values: readonly string[], limit: Limit): Problem[] =>
+    values.flatMap((v, i) => at([...base, field, i], limitProblem(v, limit)));
+  const maxAge = AWS_LIMITS.lambdaCorsMaxAge;
+  return [
+    ...listSizeProblem([...base, "allowOrigins"], cors.allowOrigins, AWS_LIMITS.lambdaCorsOrigins),
+    ...each("allowOrigins", cors.allowOrigins, AWS_LIMITS.lambdaCorsOrigin),
+    ...listSizeProblem([...base, "allowMethods"], cors.allowMethods, AWS_LIMITS.lambdaCorsMethods),
+    ...each("allowMethods", cors.allowMethods, AWS_LIMITS.lambdaCorsMethod),
+    ...listSizeProblem([...base, "allowHeaders"], cors.allowHeaders, AWS_LIMITS.lambdaCorsHeaders),
+    ...each("allowHeaders", cors.allowHeaders, AWS_LIMITS.lambdaCorsHeader),
+    ...listSizeProblem(
+      [...base, "exposeHeaders"],
+      cors.exposeHeaders,
+      AWS_LIMITS.lambdaCorsHeaders,
+    ),
+    ...each("exposeHeaders", cors.exposeHeaders, AWS_LIMITS.lambdaCorsHeader),
+    ...(cors.maxAgeSeconds > maxAge.max
+      ? [
+          {
+            path: [...base, "maxAge"],
+            message: `is ${String(cors.maxAgeSeconds)} seconds; AWS allows at most ${String(maxAge.max)} (1d) (AWS ${maxAge.source})`,
+          },
+        ]
+      : []),
+  ];
+}
+
 /** Every AWS limit the config's values break, at the value that breaks it. */
 export function awsLimitProblems(c: Config): Problem[] {
   return [
@@ -229,5 +277,6 @@ export function awsLimitProblems(c: Config): Problem[] {
     ...instanceTypeProblems(c),
     ...metricAndAlarmProblems(c),
     ...lambdaProblems(c),
+    ...functionUrlCorsProblems(c),
   ];
 }

@@ -7,12 +7,21 @@ import { locate } from "./positions.js";
 import { validateAgainstSchema } from "./schema-validate.js";
 import { semanticProblems } from "./semantic-rules.js";
 import type { Config } from "./types.js";
+import { configWarnings } from "./warnings.js";
 import { resolve } from "node:path";
 
 export const DEFAULT_CONFIG_PATH = "config/mlops.yaml";
 
 /** Loads and validates a config file; throws ConfigError listing every problem. */
 export function loadConfig(path: string = DEFAULT_CONFIG_PATH): Config {
+  return loadConfigWithWarnings(path).config;
+}
+
+/** loadConfig, with what the config does on purpose but a reviewer should see (warnings.ts). */
+export function loadConfigWithWarnings(path: string = DEFAULT_CONFIG_PATH): {
+  config: Config;
+  warnings: ConfigIssue[];
+} {
   const parsed = parseYamlFile(path);
   const schemaIssues = validateAgainstSchema(parsed);
   if (schemaIssues.length > 0) throw new ConfigError(sortIssues(schemaIssues));
@@ -25,5 +34,11 @@ export function loadConfig(path: string = DEFAULT_CONFIG_PATH): Config {
     message: p.message,
   }));
   if (issues.length > 0) throw new ConfigError(sortIssues(issues));
-  return config;
+  const warnings = configWarnings(config).map((w) => ({
+    file: path,
+    ...locate(parsed, w.path),
+    path: pathToString(w.path),
+    message: w.message,
+  }));
+  return { config, warnings: sortIssues(warnings) };
 }

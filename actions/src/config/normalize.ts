@@ -3,7 +3,15 @@
 // shapes below hold.
 import { dirname, resolve } from "node:path";
 import { parseDuration } from "./duration.js";
-import type { Config, DataSource, LambdaConfig, ParameterRange, TuningConfig } from "./types.js";
+import type {
+  Config,
+  DataSource,
+  FunctionUrlConfig,
+  FunctionUrlCors,
+  LambdaConfig,
+  ParameterRange,
+  TuningConfig,
+} from "./types.js";
 
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-argument -- schema-validated data */
 
@@ -108,6 +116,7 @@ export function normalize(raw: any, file: string): Config {
 }
 
 function lambdaConfig(l: any, dir: string): LambdaConfig {
+  const url = functionUrlConfig(l.url);
   return {
     name: l.name,
     code: resolve(dir, l.code),
@@ -120,10 +129,40 @@ function lambdaConfig(l: any, dir: string): LambdaConfig {
     provisionedConcurrency: l.provisionedConcurrency,
     ...(l.reservedConcurrency !== undefined && { reservedConcurrency: l.reservedConcurrency }),
     topK: l.topK,
-    corsOrigin: l.corsOrigin,
+    corsOrigin: l.corsOrigin ?? defaultCorsOrigin(url?.cors),
     logRetentionDays: l.logRetentionDays,
     environment: l.environment,
+    ...(url !== undefined && { url }),
   };
+}
+
+function functionUrlConfig(u: any): FunctionUrlConfig | undefined {
+  if (u === undefined) return undefined;
+  const c = u.cors;
+  return {
+    auth: u.auth,
+    ...(c !== undefined && {
+      cors: {
+        allowOrigins: c.allowOrigins,
+        allowMethods: c.allowMethods,
+        allowHeaders: c.allowHeaders,
+        exposeHeaders: c.exposeHeaders,
+        allowCredentials: c.allowCredentials,
+        maxAgeSeconds: seconds(c.maxAge),
+      },
+    }),
+  };
+}
+
+/**
+ * The function's own CORS origin when the config names none: the URL's, when its CORS allows
+ * exactly one origin (or any); otherwise none, and the URL's CORS answers browsers (Lambda's
+ * URL headers take precedence over the function's).
+ */
+function defaultCorsOrigin(cors: FunctionUrlCors | undefined): string {
+  if (cors === undefined) return "";
+  if (cors.allowOrigins.includes("*")) return "*";
+  return cors.allowOrigins.length === 1 ? (cors.allowOrigins[0] ?? "") : "";
 }
 
 export function dataSource(source: string, dir: string): DataSource {

@@ -340,6 +340,13 @@ const rules: Rule[] = [
       : none;
   },
   (c) =>
+    c.lambda?.url?.auth === "NONE" && c.lambda.reservedConcurrency === undefined
+      ? problem(
+          ["lambda", "url", "auth"],
+          "is NONE (a public URL): set lambda.reservedConcurrency too, the only throttle a public Function URL has",
+        )
+      : none,
+  (c) =>
     c.lambda
       ? Object.keys(c.lambda.environment).flatMap((k) =>
           k.startsWith("MLOPS_") || k.startsWith("AWS_")

@@ -125,9 +125,28 @@ export interface LambdaConfig {
   provisionedConcurrency: number;
   reservedConcurrency?: number;
   topK: number;
+  /** What the function sends as Access-Control-Allow-Origin ("" for none). */
   corsOrigin: string;
   logRetentionDays: number;
   environment: Record<string, string>;
+  /** A Function URL on the alias; absent: none. */
+  url?: FunctionUrlConfig;
+}
+
+export type FunctionUrlAuth = "AWS_IAM" | "NONE";
+
+export interface FunctionUrlConfig {
+  auth: FunctionUrlAuth;
+  cors?: FunctionUrlCors;
+}
+
+export interface FunctionUrlCors {
+  allowOrigins: string[];
+  allowMethods: string[];
+  allowHeaders: string[];
+  exposeHeaders: string[];
+  allowCredentials: boolean;
+  maxAgeSeconds: number;
 }
 
 export interface IamConfig {

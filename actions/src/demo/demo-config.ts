@@ -39,5 +39,8 @@ lambda:
   alias: live
   provisionedConcurrency: 2
   reservedConcurrency: 5
+  url:
+    auth: AWS_IAM
+    cors: { allowOrigins: [http://localhost:3000] }
 `;
 }

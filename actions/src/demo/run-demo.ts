@@ -3,8 +3,10 @@
 // of the product; applies it (data sync, IAM, real local training, model, endpoint,
 // auto-scaling, the Lambda with version, alias and concurrency); re-plans (no changes); changes
 // a hyperparameter and the scaling maximum and applies the minimal plan through UpdateEndpoint;
-// then predicts through the real Lambda handler against the model served by serve.py. Each
-// step checks its outcome: the exit code is 0 only if every step did what it should.
+// then predicts through the front door: `mlops invoke` signs a call to the Function URL, which
+// the emulator hands to the real Lambda handler, running here against the model served by
+// serve.py (an unsigned call is refused first). Each step checks its outcome: the exit code is
+// 0 only if every step did what it should.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { basename, join } from "node:path";
@@ -15,6 +17,7 @@ import {
 import {
   GetAliasCommand,
   GetFunctionConcurrencyCommand,
+  GetFunctionUrlConfigCommand,
   GetProvisionedConcurrencyConfigCommand,
   LambdaClient,
 } from "@aws-sdk/client-lambda";
@@ -24,7 +27,8 @@ import { createHandler } from "../../../lambda/src/app.js";
 import type { StateRecord } from "../apply/state-store.js";
 import { main } from "../cli/main.js";
 import type { Output } from "../cli/output.js";
-import { startEmulator } from "../emulator/index.js";
+import { serveFunctionLocally, startEmulator } from "../emulator/index.js";
+import { callFunctionUrl } from "../invoke/function-url-client.js";
 import type { Plan } from "../plan/types.js";
 import { demoConfig } from "./demo-config.js";
 import { localRuntime, startLocalModelServer } from "./local-model-server.js";
@@ -207,6 +211,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       `alias live -> version ${String(alias.FunctionVersion)}, provisioned ${String(provisioned.RequestedProvisionedConcurrentExecutions)} (${String(provisioned.Status)}), reserved ${String(reserved.ReservedConcurrentExecutions)}`,
     );
 
+    const url = await lambda.send(
+      new GetFunctionUrlConfigCommand({ FunctionName: FUNCTION, Qualifier: "live" }),
+    );
+    check(
+      "Function URL on the alias",
+      url.AuthType === "AWS_IAM" && (url.FunctionArn ?? "").endsWith(`:${FUNCTION}:live`),
+      `${String(url.FunctionUrl)} (${String(url.AuthType)})`,
+    );
+
     // 4. nothing left to do
     const again = await mlops("plan", "--detailed-exitcode");
     check("second mlops plan reports no changes", again.code === 0, lastLine(again.out, 1));
@@ -242,11 +255,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const final = await mlops("plan", "--detailed-exitcode");
     check("converged", final.code === 0, "no changes");
 
-    // 6. a prediction through the real Lambda handler, served by serve.py
-    result.prediction = await predict(options, aws, dataDir);
+    // 6. a prediction through the Function URL and the real Lambda handler, served by serve.py
+    result.prediction = await predict(options, aws, dataDir, url.FunctionUrl ?? "", mlops, check);
     const top = result.prediction.top;
     check(
-      "prediction through the Lambda handler",
+      "prediction through the Function URL (mlops invoke, signed)",
       top[0]?.label === result.prediction.trueLabel,
       `true class ${result.prediction.trueLabel}; top 3: ${top.map((p) => `${p.label} ${(p.probability * 100).toFixed(1)}%`).join(", ")}`,
     );
@@ -276,6 +289,9 @@ async function predict(
     credentials: { accessKeyId: string; secretAccessKey: string };
   },
   dataDir: string,
+  functionUrl: string,
+  mlops: (...args: string[]) => Promise<Captured>,
+  check: (name: string, ok: boolean, detail?: string) => void,
 ): Promise<NonNullable<DemoResult["prediction"]>> {
   // The artifact the endpoint serves, as recorded by training.
   const s3 = new S3Client({ ...aws, forcePathStyle: true });
@@ -295,25 +311,40 @@ async function predict(
     join(options.repoRoot, "training/serve.py"),
     modelFile,
   );
+  // moto cannot run the Node function: the emulator hands the URL's requests to the handler
+  // running here, whose endpoint calls go to serve.py.
+  const fn = await serveFunctionLocally(
+    aws.endpoint,
+    FUNCTION,
+    createHandler({
+      runtime: localRuntime(server.url),
+      env: { MLOPS_ENDPOINT_NAME: ENDPOINT, MLOPS_TOP_K: "3" },
+      logSink: () => undefined,
+    }),
+  );
   try {
     // A held-out image: the test split is never trained on.
     const classDir = join(dataDir, "test", readdirSync(join(dataDir, "test")).sort()[1] ?? "");
     const image = join(classDir, readdirSync(classDir).sort()[0] ?? "");
-    const handler = createHandler({
-      runtime: localRuntime(server.url),
-      env: { MLOPS_ENDPOINT_NAME: ENDPOINT, MLOPS_TOP_K: "3" },
-      logSink: () => undefined,
+    const unsigned = await callFunctionUrl({
+      url: functionUrl,
+      authType: "NONE",
+      body: JSON.stringify({ image: readFileSync(image).toString("base64") }),
+      contentType: "application/json",
     });
-    const response = await handler({ image: readFileSync(image).toString("base64") });
-    if (response.statusCode !== 200)
-      throw new OperationalError(
-        `the Lambda handler answered ${response.statusCode}: ${response.body}`,
-      );
-    const parsed = JSON.parse(response.body) as {
+    check(
+      "an unsigned call to the AWS_IAM URL is refused",
+      unsigned.status === 403,
+      `HTTP ${unsigned.status}`,
+    );
+    const invoked = await mlops("invoke", "--image", image, "--format", "json");
+    if (invoked.code !== 0) throw new OperationalError(`mlops invoke failed: ${invoked.err}`);
+    const parsed = JSON.parse(invoked.out) as {
       predictions: { label: string; probability: number }[];
     };
     return { trueLabel: basename(classDir), top: parsed.predictions };
   } finally {
+    await fn.close();
     await server.stop();
   }
 }

@@ -121,6 +121,17 @@ export class EmulatorControl {
     });
   }
 
+  /**
+   * Where the emulator runs `functionName` when its Function URL is called: it POSTs the URL's
+   * event there and answers with the result (serveFunctionLocally gives such an address).
+   */
+  async setFunctionUrlTarget(functionName: string, url: string): Promise<void> {
+    await this.request("POST", "/_mlops/function-url-targets", {
+      FunctionName: functionName,
+      Url: url,
+    });
+  }
+
   /** Start recording requests (moto's recorder is global to the emulator process). */
   async startRecording(): Promise<void> {
     await this.request("POST", "/moto-api/recorder/start-recording");

@@ -18,4 +18,5 @@ export {
   startEmulator,
   type StartEmulatorOptions,
 } from "./launch.js";
+export { serveFunctionLocally, type LocalFunction, type LocalHandler } from "./local-function.js";
 export { isReadOnlyOperation, parseRecording, type RecordedRequest } from "./recording.js";

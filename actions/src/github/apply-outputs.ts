@@ -2,6 +2,7 @@
 import * as core from "@actions/core";
 import type { ApplyResult } from "../apply/run-apply.js";
 import type { StateRecord } from "../apply/state-store.js";
+import { deployedFunctionUrl } from "../resources/lambda/function-url.js";
 import type { Session } from "../session.js";
 import { deployedFrom, renderApplyMarkdown } from "./apply-report.js";
 import { writeSummary } from "./summary.js";
@@ -20,12 +21,19 @@ export async function reportApply(
   }
   const ctx = session.graph.context;
   const deployed = deployedFrom(session.config, ctx.account, ctx.partition, result, state);
+  try {
+    const url = await deployedFunctionUrl(session.graph, session.ctx);
+    if (url !== undefined) deployed.functionUrl = { url: url.url, authType: url.authType };
+  } catch (error) {
+    core.warning(`could not read the Function URL for the summary: ${(error as Error).message}`);
+  }
   const changed = result.steps.filter((s) => s.status === "done" && s.action !== "noop").length;
   core.setOutput("applied", String(result.applied));
   core.setOutput("changed", String(changed));
   core.setOutput("plan-hash", result.plan.planHash);
   core.setOutput("endpoint-name", deployed.endpointName);
   core.setOutput("lambda-alias-arn", deployed.lambdaAliasArn ?? "");
+  core.setOutput("function-url", deployed.functionUrl?.url ?? "");
   core.setOutput("model-name", deployed.model ?? "");
   core.setOutput("training-job", deployed.trainingJob ?? "");
   core.setOutput("metrics", JSON.stringify(deployed.metrics ?? {}));

@@ -14,6 +14,8 @@ import { hasChanges } from "../plan/types.js";
 export interface Deployed {
   endpointName: string;
   lambdaAliasArn?: string;
+  /** The Function URL (lambda.url) as AWS reports it after the apply. */
+  functionUrl?: { url: string; authType: string };
   model?: string;
   trainingJob?: string;
   metrics?: Record<string, number>;
@@ -83,6 +85,8 @@ export function renderApplyMarkdown(
   out.push("", "| Serving | |", "|---|---|", `| Endpoint | \`${deployed.endpointName}\` |`);
   if (deployed.lambdaAliasArn !== undefined)
     out.push(`| Lambda alias | \`${deployed.lambdaAliasArn}\` |`);
+  if (deployed.functionUrl !== undefined)
+    out.push(`| Function URL | ${deployed.functionUrl.url} (${deployed.functionUrl.authType}) |`);
   if (deployed.model !== undefined) out.push(`| Model | \`${deployed.model}\` |`);
   if (deployed.trainingJob !== undefined)
     out.push(`| Training job | \`${deployed.trainingJob}\` |`);

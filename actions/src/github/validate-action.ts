@@ -2,7 +2,7 @@
 // line and column, a summary table, and outputs `valid` and `problems`.
 import * as core from "@actions/core";
 import { ConfigError } from "../config/issues.js";
-import { DEFAULT_CONFIG_PATH, loadConfig } from "../config/load.js";
+import { DEFAULT_CONFIG_PATH, loadConfigWithWarnings } from "../config/load.js";
 import { stringInput } from "./inputs.js";
 import { annotateIssues, problemsLine } from "./report-error.js";
 import { writeSummary } from "./summary.js";
@@ -10,7 +10,14 @@ import { writeSummary } from "./summary.js";
 export async function validateAction(): Promise<void> {
   const file = stringInput("config") ?? DEFAULT_CONFIG_PATH;
   try {
-    const config = loadConfig(file);
+    const { config, warnings } = loadConfigWithWarnings(file);
+    for (const w of warnings)
+      core.warning(w.message, {
+        title: `mlops validate: ${w.path}`,
+        file: w.file,
+        startLine: w.line,
+        startColumn: w.column,
+      });
     core.setOutput("valid", "true");
     core.setOutput("problems", "0");
     core.info(

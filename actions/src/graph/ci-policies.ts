@@ -133,6 +133,17 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
         ],
         Resource: fn,
       },
+      ...(config.lambda?.url
+        ? [
+            {
+              // The Function URL and the resource policy on the alias (lambda.url).
+              Sid: "ReadFunctionUrl",
+              Effect: "Allow" as const,
+              Action: ["lambda:GetFunctionUrlConfig", "lambda:GetPolicy"],
+              Resource: fn,
+            },
+          ]
+        : []),
       {
         Sid: "ReadLambdaAccount",
         Effect: "Allow",
@@ -313,6 +324,25 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
         ],
         Resource: fn,
       },
+      ...(config.lambda?.url
+        ? [
+            {
+              // The Function URL on the alias and a public one's resource-policy statements.
+              Sid: "ManageFunctionUrl",
+              Effect: "Allow" as const,
+              Action: [
+                "lambda:CreateFunctionUrlConfig",
+                "lambda:UpdateFunctionUrlConfig",
+                "lambda:DeleteFunctionUrlConfig",
+                // Taking a public URL's statements away is always allowed (auth NONE -> AWS_IAM);
+                // adding them only while the config makes the URL public.
+                "lambda:RemovePermission",
+                ...(config.lambda.url.auth === "NONE" ? ["lambda:AddPermission"] : []),
+              ],
+              Resource: fn,
+            },
+          ]
+        : []),
       {
         Sid: "LambdaLogGroup",
         Effect: "Allow",

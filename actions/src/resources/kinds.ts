@@ -6,7 +6,9 @@ import type { InstanceProfileSpec, RoleSpec } from "../graph/iam-nodes.js";
 import type {
   AliasSpec,
   FunctionSpec,
+  FunctionUrlSpec,
   LogGroupSpec,
+  PermissionSpec,
   ProvisionedConcurrencySpec,
   ReservedConcurrencySpec,
 } from "../graph/lambda-nodes.js";
@@ -30,6 +32,8 @@ export interface KindSpecs {
   "lambda.alias": AliasSpec;
   "lambda.reserved-concurrency": ReservedConcurrencySpec;
   "lambda.provisioned-concurrency": ProvisionedConcurrencySpec;
+  "lambda.function-url": FunctionUrlSpec;
+  "lambda.permission": PermissionSpec;
   "training.run": TrainingSpec;
   "sagemaker.model": ModelSpec;
   "sagemaker.endpoint-config": EndpointConfigSpec;

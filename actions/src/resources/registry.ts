@@ -6,7 +6,9 @@ import { instanceProfileHandler } from "./iam/instance-profile.js";
 import { roleHandler } from "./iam/role.js";
 import { aliasHandler } from "./lambda/alias.js";
 import { functionHandler } from "./lambda/function.js";
+import { functionUrlHandler } from "./lambda/function-url.js";
 import { logGroupHandler } from "./lambda/log-group.js";
+import { permissionHandler } from "./lambda/permission.js";
 import { provisionedConcurrencyHandler } from "./lambda/provisioned-concurrency.js";
 import { reservedConcurrencyHandler } from "./lambda/reserved-concurrency.js";
 import { bucketHandler } from "./s3/bucket.js";
@@ -44,6 +46,8 @@ export function handlersWith(options: HandlerOptions): TypedRegistry {
     "lambda.alias": aliasHandler,
     "lambda.reserved-concurrency": reservedConcurrencyHandler,
     "lambda.provisioned-concurrency": provisionedConcurrencyHandler,
+    "lambda.function-url": functionUrlHandler,
+    "lambda.permission": permissionHandler,
     "training.run": trainingHandlerWith(options),
     "sagemaker.model": modelHandler,
     "sagemaker.endpoint-config": endpointConfigHandler,

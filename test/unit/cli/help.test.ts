@@ -40,6 +40,7 @@ const COMMANDS: Record<string, readonly string[]> = {
   unlock: [],
   "iam-policy": ["--for", "--account", "--trust", "--repository", "--environment"],
   janitor: ["--dry-run"],
+  invoke: ["--image", "--url", "--top-k", "--format"],
   emulator: ["--port"],
 };
 

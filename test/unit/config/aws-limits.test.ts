@@ -101,6 +101,44 @@ const CASES: Case[] = [
     path: "training.metrics[0].regex",
   },
   {
+    what: "Function URL CORS origins (100)",
+    under: withUrlCors(`allowOrigins: [${origins(100)}]`),
+    over: withUrlCors(`allowOrigins: [${origins(101)}]`),
+    path: "lambda.url.cors.allowOrigins",
+  },
+  {
+    what: "Function URL CORS origin length (253)",
+    under: withUrlCors(`allowOrigins: [https://${"a".repeat(245)}]`),
+    over: withUrlCors(`allowOrigins: [https://${"a".repeat(246)}]`),
+    path: "lambda.url.cors.allowOrigins[0]",
+  },
+  {
+    what: "Function URL CORS method length (6: OPTIONS is refused)",
+    under: withUrlCors("allowOrigins: ['*'], allowMethods: [DELETE]"),
+    over: withUrlCors("allowOrigins: ['*'], allowMethods: [OPTIONS]"),
+    path: "lambda.url.cors.allowMethods[0]",
+  },
+  {
+    what: "Function URL CORS methods (6)",
+    under: withUrlCors("allowOrigins: ['*'], allowMethods: [GET, PUT, POST, HEAD, PATCH, DELETE]"),
+    over: withUrlCors(
+      "allowOrigins: ['*'], allowMethods: [GET, PUT, POST, HEAD, PATCH, DELETE, '*']",
+    ),
+    path: "lambda.url.cors.allowMethods",
+  },
+  {
+    what: "Function URL CORS header length (1024)",
+    under: withUrlCors(`allowOrigins: ['*'], exposeHeaders: [x-${"h".repeat(1022)}]`),
+    over: withUrlCors(`allowOrigins: ['*'], exposeHeaders: [x-${"h".repeat(1023)}]`),
+    path: "lambda.url.cors.exposeHeaders[0]",
+  },
+  {
+    what: "Function URL CORS max age (1d)",
+    under: withUrlCors("allowOrigins: ['*'], maxAge: 1d"),
+    over: withUrlCors("allowOrigins: ['*'], maxAge: 1d1s"),
+    path: "lambda.url.cors.maxAge",
+  },
+  {
     what: "Lambda environment name pattern",
     under: sub("    LOG_LEVEL: info\n", "    L1: info\n"),
     over: sub("    LOG_LEVEL: info\n", "    L-1: info\n"),
@@ -117,9 +155,18 @@ const CASES: Case[] = [
   },
 ];
 
+/** The base config with a Function URL whose CORS is `cors` (YAML flow mapping contents). */
+function withUrlCors(cors: string): (text: string) => string {
+  return sub("  environment:\n", `  url: { cors: { ${cors} } }\n  environment:\n`);
+}
+
+function origins(n: number): string {
+  return Array.from({ length: n }, (_, i) => `https://o${String(i)}.example.com`).join(", ");
+}
+
 /**
  * Bytes of the environment as sent, less LOG_LEVEL's value: the base config's endpoint name
- * and the Lambda defaults (topK 3, corsOrigin "*") with the tool's variable names.
+ * and the Lambda defaults (topK 3, no CORS origin without a URL) with the tool's variable names.
  */
 function lambdaOverhead(): number {
   return Buffer.byteLength(
@@ -127,7 +174,7 @@ function lambdaOverhead(): number {
       LOG_LEVEL: "",
       MLOPS_ENDPOINT_NAME: "pets",
       MLOPS_TOP_K: "3",
-      MLOPS_CORS_ORIGIN: "*",
+      MLOPS_CORS_ORIGIN: "",
     }),
   );
 }

@@ -54,8 +54,10 @@ const allows = (
   context: Record<string, ContextValue> = {},
 ): boolean => isAllowed(policy, { action, resource, context, because: "test" });
 
+const p0 = () => policies(config());
+
 describe("the deploy role cannot make itself (or a role it writes) more than it is", () => {
-  const p = () => policies(config());
+  const p = p0;
 
   it("creates, and writes the policy of, only roles that carry the boundary", () => {
     const { deploy } = p();
@@ -170,6 +172,53 @@ describe("the deploy role cannot make itself (or a role it writes) more than it 
     expect(allows(deploy, "s3:DeleteBucket", "arn:aws:s3:::pets-111122223333-eu-west-1")).toBe(
       false,
     );
+  });
+});
+
+describe("the Function URL (lambda.url)", () => {
+  const fn = (q = "") => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:pets-inference${q}`;
+  const withUrl = (auth: string) =>
+    policies(
+      config((t) => t.replace("  environment:\n", `  url: { auth: ${auth} }\n  environment:\n`)),
+    );
+
+  it("without one, no URL or resource-policy call is granted", () => {
+    const { deploy, plan } = p0();
+    for (const action of [
+      "lambda:CreateFunctionUrlConfig",
+      "lambda:GetFunctionUrlConfig",
+      "lambda:AddPermission",
+      "lambda:RemovePermission",
+      "lambda:GetPolicy",
+    ]) {
+      expect(allows(deploy, action, fn(":live")), action).toBe(false);
+      expect(allows(plan, action, fn(":live")), action).toBe(false);
+    }
+  });
+
+  it("an AWS_IAM URL: its own calls on this function only, and never AddPermission", () => {
+    const { deploy, plan } = withUrl("AWS_IAM");
+    for (const action of [
+      "lambda:CreateFunctionUrlConfig",
+      "lambda:UpdateFunctionUrlConfig",
+      "lambda:DeleteFunctionUrlConfig",
+      "lambda:RemovePermission",
+    ])
+      expect(allows(deploy, action, fn(":live")), action).toBe(true);
+    expect(allows(plan, "lambda:GetFunctionUrlConfig", fn(":live"))).toBe(true);
+    expect(allows(plan, "lambda:GetPolicy", fn(":live"))).toBe(true);
+    expect(allows(deploy, "lambda:AddPermission", fn(":live"))).toBe(false);
+    expect(
+      allows(
+        deploy,
+        "lambda:CreateFunctionUrlConfig",
+        `arn:aws:lambda:${REGION}:${ACCOUNT}:function:other`,
+      ),
+    ).toBe(false);
+  });
+
+  it("a public URL may add its statements", () => {
+    expect(allows(withUrl("NONE").deploy, "lambda:AddPermission", fn(":live"))).toBe(true);
   });
 });
 

@@ -475,6 +475,20 @@ const cases: Case[] = [
     message: "is 6, more than reservedConcurrency (5)",
   },
   {
+    name: "public Function URL without reserved concurrency",
+    edit: sub("  reservedConcurrency: 5\n", "  url: { auth: NONE }\n"),
+    line: 49,
+    path: "lambda.url.auth",
+    message: "is NONE (a public URL): set lambda.reservedConcurrency too",
+  },
+  {
+    name: "Function URL auth not one AWS knows",
+    edit: sub("  reservedConcurrency: 5\n", "  reservedConcurrency: 5\n  url: { auth: IAM }\n"),
+    line: 50,
+    path: "lambda.url.auth",
+    message: "must be one of",
+  },
+  {
     name: "reserved AWS_ environment variable",
     edit: sub("LOG_LEVEL: info", "AWS_REGION: eu-west-1"),
     line: 51,

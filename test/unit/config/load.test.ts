@@ -110,7 +110,7 @@ describe("loadConfig", () => {
       provisionedConcurrency: 1,
       reservedConcurrency: 5,
       topK: 3,
-      corsOrigin: "*",
+      corsOrigin: "",
       logRetentionDays: 30,
       environment: { LOG_LEVEL: "info" },
     });
@@ -211,7 +211,7 @@ describe("mlops validate", () => {
     const result = await runCli(["validate", "--config", file, "--format", "json"]);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe("");
-    expect(JSON.parse(result.stdout)).toEqual({ file, valid: true, issues: [] });
+    expect(JSON.parse(result.stdout)).toEqual({ file, valid: true, issues: [], warnings: [] });
   });
 
   it("--format json lists every located issue for an invalid config", async () => {

@@ -44,7 +44,8 @@ describe("success", () => {
     const { handler, runtime } = harness({ network });
     const response = await handler({ url: dogUrl() }, context);
     expect(expectJson(response, 200)).toEqual(EXPECTED_BODY);
-    expect(response.headers["Access-Control-Allow-Origin"]).toBe("*");
+    // No origin configured: no CORS header (never a wildcard nobody chose).
+    expect(response.headers["Access-Control-Allow-Origin"]).toBeUndefined();
     expect(runtime.calls).toHaveLength(1);
     expect(runtime.calls[0]).toMatchObject({
       endpointName: "dog-breeds-prod",
@@ -130,7 +131,7 @@ describe("success", () => {
   });
 
   it("an OPTIONS preflight -> 204 with CORS headers, no endpoint call", async () => {
-    const { handler, runtime } = harness();
+    const { handler, runtime } = harness({ env: { MLOPS_CORS_ORIGIN: "*" } });
     const response = await handler(httpV2Event(undefined, {}, false, "OPTIONS"), context);
     expect(response.statusCode).toBe(204);
     expect(response.headers).toMatchObject({

@@ -1,7 +1,9 @@
 // The Lambda capability's handlers (see graph/lambda-nodes.ts for how the nodes fit together).
 import { aliasHandler } from "./alias.js";
 import { functionHandler } from "./function.js";
+import { functionUrlHandler } from "./function-url.js";
 import { logGroupHandler } from "./log-group.js";
+import { permissionHandler } from "./permission.js";
 import { provisionedConcurrencyHandler } from "./provisioned-concurrency.js";
 import { reservedConcurrencyHandler } from "./reserved-concurrency.js";
 
@@ -11,4 +13,6 @@ export const lambdaHandlers = [
   aliasHandler,
   reservedConcurrencyHandler,
   provisionedConcurrencyHandler,
+  functionUrlHandler,
+  permissionHandler,
 ] as const;

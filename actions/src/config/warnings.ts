@@ -1,0 +1,23 @@
+// What a valid config may still get wrong on purpose: `mlops validate` prints these (and the
+// validate action annotates them) but accepts the config. Each names the field it is about.
+import type { ConfigPath } from "./issues.js";
+import type { Config } from "./types.js";
+
+export interface Warning {
+  path: ConfigPath;
+  message: string;
+}
+
+export function configWarnings(config: Config): Warning[] {
+  const lambda = config.lambda;
+  if (lambda?.url?.auth !== "NONE") return [];
+  return [
+    {
+      path: ["lambda", "url", "auth"],
+      message:
+        `is NONE: the Function URL of ${lambda.name} is public, anyone on the internet can call ` +
+        `it and every call runs (and bills) the endpoint; its only throttle is ` +
+        `reservedConcurrency (${String(lambda.reservedConcurrency ?? "unset")})`,
+    },
+  ];
+}
