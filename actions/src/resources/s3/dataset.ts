@@ -212,6 +212,7 @@ async function sync(
     logger: ctx.logger,
     signal: ctx.signal,
     clock: ctx.clock,
+    ...(spec.concurrency !== undefined && { concurrency: spec.concurrency }),
     ...(remote !== undefined && { remote }),
     beforeChanges: () =>
       recordManifest(spec, { manifestHash: INCOMPLETE, files: [], syncedAt: "" }, ctx),
