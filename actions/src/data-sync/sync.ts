@@ -36,7 +36,10 @@ export interface SyncOptions {
   delete: boolean;
   /** Most files uploaded at once (default 128); the memory budget and throttling lower it. */
   concurrency?: number;
-  /** Bytes of file bodies and parts held in memory at once (default 256 MiB). */
+  /**
+   * Bytes held in memory at once by small files' bodies, and again by multipart uploads' parts
+   * (default 256 MiB each).
+   */
   memoryBudget?: number;
   /** Multipart uploads at once (default 4). */
   multipartConcurrency?: number;
@@ -85,7 +88,7 @@ export class SyncAbortedError extends OperationalError {
 }
 
 const DELETE_BATCH = 1000;
-export const DEFAULT_SYNC_CONCURRENCY = 128;
+const DEFAULT_SYNC_CONCURRENCY = 128;
 const DEFAULT_MEMORY_BUDGET = 256 * 1024 * 1024;
 /** Extra tries of an upload S3 still throttled after the SDK's own retries, each at a lower width. */
 const THROTTLED_RETRIES = 3;
