@@ -15,6 +15,7 @@ const out = join(root, "bench/out");
 const bundleDir = join(out, "bundle");
 const BENCHMARKS = [
   "data-sync",
+  "data-sync-latency",
   "noop-plan",
   "apply-critical-path",
   "startup-and-size",
@@ -27,7 +28,8 @@ if (args.includes("--help") || args.includes("-h")) {
        npm run bench -- --bundle-only   (bundle into bench/out/bundle/ and stop)
 benchmarks: ${BENCHMARKS.join(", ")}
 sizes also from env: BENCH_FILES, BENCH_FILE_KB, BENCH_REPEAT, BENCH_LATENCY_MS, BENCH_RUNS,
-  BENCH_TRAIN_S, BENCH_ENDPOINT_S, BENCH_STARTUP_RUNS (flags: --train-s, --endpoint-s, --startup-runs)`);
+  BENCH_TRAIN_S, BENCH_ENDPOINT_S, BENCH_STARTUP_RUNS (flags: --train-s, --endpoint-s, --startup-runs),
+  BENCH_LATENCY_FILES, BENCH_S3_DELAY_MS (flags: --latency-files, --delay-ms)`);
   process.exit(0);
 }
 const flags = [];
@@ -65,6 +67,8 @@ const common = {
   target: "node20",
   format: "esm",
   logLevel: "silent",
+  // Loaded from node_modules at run time (bench/lib/s3-server.ts): it reads its own files.
+  external: ["s3rver"],
   banner: {
     js:
       "import { createRequire as __mlopsCreateRequire } from 'node:module';" +

@@ -2,10 +2,10 @@
 // serves is one werkzeug log line: a request counter that sees any client (the AWS CLI included)
 // without moto's recorder, which would store every uploaded body.
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { emulatorEnv, READY_PREFIX } from "../../actions/src/emulator/index.js";
 import { REPO } from "./common.js";
+import { processCpuSeconds } from "./sync-tree.js";
 
 export interface RequestCounts {
   total: number;
@@ -102,13 +102,7 @@ export async function startCountingEmulator(
       await settle();
       counts = { total: 0, byMethod: {} };
     },
-    cpuSeconds() {
-      // Fields 14 and 15 of /proc/PID/stat: utime and stime in clock ticks (USER_HZ, 100 on
-      // Linux); the command name in field 2 may hold spaces, so count from its closing ")".
-      const stat = readFileSync(`/proc/${String(child.pid)}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      return (Number(fields[11]) + Number(fields[12])) / 100;
-    },
+    cpuSeconds: () => processCpuSeconds(child.pid),
     async stop() {
       child.stdin.end();
       child.kill("SIGTERM");

@@ -2,7 +2,8 @@
 // request (what a real AWS round trip costs and the emulator does not) and records each one, so
 // a benchmark can count the calls a command makes, see which overlapped, and re-issue them one
 // at a time as a sequential baseline. The emulator does not check signatures, so a recorded
-// request can be sent again as it is.
+// request can be sent again as it is. Upstream connections are not limited: the delay is the
+// network's, the server's own limits are its own.
 import { Agent, createServer, request, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
@@ -27,9 +28,19 @@ export interface LatencyProxy {
   close(): Promise<void>;
 }
 
-export async function startLatencyProxy(target: string, delayMs: number): Promise<LatencyProxy> {
+export interface ProxyOptions {
+  /** Keep each request's body for a replay (default true); a bulk upload wants false. */
+  keepBodies?: boolean;
+}
+
+export async function startLatencyProxy(
+  target: string,
+  delayMs: number,
+  options: ProxyOptions = {},
+): Promise<LatencyProxy> {
   const upstream = new URL(target);
-  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const keepBodies = options.keepBodies ?? true;
+  const agent = new Agent({ keepAlive: true });
   let requests: ProxiedRequest[] = [];
   const server = createServer((req, res) => {
     const start = performance.now();
@@ -55,7 +66,7 @@ export async function startLatencyProxy(target: string, delayMs: number): Promis
                 method: req.method ?? "GET",
                 path: req.url ?? "/",
                 headers: req.headers,
-                body,
+                body: keepBodies ? body : Buffer.alloc(0),
                 start,
                 end: performance.now(),
                 status: answer.statusCode ?? 0,

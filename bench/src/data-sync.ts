@@ -17,9 +17,8 @@
 // Sizes: --files N / BENCH_FILES (default 500 to keep `npm run bench` short; 8351 is the
 // original data set's count), --file-kb K / BENCH_FILE_KB (default 20; sizes vary +-25% around
 // it), --repeat R / BENCH_REPEAT (default 3).
-import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync } from "node:fs";
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -36,11 +35,11 @@ import {
   type Target,
 } from "../lib/common.js";
 import { startCountingEmulator, type RequestCounts } from "../lib/emulator.js";
+import { awsVersion, generateTree, runProcess, spread } from "../lib/sync-tree.js";
 
 const FILES = setting("files", "BENCH_FILES", 500);
 const FILE_KB = setting("file-kb", "BENCH_FILE_KB", 20);
 const REPEAT = Math.max(1, setting("repeat", "BENCH_REPEAT", 3));
-const CLASSES = 133;
 const OURS_BUCKET = "bench-mlops-sync";
 const AWS_BUCKET = "bench-aws-cli-sync";
 const PREFIX = "dogImages/";
@@ -59,56 +58,14 @@ interface Run {
   prepareMs?: number;
 }
 
-/** The original's layout: train/valid/test, 133 breed folders, ~80/10/10. */
-function generateTree(root: string): string[] {
-  const paths: string[] = [];
-  for (let i = 0; i < FILES; i++) {
-    const split = i % 10 < 8 ? "train" : i % 10 === 8 ? "valid" : "test";
-    const cls = (i % CLASSES) + 1;
-    const folder = join(root, split, `${String(cls).padStart(3, "0")}.Breed_${cls}`);
-    if (i < CLASSES * 10) mkdirSync(folder, { recursive: true });
-    const path = join(folder, `Breed_${cls}_${String(i).padStart(5, "0")}.jpg`);
-    // Sizes spread +-25% around FILE_KB, deterministic by index.
-    const bytes = Math.round(FILE_KB * 1024 * (0.75 + ((i * 7919) % 1000) / 2000));
-    writeFileSync(path, randomBytes(bytes));
-    paths.push(path);
-  }
-  return paths;
-}
-
-function runProcess(
-  command: string,
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ ms: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(command, args, {
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
-    child.stderr
-      .setEncoding("utf8")
-      .on("data", (c: string) => (stderr = (stderr + c).slice(-4000)));
-    child.once("error", reject);
-    child.once("exit", (code) => {
-      const elapsed = ms(performance.now() - started);
-      if (code === 0) resolve({ ms: elapsed, stdout, stderr });
-      else reject(new Error(`${command} ${args.join(" ")} exited ${String(code)}: ${stderr}`));
-    });
-  });
-}
-
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), "bench-data-sync-"));
   const data = join(work, "dogImages");
   const emulator = await startCountingEmulator();
   try {
     const genStart = performance.now();
-    const paths = generateTree(data);
+    // Sizes spread +-25% around FILE_KB.
+    const paths = generateTree(data, FILES, spread(FILE_KB * 768, FILE_KB * 1280));
     const generateMs = ms(performance.now() - genStart);
     const totalBytes = paths.reduce((sum, p) => sum + statSync(p).size, 0);
 
@@ -287,11 +244,6 @@ async function main(): Promise<void> {
     await emulator.stop();
     rmSync(work, { recursive: true, force: true });
   }
-}
-
-async function awsVersion(env: Record<string, string>): Promise<string> {
-  const run = await runProcess("aws", ["--version"], env).catch(() => undefined);
-  return run === undefined ? "unknown" : `${run.stdout}${run.stderr}`.trim();
 }
 
 await main();

@@ -3,8 +3,12 @@
 //   - `node actions/dist/cli.js validate --config config/mlops.yaml` (a whole command);
 //   - the validate action (actions/dist/validate.js) on the same config, with the GitHub
 //     runner's output files pointed at a temp dir;
-//   - for every entry, loading its static chunk graph (the code an entry pulls in before it
-//     runs; the AWS-talking entries cannot run here);
+//   - for every entry, loading every chunk it can import (statically or dynamically: the most
+//     code it can load);
+//   - time to the first AWS request of the plan, apply and train actions (a local server
+//     stands in for AWS, bench/lib/first-request.ts) against a bare node sending one request;
+//     the targets: at most 3x. The actions call module.enableCompileCache() (Node >= 22.1) before
+//     loading the SDK; on Node 20 that is a no-op, so these figures are without a code cache;
 // and the sizes: actions/dist in total and per entry (its file plus every chunk it imports,
 // statically or dynamically), the Lambda bundle and its deterministic zip (zipped twice: the
 // bytes must be identical).
@@ -17,12 +21,15 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { performance } from "node:perf_hooks";
 import { zipDirectory } from "../../actions/src/resources/lambda/package-zip.js";
-import { median, ms, ratio, REPO, report, setting, target } from "../lib/common.js";
+import { median, ms, ratio, REPO, report, setting, target, type Target } from "../lib/common.js";
+import { startFirstRequestServer } from "../lib/first-request.js";
 
 const RUNS = Math.max(1, setting("startup-runs", "BENCH_STARTUP_RUNS", 3));
 const DIST = join(REPO, "actions", "dist");
 const LAMBDA_DIST = join(REPO, "lambda", "dist");
 const CONFIG = join(REPO, "config", "mlops.yaml");
+const FIRST_REQUEST_ACTIONS = ["plan.js", "apply.js", "train.js"];
+const FIRST_REQUEST_TARGET = 3;
 
 const IMPORT = /(?:\bfrom\s*|\bimport\s*\(?\s*)["'](\.{1,2}\/[^"']+)["']/g;
 
@@ -84,7 +91,7 @@ async function main(): Promise<void> {
       },
       { name: "validate action", args: [join(DIST, "validate.js")], env: actionEnv },
       ...entries.map((e) => {
-        const chunks = (graphs[e]?.static ?? []).filter((f) => f !== join(DIST, e));
+        const chunks = (graphs[e]?.all ?? []).filter((f) => f !== join(DIST, e));
         const code = `await Promise.all(${JSON.stringify(chunks.map((c) => `file://${c}`))}.map((u) => import(u)));`;
         return {
           name: `load ${e}`,
@@ -102,6 +109,7 @@ async function main(): Promise<void> {
         codes.set(c.name, run.code);
       }
     }
+    const firstRequest = await timeFirstRequests(actionEnv);
     const baseline = median(times.get('node -e ""') ?? []);
     const startup = Object.fromEntries(
       cases.map((c) => {
@@ -149,19 +157,40 @@ async function main(): Promise<void> {
       lambdaZipSha256: zipA.codeSha256,
       lambdaZipDeterministic: deterministic,
     };
+    const firstBaseline = median(firstRequest.get(BARE_REQUEST) ?? []);
+    const timeToFirstRequest = Object.fromEntries(
+      [...firstRequest].map(([name, runs]) => [
+        name,
+        {
+          medianMs: ms(median(runs)),
+          overBareNode: ratio(median(runs), firstBaseline),
+          runsMs: runs.map(ms),
+        },
+      ]),
+    );
+    const firstTargets: Target[] = FIRST_REQUEST_ACTIONS.map((entry) => {
+      const t = timeToFirstRequest[`${entry} action`];
+      return target(
+        `${entry} action: time to first AWS request <= ${FIRST_REQUEST_TARGET}x a bare node's`,
+        (t?.overBareNode ?? Infinity) <= FIRST_REQUEST_TARGET,
+        `${t?.overBareNode ?? "?"}x (${t?.medianMs ?? "?"} ms vs ${ms(firstBaseline)} ms; ${process.version}, compile cache ${hasCompileCache() ? "on" : "not available"})`,
+      );
+    });
     const cli = startup["cli.js validate"];
     const action = startup["validate action"];
     const kib = (n: number): string => `${(n / 1024).toFixed(0)} KiB`;
     report(
       "startup-and-size",
-      `cli.js validate ${cli?.overBaseline ?? "?"}x node -e "" (+${cli?.extraMs ?? "?"} ms), validate action ${action?.overBaseline ?? "?"}x; actions/dist ${kib(sizes.distTotalBytes)} (${kib(sizes.distTotalGzipBytes)} gzip), cli.js graph ${kib(perEntry["cli.js"]?.staticGraphBytes ?? 0)}; Lambda bundle ${kib(sizes.lambdaBundleBytes)}, zip ${kib(sizes.lambdaZipBytes)}`,
+      `cli.js validate ${cli?.overBaseline ?? "?"}x node -e "" (+${cli?.extraMs ?? "?"} ms), validate action ${action?.overBaseline ?? "?"}x; first AWS request: ${FIRST_REQUEST_ACTIONS.map((e) => `${e.slice(0, -3)} ${timeToFirstRequest[`${e} action`]?.overBareNode ?? "?"}x`).join(", ")} a bare node's; actions/dist ${kib(sizes.distTotalBytes)} (${kib(sizes.distTotalGzipBytes)} gzip), cli.js graph ${kib(perEntry["cli.js"]?.staticGraphBytes ?? 0)}; Lambda bundle ${kib(sizes.lambdaBundleBytes)}, zip ${kib(sizes.lambdaZipBytes)}`,
       {
         baseline: 'node -e "" cold start, interleaved with the measured runs',
         settings: { runs: RUNS },
         startup,
+        timeToFirstRequest,
         sizes,
       },
       [
+        ...firstTargets,
         target(
           "Lambda zip is deterministic",
           deterministic,
@@ -177,6 +206,48 @@ async function main(): Promise<void> {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+const BARE_REQUEST = "bare node, one request";
+
+/** Runs of each action to its first AWS request, and of a bare node sending one, interleaved. */
+async function timeFirstRequests(actionEnv: NodeJS.ProcessEnv): Promise<Map<string, number[]>> {
+  const server = await startFirstRequestServer();
+  const env = {
+    ...actionEnv,
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: "bench",
+    AWS_SECRET_ACCESS_KEY: "bench",
+    // What the runner sets and the actions read before they talk to AWS.
+    GITHUB_REPOSITORY: "bench/bench",
+    GITHUB_EVENT_NAME: "push",
+    GITHUB_REF: "refs/heads/main",
+    GITHUB_SHA: "0".repeat(40),
+  };
+  const cases = [
+    {
+      name: BARE_REQUEST,
+      args: ["-e", "require('node:http').get(process.env.AWS_ENDPOINT_URL).on('error', () => {})"],
+    },
+    ...FIRST_REQUEST_ACTIONS.map((entry) => ({
+      name: `${entry} action`,
+      args: [join(DIST, entry)],
+    })),
+  ];
+  const times = new Map<string, number[]>(cases.map((c) => [c.name, []]));
+  try {
+    for (let i = 0; i < RUNS; i++) {
+      for (const c of cases) times.get(c.name)?.push(await server.time(c.args, env, REPO));
+    }
+  } finally {
+    await server.close();
+  }
+  return times;
+}
+
+function hasCompileCache(): boolean {
+  const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
+  return major > 22 || (major === 22 && minor >= 1);
 }
 
 await main();

@@ -8,12 +8,11 @@
 // `mlops sync`: the same, but always checked against a listing of the prefix.
 // Prints one JSON line: phase times, files hashed, what was uploaded, and every HTTP request the
 // SDK sent (counted by a middleware in the deserialize step: once per attempt, retries included).
-import { S3Client } from "@aws-sdk/client-s3";
 import { performance } from "node:perf_hooks";
 import { silentLogger } from "../../actions/src/logger.js";
 import { systemClock } from "../../actions/src/clock.js";
 import type { DatasetSpec } from "../../actions/src/graph/data-nodes.js";
-import type { AwsClients } from "../../actions/src/aws/clients.js";
+import { createClients } from "../../actions/src/aws/clients.js";
 import type { HandlerContext } from "../../actions/src/resources/handler.js";
 import {
   datasetHandlerWith,
@@ -31,11 +30,9 @@ if (
 ) {
   throw new Error("usage: sync-once reconcile|verify DIR BUCKET PREFIX CACHE_DIR");
 }
-const s3 = new S3Client({
-  region: process.env["AWS_REGION"] ?? "us-east-1",
-  forcePathStyle: true,
-  maxAttempts: 5,
-});
+// The clients every command makes (endpoint and credentials from the environment).
+const clients = createClients(process.env["AWS_REGION"] ?? "us-east-1");
+const s3 = clients.s3;
 const sent: Record<string, number> = {};
 const uploaded = new Set<string>();
 s3.middlewareStack.add(
@@ -52,9 +49,8 @@ s3.middlewareStack.add(
   },
   { step: "deserialize", name: "benchRequestCounter" },
 );
-// Only S3 is used by this node; the other clients are never touched.
 const ctx: HandlerContext = {
-  clients: { s3 } as unknown as AwsClients,
+  clients,
   logger: silentLogger,
   clock: systemClock,
   graph: { project: "bench", region: "us-east-1", account: "123456789012", partition: "aws" },
@@ -99,6 +95,7 @@ if (observed === undefined) {
 console.log(
   JSON.stringify({
     inProcessMs: Math.round(performance.now() - started),
+    cpuMs: Math.round((process.cpuUsage().user + process.cpuUsage().system) / 1000),
     prepareMs: Math.round(prepareMs),
     files: node.spec.fileCount,
     synced,

@@ -8,11 +8,13 @@ import {
   CreateBucketCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  PutObjectCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MULTIPART_THRESHOLD } from "../../actions/src/data-sync/etag.js";
 import { buildLocalManifest, remoteListingManifest } from "../../actions/src/data-sync/manifest.js";
+import { listRemote } from "../../actions/src/data-sync/remote.js";
 import { syncDataset, type SyncResult } from "../../actions/src/data-sync/sync.js";
 import { memoryLogger } from "../../actions/src/logger.js";
 
@@ -125,7 +127,8 @@ describe("data sync against moto S3", () => {
     const { result } = await sync(false);
     expect(result.uploaded).toHaveLength(11);
     expect(result.requests.put).toBe(11);
-    expect(result.requests.list).toBe(1);
+    // The prefix is listed in ranges of 4 of the manifest's keys, in parallel: 3 pages.
+    expect(result.requests.list).toBe(3);
     expect(count("CreateMultipartUploadCommand")).toBe(1);
     expect(count("UploadPartCommand")).toBe(3);
     expect(count("CompleteMultipartUploadCommand")).toBe(1);
@@ -196,5 +199,26 @@ describe("data sync against moto S3", () => {
       unchanged: 10,
       extraneousKept: 0,
     });
+  });
+});
+
+describe("listing a prefix in parallel key ranges (StartAfter) against moto", () => {
+  it("finds every object once, whatever lies between, before or after the expected keys", async () => {
+    const prefix = "ranges/";
+    const expected = Array.from({ length: 10 }, (_, i) => `k${String(i).padStart(2, "0")}`);
+    // Not expected: before the first key, inside ranges, at a range's edge and past the last.
+    const unexpected = ["a", "k03a", "k03b", "k04a", "k07-", "k09a", "z/deep/key"];
+    const missing = new Set(["k05", "k08"]); // expected but absent
+    const present = [...expected.filter((k) => !missing.has(k)), ...unexpected];
+    for (const key of present) {
+      await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: prefix + key, Body: key }));
+    }
+    calls.clear();
+    const listing = await listRemote(s3, BUCKET, prefix, { expected, pageSize: 3 });
+    expect(listing.objects.map((o) => o.path)).toEqual([...present].sort());
+    expect(listing.objects.find((o) => o.path === "k03a")).toMatchObject({ size: 4 });
+    expect(listing.requests).toBe(count("ListObjectsV2Command"));
+    // Ranges (,k02] (k02,k05] (k05,k08] (k08,): 4 pages at least, more where extras overflow.
+    expect(listing.requests).toBeGreaterThanOrEqual(4);
   });
 });

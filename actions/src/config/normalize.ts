@@ -39,6 +39,7 @@ export function normalize(raw: any, file: string): Config {
       prefix: raw.data.prefix,
       delete: raw.data.delete,
       exclude: raw.data.exclude,
+      concurrency: raw.data.concurrency,
     },
     training: {
       backend: t.backend,

@@ -174,6 +174,8 @@ export interface Config {
     prefix: string;
     delete: boolean;
     exclude: string[];
+    /** Most files uploaded at once (the sync narrows it for memory and throttling). */
+    concurrency: number;
   };
   training: TrainingConfig;
   model: { qualityGate?: QualityGate; keep: number };

@@ -1,7 +1,11 @@
-// Syncing a local folder to an S3 prefix by content: list the prefix (or take what the last
-// sync recorded), upload what is missing or
-// whose ETag differs (bounded concurrency; multipart with our fixed part size for large files,
-// so the remote ETag equals the manifest's), then delete extraneous objects if asked.
+// Syncing a local folder to an S3 prefix by content: list the prefix (its pages in parallel, by
+// the manifest's keys) or take what the last sync recorded, upload what is missing or whose ETag
+// differs, then delete extraneous objects if asked.
+// Width: a round trip to S3 costs tens of milliseconds whatever the object's size, so many small
+// objects want many requests in flight: up to 128 (a setting), fewer when their bodies would
+// pass the memory budget, adjusted by AIMD on S3's SlowDown/503 and throttling. Large files go
+// multipart with our fixed part size (so the remote ETag equals the manifest's), a few files at
+// once with their parts in parallel, again within the memory budget.
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -17,6 +21,7 @@ import type { Manifest } from "./manifest.js";
 import type { ManifestEntry } from "./manifest-entry.js";
 import { describeSyncPlan, planSync, type PlannedUpload } from "./plan.js";
 import { PoolAbortedError, runPool, semaphore } from "../pool.js";
+import { AdaptiveWidth } from "./adaptive-width.js";
 import { listRemote, normalizePrefix } from "./remote.js";
 import { OperationalError } from "../operational-errors.js";
 
@@ -29,11 +34,16 @@ export interface SyncOptions {
   manifest: Manifest;
   /** Delete remote objects under the prefix that the manifest does not hold. */
   delete: boolean;
-  /** Files uploaded at once (default 16). */
+  /** Most files uploaded at once (default 128); the memory budget and throttling lower it. */
   concurrency?: number;
-  /** Multipart uploads at once, each buffering `queueSize` parts in memory (default 4). */
+  /**
+   * Bytes held in memory at once by small files' bodies, and again by multipart uploads' parts
+   * (default 256 MiB each).
+   */
+  memoryBudget?: number;
+  /** Multipart uploads at once (default 4). */
   multipartConcurrency?: number;
-  /** Parts in flight per multipart upload (default 4). */
+  /** Parts in flight per multipart upload (default: what the memory budget allows, 4 to 16). */
   queueSize?: number;
   logger: Logger;
   /** Stops starting uploads; in-flight ones finish, then syncDataset throws a SyncAbortedError. */
@@ -49,6 +59,8 @@ export interface SyncOptions {
    * against instead of a listing, so a small change costs its uploads only.
    */
   remote?: readonly ManifestEntry[];
+  /** Runs once before the first upload or delete, and not at all when nothing differs. */
+  beforeChanges?: () => Promise<void>;
 }
 
 export interface SyncResult {
@@ -76,6 +88,10 @@ export class SyncAbortedError extends OperationalError {
 }
 
 const DELETE_BATCH = 1000;
+const DEFAULT_SYNC_CONCURRENCY = 128;
+const DEFAULT_MEMORY_BUDGET = 256 * 1024 * 1024;
+/** Extra tries of an upload S3 still throttled after the SDK's own retries, each at a lower width. */
+const THROTTLED_RETRIES = 3;
 
 export async function syncDataset(options: SyncOptions): Promise<SyncResult> {
   const { s3, bucket, logger, manifest } = options;
@@ -83,7 +99,10 @@ export async function syncDataset(options: SyncOptions): Promise<SyncResult> {
   const where = `s3://${bucket}/${base}`;
   const listing =
     options.remote === undefined
-      ? await listRemote(s3, bucket, base, options.listPageSize)
+      ? await listRemote(s3, bucket, base, {
+          expected: manifest.files.map((f) => f.path),
+          ...(options.listPageSize !== undefined && { pageSize: options.listPageSize }),
+        })
       : { objects: options.remote, requests: 0 };
   const plan = planSync(manifest, listing.objects, options.delete);
   logger.info(`data: ${where}: ${describeSyncPlan(plan)}`);
@@ -108,21 +127,29 @@ export async function syncDataset(options: SyncOptions): Promise<SyncResult> {
     options.progressIntervalMs ?? 1000,
   );
   const total = plan.upload.length;
-  const multipartSlots = semaphore(options.multipartConcurrency ?? 4);
-  const queueSize = options.queueSize ?? 4;
+  const widths = transferWidths(plan.upload, options);
+  const multipartSlots = semaphore(Math.max(1, widths.multipart));
+  const singles = new AdaptiveWidth(widths.single);
   let done = 0;
+  if (total > 0 || plan.delete.length > 0) await options.beforeChanges?.();
   if (total > 0) progress(0, total, true);
   try {
     await runPool(
       plan.upload,
-      options.concurrency ?? 16,
+      widths.single + widths.multipart,
       async (file) => {
         const key = base + file.path;
         const absolute = join(options.sourceDir, ...file.path.split("/"));
         if (isMultipart(file.size)) {
-          await multipartSlots(() => uploadMultipart(s3, bucket, key, absolute, file, queueSize));
+          await multipartSlots(() =>
+            uploadMultipart(s3, bucket, key, absolute, file, widths.queueSize),
+          );
         } else {
-          await uploadSingle(s3, bucket, key, absolute, file);
+          await uploadThrottled(singles, () => {
+            // Waited for a narrowed width: an abort meanwhile starts nothing more.
+            if (options.signal?.aborted === true) throw new PoolAbortedError();
+            return uploadSingle(s3, bucket, key, absolute, file);
+          });
         }
         result.requests.put++;
         result.uploaded.push(file.path);
@@ -159,13 +186,71 @@ export async function syncDataset(options: SyncOptions): Promise<SyncResult> {
   return result;
 }
 
+/** How many single uploads, multipart uploads and parts of each may be in flight. */
+function transferWidths(
+  uploads: readonly PlannedUpload[],
+  options: SyncOptions,
+): { single: number; multipart: number; queueSize: number } {
+  const budget = options.memoryBudget ?? DEFAULT_MEMORY_BUDGET;
+  let largestSingle = 1;
+  let multipartFiles = 0;
+  let largestPart = 1;
+  for (const file of uploads) {
+    if (isMultipart(file.size)) {
+      multipartFiles++;
+      largestPart = Math.max(largestPart, partSizeFor(file.size));
+    } else largestSingle = Math.max(largestSingle, file.size);
+  }
+  const single = Math.max(
+    1,
+    Math.min(options.concurrency ?? DEFAULT_SYNC_CONCURRENCY, Math.floor(budget / largestSingle)),
+  );
+  // No workers wait for multipart slots when there is no large file.
+  const multipart = Math.min(options.multipartConcurrency ?? 4, multipartFiles);
+  const queueSize =
+    options.queueSize ??
+    Math.min(16, Math.max(4, Math.floor(budget / largestPart / Math.max(1, multipart))));
+  return { single, multipart, queueSize };
+}
+
+/**
+ * One upload through the adaptive width: a retry inside the SDK or a throttling error is
+ * congestion (the width halves); an upload S3 still throttles after the SDK's retries is tried
+ * again at the lower width, a few times.
+ */
+async function uploadThrottled(
+  width: AdaptiveWidth,
+  upload: () => Promise<{ attempts: number }>,
+): Promise<void> {
+  for (let retry = 0; ; retry++) {
+    try {
+      await width.run(upload, (outcome) =>
+        "error" in outcome ? isThrottled(outcome.error) : outcome.value.attempts > 1,
+      );
+      return;
+    } catch (error) {
+      if (retry >= THROTTLED_RETRIES || !isThrottled(error)) throw error;
+    }
+  }
+}
+
+/** S3 asking us to slow down: SlowDown / 503, or throttling by name or 429. */
+function isThrottled(error: unknown): boolean {
+  const cause = (error instanceof AwsOperationError ? error.cause : error) as {
+    name?: string;
+    $metadata?: { httpStatusCode?: number };
+  } | null;
+  const status = cause?.$metadata?.httpStatusCode;
+  return status === 503 || status === 429 || /^SlowDown$|Throttl/.test(cause?.name ?? "");
+}
+
 async function uploadSingle(
   s3: S3Client,
   bucket: string,
   key: string,
   absolute: string,
   file: PlannedUpload,
-): Promise<void> {
+): Promise<{ attempts: number }> {
   // Small files go as a buffer: the SDK can retry a buffer, not a half-read stream.
   const body = await readFile(absolute);
   const md5 = createHash("md5").update(body).digest();
@@ -186,6 +271,10 @@ async function uploadSingle(
     ),
   );
   checkEtag(key, response.ETag, file.etag);
+  // Attempts 2+ mean the SDK retried (throttling or a transient error); stubbed clients may send
+  // no metadata at all.
+  const metadata = response.$metadata as { attempts?: number } | undefined;
+  return { attempts: metadata?.attempts ?? 1 };
 }
 
 async function uploadMultipart(

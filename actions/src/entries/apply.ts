@@ -1,6 +1,8 @@
 // Entry of actions/apply (bundled to actions/dist/apply.js): the action is applyAction() in
 // ../github/apply-action.ts, where tests can import it.
-import { applyAction } from "../github/apply-action.js";
+import { enableCompileCache } from "../compile-cache.js";
 import { runAction } from "../github/report-error.js";
 
-await runAction(applyAction);
+// Before the action's code (the AWS SDK) is loaded, so that it is compiled from the cache.
+enableCompileCache();
+await runAction(async () => (await import("../github/apply-action.js")).applyAction());

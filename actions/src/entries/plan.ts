@@ -1,6 +1,8 @@
 // Entry of actions/plan (bundled to actions/dist/plan.js): the action is planAction() in
 // ../github/plan-action.ts, where tests can import it.
-import { planAction } from "../github/plan-action.js";
+import { enableCompileCache } from "../compile-cache.js";
 import { runAction } from "../github/report-error.js";
 
-await runAction(planAction);
+// Before the action's code (the AWS SDK) is loaded, so that it is compiled from the cache.
+enableCompileCache();
+await runAction(async () => (await import("../github/plan-action.js")).planAction());

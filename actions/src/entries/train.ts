@@ -1,6 +1,8 @@
 // Entry of actions/train (bundled to actions/dist/train.js): the action is trainAction() in
 // ../github/train-action.ts, where tests can import it.
-import { trainAction } from "../github/train-action.js";
+import { enableCompileCache } from "../compile-cache.js";
 import { runAction } from "../github/report-error.js";
 
-await runAction(trainAction);
+// Before the action's code (the AWS SDK) is loaded, so that it is compiled from the cache.
+enableCompileCache();
+await runAction(async () => (await import("../github/train-action.js")).trainAction());

@@ -13,6 +13,8 @@ export interface DatasetSpec {
   source: Config["data"]["source"];
   delete: boolean;
   exclude: string[];
+  /** Most files uploaded at once (default: the sync's). */
+  concurrency?: number;
   /** Where the last synced manifest is kept (the state location). */
   manifest: { bucket: string; key: string };
 }
@@ -36,6 +38,7 @@ export function addDataNodes({ add, config, layout }: GraphBuilder): void {
       source: config.data.source,
       delete: config.data.delete,
       exclude: config.data.exclude,
+      concurrency: config.data.concurrency,
       manifest: { bucket: layout.stateBucket, key: `${layout.statePrefix}data-manifest.json` },
     },
     [DATA_BUCKET],

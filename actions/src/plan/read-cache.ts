@@ -4,7 +4,7 @@
 // requests are identical and their answers cannot usefully differ, so the second caller joins
 // the first one's request instead of paying another round trip. Only reads are shared, and only
 // for the plan's lifetime: apply-time calls always go to AWS.
-import type { AwsClients } from "../aws/clients.js";
+import { mapClients, type AwsClients } from "../aws/clients.js";
 import { canonicalJson } from "../canonical.js";
 
 const READ_COMMAND = /^(Get|Describe|List|Head)[A-Z]/;
@@ -42,7 +42,5 @@ export function sharingReads(clients: AwsClients): AwsClients {
         };
       },
     });
-  return Object.fromEntries(
-    Object.entries(clients).map(([service, client]) => [service, share(service, client)]),
-  ) as unknown as AwsClients;
+  return mapClients(clients, share);
 }

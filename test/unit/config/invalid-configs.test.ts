@@ -112,6 +112,13 @@ const cases: Case[] = [
     message: 'has the wrong format; expected something like "us-east-1" or "eu-west-1"',
   },
   {
+    name: "data sync concurrency above 1024",
+    edit: sub("  delete: false\n", "  delete: false\n  concurrency: 5000\n"),
+    line: 11,
+    path: "data.concurrency",
+    message: "is 5000; must be at most 1024",
+  },
+  {
     name: "canary size above 50",
     edit: sub("canarySize: 10", "canarySize: 60"),
     line: 38,

@@ -44,6 +44,7 @@ describe("loadConfig", () => {
       prefix: "dogImages/",
       delete: false,
       exclude: ["**/.DS_Store", "**/Thumbs.db", "**/.git/**"],
+      concurrency: 128,
     });
 
     const t = c.training;

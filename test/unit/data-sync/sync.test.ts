@@ -146,6 +146,65 @@ describe("syncDataset (mocked S3)", () => {
     expect(peak).toBe(2);
   });
 
+  it("tries an upload S3 still throttles again at a narrower width, and runs the hook once", async () => {
+    listing([]);
+    const slowDown = Object.assign(new Error("Please reduce your request rate."), {
+      name: "SlowDown",
+      $metadata: { httpStatusCode: 503 },
+    });
+    const refused = new Map<string, number>();
+    s3mock.on(PutObjectCommand).callsFake((input: { Key: string; Body: Buffer }) => {
+      const times = refused.get(input.Key) ?? 0;
+      if (input.Key.endsWith("0.jpg") && times < 2) {
+        refused.set(input.Key, times + 1);
+        throw slowDown;
+      }
+      return { ETag: quoted(input.Body) };
+    });
+    let hookRuns = 0;
+    const manifest = await buildLocalManifest(dir, []);
+    const result = await syncDataset({
+      s3,
+      bucket: "b",
+      prefix: "ds",
+      sourceDir: dir,
+      manifest,
+      delete: false,
+      logger: silentLogger,
+      beforeChanges: () => {
+        expect(s3mock.commandCalls(PutObjectCommand)).toHaveLength(0);
+        hookRuns++;
+        return Promise.resolve();
+      },
+    });
+    expect(result.uploaded).toHaveLength(6);
+    expect(refused.get("ds/train/0.jpg")).toBe(2);
+    expect(s3mock.commandCalls(PutObjectCommand)).toHaveLength(8);
+    expect(hookRuns).toBe(1);
+  });
+
+  it("runs no hook and sends no write when nothing differs", async () => {
+    const manifest = await buildLocalManifest(dir, []);
+    let hookRuns = 0;
+    const result = await syncDataset({
+      s3,
+      bucket: "b",
+      prefix: "ds",
+      sourceDir: dir,
+      manifest,
+      delete: true,
+      logger: silentLogger,
+      remote: manifest.files,
+      beforeChanges: () => {
+        hookRuns++;
+        return Promise.resolve();
+      },
+    });
+    expect(result.unchanged).toBe(6);
+    expect(hookRuns).toBe(0);
+    expect(s3mock.calls()).toHaveLength(0);
+  });
+
   it("on abort starts no new upload, lets in-flight ones finish and throws with the partial result", async () => {
     listing([{ Key: "ds/stale.jpg", body: "x" }]);
     const controller = new AbortController();

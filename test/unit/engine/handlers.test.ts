@@ -272,6 +272,34 @@ describe("s3.dataset handler", () => {
     ).toBe("update");
     rmSync(dir, { recursive: true, force: true });
   });
+  it("mlops sync on an unchanged data set lists and writes nothing, not even the record", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dataset-verify-"));
+    writeFileSync(join(dir, "a.jpg"), "same");
+    const aws = mockedClients();
+    const ctx = testContext(aws.clients);
+    const node = await preparedNode(dir, ctx);
+    const md5 = createHash("md5").update("same").digest("hex");
+    const record = JSON.stringify({
+      manifestHash: node.spec.manifestHash,
+      files: [{ path: "a.jpg", size: 4, etag: md5 }],
+      syncedAt: "",
+    });
+    aws.s3.on(GetObjectCommand).callsFake(() => ({
+      ETag: '"record"',
+      Body: { transformToString: () => Promise.resolve(record) },
+    }));
+    aws.s3.on(ListObjectsV2Command).resolves({
+      Contents: [{ Key: "data/a.jpg", Size: 4, ETag: `"${md5}"` }],
+      IsTruncated: false,
+    });
+    const handler = datasetHandlerWith({ verifyData: true });
+    const observed = await handler.read(node, ctx);
+    if (observed === undefined) throw new Error("a record is there");
+    await handler.update(node, observed, handler.diff(node, observed), ctx);
+    expect(aws.s3.commandCalls(ListObjectsV2Command)).toHaveLength(1);
+    expect(aws.s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+    rmSync(dir, { recursive: true, force: true });
+  });
   it("syncs a change against the last sync's record without listing; mlops sync lists", async () => {
     const dir = mkdtempSync(join(tmpdir(), "dataset-record-"));
     writeFileSync(join(dir, "a.jpg"), "unchanged");

@@ -201,7 +201,7 @@ async function sync(
     options.verifyData === true || spec.delete ? undefined : lastSynced(memo, observed);
   // Until the sync completes, the record names no data set: were it interrupted and the source
   // put back as it was, the old hash would otherwise match and hide half-uploaded objects.
-  await recordManifest(spec, { manifestHash: INCOMPLETE, files: [], syncedAt: "" }, ctx);
+  // A sync that finds nothing to change (`mlops sync` on an unchanged data set) leaves it be.
   const result = await syncDataset({
     s3: ctx.clients.s3,
     bucket: spec.bucket,
@@ -212,7 +212,10 @@ async function sync(
     logger: ctx.logger,
     signal: ctx.signal,
     clock: ctx.clock,
+    ...(spec.concurrency !== undefined && { concurrency: spec.concurrency }),
     ...(remote !== undefined && { remote }),
+    beforeChanges: () =>
+      recordManifest(spec, { manifestHash: INCOMPLETE, files: [], syncedAt: "" }, ctx),
   });
   ctx.logger.info(
     `${node.address}: uploaded ${result.uploaded.length} files (${result.bytesUploaded} bytes), deleted ${result.deleted.length}, ${result.unchanged} unchanged` +
@@ -220,12 +223,15 @@ async function sync(
         ? `, kept ${result.extraneousKept} objects not in the source (data.delete is false)`
         : ""),
   );
-  const record: ManifestRecord = {
-    manifestHash: manifest.hash,
-    files: manifest.files,
-    syncedAt: new Date(ctx.clock.now()).toISOString(),
-  };
-  await recordManifest(spec, record, ctx);
+  const unchanged = result.uploaded.length === 0 && result.deleted.length === 0;
+  if (!unchanged || observed?.manifestHash !== manifest.hash) {
+    const record: ManifestRecord = {
+      manifestHash: manifest.hash,
+      files: manifest.files,
+      syncedAt: new Date(ctx.clock.now()).toISOString(),
+    };
+    await recordManifest(spec, record, ctx);
+  }
   return { manifestHash: manifest.hash, fileCount: manifest.files.length };
 }
 
