@@ -13,13 +13,28 @@ from types import FrameType
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import make_server
 
-from . import autoscaling_ext, lambda_ext, recorder_ext, sagemaker_ext, speed_ext
+from . import (
+    autoscaling_ext,
+    cloudwatch_ext,
+    lambda_ext,
+    recorder_ext,
+    sagemaker_ext,
+    speed_ext,
+)
 from .control import WsgiApp, with_control_routes
 from .state import SCHEDULER, SETTINGS
 from .strict_ext import strict
 
 # Backends whose Flask apps are built before the ready line, so first calls are not slow.
-WARM_BACKENDS = ("s3", "sagemaker", "lambda", "applicationautoscaling", "iam", "sts")
+WARM_BACKENDS = (
+    "s3",
+    "sagemaker",
+    "lambda",
+    "applicationautoscaling",
+    "iam",
+    "sts",
+    "cloudwatch",
+)
 
 
 def install_patches() -> None:
@@ -27,6 +42,7 @@ def install_patches() -> None:
     sagemaker_ext.install()
     lambda_ext.install()
     autoscaling_ext.install()
+    cloudwatch_ext.install()
     speed_ext.install()
     recorder_ext.install()
 

@@ -3,6 +3,7 @@
 // we only add path-style S3 addressing when a custom endpoint is set, since emulators on
 // `localhost` cannot serve virtual-hosted bucket names.
 import { ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { IAMClient } from "@aws-sdk/client-iam";
@@ -20,6 +21,7 @@ export interface AwsClients {
   lambda: LambdaClient;
   ec2: EC2Client;
   logs: CloudWatchLogsClient;
+  cloudwatch: CloudWatchClient;
 }
 
 export function createClients(region: string, env: NodeJS.ProcessEnv = process.env): AwsClients {
@@ -34,5 +36,6 @@ export function createClients(region: string, env: NodeJS.ProcessEnv = process.e
     lambda: new LambdaClient(common),
     ec2: new EC2Client(common),
     logs: new CloudWatchLogsClient(common),
+    cloudwatch: new CloudWatchClient(common),
   };
 }

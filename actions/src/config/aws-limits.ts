@@ -7,6 +7,7 @@
 import type { ConfigPath } from "./issues.js";
 import { didYouMean } from "./did-you-mean.js";
 import { AWS_LIMITS } from "./aws-limits.generated.js";
+import { rollbackAlarmNames } from "../graph/alarm-nodes.js";
 import type { Config } from "./types.js";
 
 interface Problem {
@@ -175,6 +176,8 @@ function instanceTypeProblems(c: Config): Problem[] {
 function metricAndAlarmProblems(c: Config): Problem[] {
   const metrics = c.training.metrics;
   const alarms = c.endpoint.deployment.rollbackAlarms;
+  // What the deployment sends: the tool's own endpoint alarms count too.
+  const sent = rollbackAlarmNames(c);
   return [
     ...(metrics.length > AWS_LIMITS.metricDefinitionList.max
       ? at(
@@ -186,10 +189,10 @@ function metricAndAlarmProblems(c: Config): Problem[] {
       ...at(["training", "metrics", i, "name"], limitProblem(m.name, AWS_LIMITS.metricName)),
       ...at(["training", "metrics", i, "regex"], limitProblem(m.regex, AWS_LIMITS.metricRegex)),
     ]),
-    ...(alarms.length > AWS_LIMITS.alarmList.max
+    ...(sent.length > AWS_LIMITS.alarmList.max
       ? at(
           ["endpoint", "deployment", "rollbackAlarms"],
-          `has ${String(alarms.length)} alarms; SageMaker allows ${String(AWS_LIMITS.alarmList.max)}`,
+          `makes ${String(sent.length)} rollback alarms with the tool's own (${String(sent.length - alarms.length)}); SageMaker allows ${String(AWS_LIMITS.alarmList.max)}`,
         )
       : []),
     ...alarms.flatMap((a, i) =>

@@ -3,7 +3,7 @@
 // shapes below hold.
 import { dirname, resolve } from "node:path";
 import { parseDuration } from "./duration.js";
-import type { Config, DataSource, LambdaConfig } from "./types.js";
+import type { Config, DataSource, LambdaConfig, MonitoringConfig } from "./types.js";
 
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-argument -- schema-validated data */
 
@@ -93,6 +93,7 @@ export function normalize(raw: any, file: string): Config {
         },
       }),
     },
+    monitoring: monitoringConfig(raw.monitoring),
     iam: {
       path: raw.iam.path,
       ...(raw.iam.permissionsBoundary !== undefined && {
@@ -104,6 +105,28 @@ export function normalize(raw: any, file: string): Config {
   };
   if (raw.lambda !== undefined) config.lambda = lambdaConfig(raw.lambda, dir);
   return config;
+}
+
+function monitoringConfig(m: any): MonitoringConfig {
+  return {
+    alarms: m.alarms,
+    periodSeconds: seconds(m.period),
+    evaluationPeriods: m.evaluationPeriods,
+    datapointsToAlarm: m.datapointsToAlarm,
+    endpoint: {
+      invocation5xxErrors: m.endpoint.invocation5xxErrors,
+      modelLatencyP99Ms: m.endpoint.modelLatencyP99Ms,
+      ...(m.endpoint.invocation4xxErrorRate !== undefined && {
+        invocation4xxErrorRate: m.endpoint.invocation4xxErrorRate,
+      }),
+    },
+    lambda: {
+      errors: m.lambda.errors,
+      throttles: m.lambda.throttles,
+      spillover: m.lambda.spillover,
+    },
+    ...(m.topicArn !== undefined && { topicArn: m.topicArn }),
+  };
 }
 
 function lambdaConfig(l: any, dir: string): LambdaConfig {

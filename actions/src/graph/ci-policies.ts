@@ -10,6 +10,7 @@
 // the lock, runner instances tagged for the project). Nobody in CI deletes a bucket: that is
 // `mlops destroy --include-data`, for an administrator (see docs/setup.md).
 import type { Config } from "../config/types.js";
+import { rollbackAlarmNames, toolAlarms } from "./alarm-nodes.js";
 import type { DesiredGraph } from "./graph.js";
 import { ROLE_SERVICE, type RoleSpec, type RoleUse } from "./iam-nodes.js";
 import {
@@ -62,6 +63,15 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
         arn("lambda", `function:${config.lambda.name}:*`),
       ]
     : [];
+  // The tool's alarms by name (a removed one is deleted under the policy before the change), and
+  // the user's rollback alarms, which a deployment reads to say which one fired.
+  const ownAlarms = toolAlarms(config).map((a) => arn("cloudwatch", `alarm:${a.name}`));
+  const readAlarms = [
+    ...new Set([
+      ...ownAlarms,
+      ...rollbackAlarmNames(config).map((a) => arn("cloudwatch", `alarm:${a}`)),
+    ]),
+  ];
   const logGroup = config.lambda
     ? [
         arn("logs", `log-group:/aws/lambda/${config.lambda.name}`),
@@ -143,6 +153,14 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
         Resource: [arn("logs", "log-group:*"), ...logGroup],
       },
     );
+  }
+  if (readAlarms.length > 0) {
+    statements.push({
+      Sid: "ReadAlarms",
+      Effect: "Allow",
+      Action: ["cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource"],
+      Resource: readAlarms,
+    });
   }
   if (role === "plan") return { Version: "2012-10-17", Statement: statements };
 
@@ -321,6 +339,19 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
         Resource: logGroup,
       },
     );
+  }
+  if (ownAlarms.length > 0) {
+    statements.push({
+      Sid: "ManageAlarms",
+      Effect: "Allow",
+      Action: [
+        "cloudwatch:PutMetricAlarm",
+        "cloudwatch:DeleteAlarms",
+        "cloudwatch:TagResource",
+        "cloudwatch:UntagResource",
+      ],
+      Resource: ownAlarms,
+    });
   }
   if (config.training.backend === "ec2") statements.push(...ec2RunnerStatements(config, graph));
   return { Version: "2012-10-17", Statement: statements };
