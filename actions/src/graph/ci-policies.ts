@@ -154,6 +154,14 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
       },
     );
   }
+  statements.push({
+    // `mlops status` lists the latest runs (as destroy lists the finished ones); no
+    // resource-level permissions.
+    Sid: "ListTrainingJobs",
+    Effect: "Allow",
+    Action: ["sagemaker:ListTrainingJobs"],
+    Resource: ["*"],
+  });
   if (readAlarms.length > 0) {
     statements.push({
       Sid: "ReadAlarms",
@@ -243,15 +251,10 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
       Resource: sagemakerResources,
     },
     {
-      // Listing (to remove superseded models and configs, and destroy's finished training jobs)
-      // has no resource-level permissions.
+      // Listing (to remove superseded models and configs) has no resource-level permissions.
       Sid: "ListSageMaker",
       Effect: "Allow",
-      Action: [
-        "sagemaker:ListEndpointConfigs",
-        "sagemaker:ListModels",
-        "sagemaker:ListTrainingJobs",
-      ],
+      Action: ["sagemaker:ListEndpointConfigs", "sagemaker:ListModels"],
       Resource: ["*"],
     },
     {
