@@ -155,6 +155,22 @@ describe("plan action", () => {
     expect(readFileSync(join(w.dir, "mlops-plan.md"), "utf8").length).toBeLessThan(65_536);
   }, 180_000);
 
+  it("with status: true, writes the live status beside the plan (the drift issue's)", async () => {
+    const w = workspace();
+    const run = await runAction("plan", {
+      cwd: w.dir,
+      event: pullRequestEvent(15),
+      inputs: { config: w.config, comment: "false", status: "true" },
+      env: env(),
+    });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.outputs["status-file"]).toBe("mlops-plan.status.md");
+    const status = readFileSync(join(w.dir, "mlops-plan.status.md"), "utf8");
+    expect(status).toContain(`### Live status of \`${w.project}\``);
+    // Nothing is deployed yet: the status says so rather than failing.
+    expect(status).toMatch(/Endpoint \S+: does not exist/);
+  }, 180_000);
+
   it("leaves a notice instead of failing when the token cannot write (403)", async () => {
     const w = workspace();
     gh.denyWrites = true;
