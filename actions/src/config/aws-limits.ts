@@ -7,6 +7,7 @@
 import type { ConfigPath } from "./issues.js";
 import { didYouMean } from "./did-you-mean.js";
 import { AWS_LIMITS } from "./aws-limits.generated.js";
+import { fillTemplate } from "../aws/naming.js";
 import { rollbackAlarmNames } from "../graph/alarm-nodes.js";
 import type { Config } from "./types.js";
 
@@ -201,6 +202,26 @@ function metricAndAlarmProblems(c: Config): Problem[] {
   ];
 }
 
+function dataCaptureProblems(c: Config): Problem[] {
+  const capture = c.endpoint.dataCapture;
+  if (!capture) return [];
+  // DestinationS3Uri as sent: the data bucket with its template filled (an account id is always
+  // 12 digits) and the prefix.
+  const bucket = fillTemplate(c.data.bucket, { account: "123456789012", region: c.region }).value;
+  return [
+    ...at(
+      ["endpoint", "dataCapture", "prefix"],
+      limitProblem(`s3://${bucket}/${capture.prefix}`, AWS_LIMITS.dataCaptureDestination),
+    ),
+    ...(capture.kmsKeyArn !== undefined
+      ? at(
+          ["endpoint", "dataCapture", "kmsKeyArn"],
+          limitProblem(capture.kmsKeyArn, AWS_LIMITS.dataCaptureKmsKey),
+        )
+      : []),
+  ];
+}
+
 function lambdaProblems(c: Config): Problem[] {
   const l = c.lambda;
   if (!l) return [];
@@ -231,6 +252,7 @@ export function awsLimitProblems(c: Config): Problem[] {
     ...hyperparameterProblems(c),
     ...instanceTypeProblems(c),
     ...metricAndAlarmProblems(c),
+    ...dataCaptureProblems(c),
     ...lambdaProblems(c),
   ];
 }

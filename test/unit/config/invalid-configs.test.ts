@@ -530,6 +530,16 @@ const cases: Case[] = [
     message: "is in another region than eu-west-1; CloudWatch notifies topics of its own region",
   },
   {
+    name: "data capture destination longer than SageMaker's 512 characters as sent",
+    edit: sub(
+      "  initialInstanceCount: 1\n",
+      `  initialInstanceCount: 1\n  dataCapture:\n    prefix: ${"c".repeat(480)}/\n`,
+    ),
+    line: 36,
+    path: "endpoint.dataCapture.prefix",
+    message: "is 522 characters as sent; AWS allows at most 512 (AWS sagemaker DestinationS3Uri)",
+  },
+  {
     name: "data capture inside the synced data prefix",
     edit: [
       sub("  delete: false\n", "  delete: false\n  prefix: images/\n"),
