@@ -537,7 +537,7 @@ const cases: Case[] = [
     ),
     line: 36,
     path: "endpoint.dataCapture.prefix",
-    message: "is 522 characters as sent; AWS allows at most 512 (AWS sagemaker DestinationS3Uri)",
+    message: "is 514 characters as sent; AWS allows at most 512 (AWS sagemaker DestinationS3Uri)",
   },
   {
     name: "data capture inside the synced data prefix",
