@@ -277,13 +277,13 @@ describe(
       expect(status.training.length).toBeGreaterThan(0);
       expect(status.training[0]).toMatchObject({ status: "Completed" });
       // The metrics are the job's final metrics as SageMaker reports them.
-    const job = await sagemaker.send(
-      new DescribeTrainingJobCommand({ TrainingJobName: status.training[0]?.job }),
-    );
-    expect(job.FinalMetricDataList?.length).toBeGreaterThan(0);
-    expect(status.training[0]?.metrics).toEqual(
-      Object.fromEntries((job.FinalMetricDataList ?? []).map((m) => [m.MetricName, m.Value])),
-    );
+      const job = await sagemaker.send(
+        new DescribeTrainingJobCommand({ TrainingJobName: status.training[0]?.job }),
+      );
+      expect(job.FinalMetricDataList?.length).toBeGreaterThan(0);
+      expect(status.training[0]?.metrics).toEqual(
+        Object.fromEntries((job.FinalMetricDataList ?? []).map((m) => [m.MetricName, m.Value])),
+      );
 
       const text = await run("status");
       expect(text.stdout).toContain(`Endpoint ${endpointName}: InService`);
@@ -291,7 +291,7 @@ describe(
       expect(text.stdout).toMatch(new RegExp(`${alarm("endpoint-5xx")} +OK`));
       expect(text.stdout).toContain(`Lambda ${project}-fn:live: version`);
       expect(text.stdout).toContain("Training runs (latest first):");
-    expect(text.stdout).toContain(`${status.training[0]?.job}  Completed`);
+      expect(text.stdout).toContain(`${status.training[0]?.job}  Completed`);
     });
 
     it("deletes the alarms with the service", async () => {

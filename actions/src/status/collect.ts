@@ -195,15 +195,13 @@ async function trainingStatus(session: Session): Promise<TrainingRunStatus[]> {
   }));
   const elsewhere = records
     .filter((r) => r.backend !== "sagemaker")
-    .map(
-      (r): TrainingRunStatus => ({
-        job: r.job,
-        status: r.status,
-        ...(r.finishedAt !== undefined && { endedAt: r.finishedAt }),
-        metrics: r.metrics ?? {},
-        ...(r.failureReason !== undefined && { failureReason: r.failureReason }),
-      }),
-    );
+    .map((r): TrainingRunStatus => ({
+      job: r.job,
+      status: r.status,
+      ...(r.finishedAt !== undefined && { endedAt: r.finishedAt }),
+      metrics: r.metrics ?? {},
+      ...(r.failureReason !== undefined && { failureReason: r.failureReason }),
+    }));
   const when = (r: TrainingRunStatus): string => r.endedAt ?? r.startedAt ?? "";
   return [...fromSageMaker, ...elsewhere]
     .sort((a, b) => when(b).localeCompare(when(a)))
