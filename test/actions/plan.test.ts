@@ -62,6 +62,10 @@ describe("plan action", () => {
     const plan = JSON.parse(readFileSync(join(w.dir, "mlops-plan.json"), "utf8")) as Plan;
     expect(plan.planHash).toBe(first.outputs["plan-hash"]);
     expect(existsSync(join(w.dir, "mlops-plan.md"))).toBe(true);
+    // The cost section: nothing runs yet, and the shipped table has no prices (never a guess).
+    const comment = readFileSync(join(w.dir, "mlops-plan.md"), "utf8");
+    expect(comment).toContain("**Cost** (an estimate, not a bill");
+    expect(comment).toContain("monthly estimate: $0.00 -> no price");
     expect(first.summary).toContain(`### mlops plan for \`${w.project}\``);
     const posts = gh.calls.filter((c) => c.method === "POST");
     expect(posts).toHaveLength(1);

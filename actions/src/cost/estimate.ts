@@ -90,17 +90,21 @@ export function estimateCost(config: Config, table: PriceTable): CostEstimate {
     provisionedConcurrencyLine(config, table),
     trainingLine(config, table),
   ].filter((l): l is CostLine => l !== undefined);
+  return { region: config.region, takenAt: table.takenAt, ...totals(lines) };
+}
+
+/**
+ * The lines with their monthly sum: $0 when nothing is monthly, absent when no monthly line has
+ * a price, and `incomplete` when some has none.
+ */
+export function totals(lines: CostLine[]): Pick<CostEstimate, "lines" | "monthly" | "incomplete"> {
   const monthlyLines = lines.filter((l) => l.per === "month");
   const priced = monthlyLines.flatMap((l) => (l.usd ? [l.usd] : []));
+  const sum = (side: keyof Range): number => priced.reduce((s, r) => s + r[side], 0);
   return {
-    region: config.region,
-    takenAt: table.takenAt,
     lines,
-    ...(priced.length > 0 && {
-      monthly: {
-        low: priced.reduce((s, r) => s + r.low, 0),
-        high: priced.reduce((s, r) => s + r.high, 0),
-      },
+    ...((monthlyLines.length === 0 || priced.length > 0) && {
+      monthly: { low: sum("low"), high: sum("high") },
     }),
     incomplete: priced.length < monthlyLines.length,
   };
@@ -117,9 +121,28 @@ export function monthlyDelta(before: CostEstimate, after: CostEstimate): string 
   return `monthly estimate: ${side(before)} -> ${side(after)}`;
 }
 
+const pricesOf = (e: CostEstimate): string =>
+  e.takenAt ? `list prices of ${e.takenAt}` : "no prices in the shipped table";
+
+const lineUsd = (l: CostLine): string =>
+  l.usd ? `${formatRange(l.usd)} per ${l.per}` : (l.noPrice ?? "no price");
+
+/** The pull request's cost section: one row per priced resource and the monthly delta. */
+export function renderCostMarkdown(before: CostEstimate, after: CostEstimate): string {
+  return [
+    `**Cost** (an estimate, not a bill: on-demand, ${after.region}, ${pricesOf(after)})`,
+    "",
+    "| resource | what | estimate |",
+    "| --- | --- | --- |",
+    ...after.lines.map((l) => `| \`${l.address}\` | ${l.what} | ${lineUsd(l)} |`),
+    "",
+    monthlyDelta(before, after),
+  ].join("\n");
+}
+
 /** The estimate as text lines, labelled an estimate, with the table's date. */
 export function renderCostText(e: CostEstimate): string {
-  const taken = e.takenAt ? `list prices of ${e.takenAt}` : "no prices in the shipped table";
+  const taken = pricesOf(e);
   const width = Math.max(...e.lines.map((l) => l.address.length));
   return [
     `Cost estimate (on-demand, ${e.region}, ${taken}; an estimate, not a bill):`,

@@ -5,6 +5,10 @@ import * as core from "@actions/core";
 import * as github from "@actions/github";
 import { writeFileSync } from "node:fs";
 import { DEFAULT_CONFIG_PATH, loadConfig } from "../config/load.js";
+import { estimateCost, renderCostMarkdown } from "../cost/estimate.js";
+import { estimateLive } from "../cost/live.js";
+import { PRICE_TABLE } from "../cost/prices.generated.js";
+import type { Observations } from "../plan/compute.js";
 import { renderJson } from "../plan/render-json.js";
 import { renderMarkdown } from "../plan/render-markdown.js";
 import { runPlan } from "../plan/run-plan.js";
@@ -34,11 +38,12 @@ export async function planAction(): Promise<void> {
 
   const config = loadConfig(configPath);
   let plan: Plan;
+  let observations: Observations;
   let session: Session;
   try {
     session = await openSession(config, { logger });
     const opened = session;
-    plan = await inGroup(`Plan ${configPath}`, async () => (await runPlan(opened)).plan);
+    ({ plan, observations } = await inGroup(`Plan ${configPath}`, () => runPlan(opened)));
   } catch (error) {
     if (!pr?.fromFork) throw error;
     // Workflows started from forks get no AWS credentials: the config is valid, that is all
@@ -59,6 +64,10 @@ export async function planAction(): Promise<void> {
     configPath,
     runUrl: run.runUrl,
     sha: pr?.headSha ?? run.sha,
+    cost: renderCostMarkdown(
+      estimateLive(config, observations, PRICE_TABLE),
+      estimateCost(config, PRICE_TABLE),
+    ),
   });
   writeFileSync(markdownFile, `${body}\n`);
   core.setOutput("has-changes", String(hasChanges(plan)));

@@ -7,7 +7,14 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../../actions/src/config/load.js";
 import type { Config } from "../../../actions/src/config/types.js";
-import { estimateCost, monthlyDelta, renderCostText } from "../../../actions/src/cost/estimate.js";
+import {
+  estimateCost,
+  monthlyDelta,
+  renderCostMarkdown,
+  renderCostText,
+} from "../../../actions/src/cost/estimate.js";
+import { estimateLive } from "../../../actions/src/cost/live.js";
+import type { Observations } from "../../../actions/src/plan/compute.js";
 import { regionsCovered, type PriceTable } from "../../../actions/src/cost/price-table.js";
 import { PRICE_TABLE } from "../../../actions/src/cost/prices.generated.js";
 import { makeWorkspace, REPO, type Workspace } from "../config/helpers.js";
@@ -94,6 +101,43 @@ describe("the cost of config/mlops.yaml", () => {
       table,
     );
     expect(spot.lines[2]?.usd).toEqual({ low: 0.4, high: 4 });
+  });
+
+  it("the pull request's delta runs from what the plan read live to the config", () => {
+    const live = (entries: Record<string, unknown>): Observations =>
+      new Map(Object.entries(entries).map(([a, observed]) => [a, { observed, digest: "x" }]));
+    // Live: max 3 instances; the config raises it to 10.
+    const scaled: Config = {
+      ...dogBreeds,
+      endpoint: {
+        ...dogBreeds.endpoint,
+        autoscaling: {
+          ...(dogBreeds.endpoint.autoscaling as NonNullable<Config["endpoint"]["autoscaling"]>),
+          maxCapacity: 10,
+        },
+      },
+    };
+    const observations = live({
+      "sagemaker.endpoint.main": { instanceType: "ml.m5.large" },
+      "autoscaling.variant.main": { min: 1, max: 3 },
+      "lambda.function.api": { memory: 512 },
+      "lambda.provisioned-concurrency.api": { concurrency: 2, status: "READY" },
+    });
+    const markdown = renderCostMarkdown(
+      estimateLive(scaled, observations, table),
+      estimateCost(scaled, table),
+    );
+    expect(markdown).toContain(
+      "| `sagemaker.endpoint.main` | 1-10 x ml.m5.large | $730.00-$7300.00 per month |",
+    );
+    expect(markdown).toContain("an estimate, not a bill");
+    expect(markdown.split("\n").at(-1)).toBe(
+      "monthly estimate: $732.10-$2192.10 -> $732.10-$7302.10",
+    );
+    // Nothing deployed yet: from $0.
+    expect(monthlyDelta(estimateLive(scaled, live({}), table), estimateCost(scaled, table))).toBe(
+      "monthly estimate: $0.00 -> $732.10-$7302.10",
+    );
   });
 
   it("a scaling change shows as the monthly delta", () => {
