@@ -3,7 +3,10 @@
 Endpoint transitions follow the AWS rules in shared/design/AWS-NOTES.md: an update moves the
 endpoint to Updating and, after ``SETTINGS.update_delay_s``, to InService on the new config, or
 (by injected fault) to Failed, back to InService on the old config with no FailureReason (the
-silent rollback), or to UpdateRollbackFailed.
+silent rollback), or to UpdateRollbackFailed. An update whose DeploymentConfig names
+AutoRollbackConfiguration alarms is rolled back when one of them is in ALARM as its baking ends
+(AWS: "If any alarms are tripped during a deployment, SageMaker rolls back the deployment"):
+RollingBack for ``SETTINGS.update_delay_s``, then InService on the old config.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from moto.sagemaker.models import (
 )
 from moto.sagemaker.responses import SageMakerResponse
 
+from .cloudwatch_ext import alarms_in_alarm
 from .state import FAULTS, MUTATION_LOCK, SCHEDULER, SETTINGS
 
 # UpdateEndpoint is accepted in these states; UpdateRollbackFailed is fixed by another update.
@@ -104,12 +108,16 @@ def _finish_update(
     new_config_name: str,
     new_variants: list[dict[str, Any]],
     data_capture: dict[str, Any] | None,
+    rollback_alarms: list[str],
 ) -> None:
     if not _still_current(backend, endpoint) or endpoint.endpoint_status != "Updating":
         return
     endpoint.pending_deployment_summary = None
     first_variant = new_variants[0]["VariantName"] if new_variants else "AllTraffic"
-    if fault == "failed":
+    if alarms_in_alarm(backend.account_id, backend.region_name, rollback_alarms):
+        _set_status(endpoint, "RollingBack", None)
+        SCHEDULER.later(SETTINGS.update_delay_s, lambda: _finish_rollback(backend, endpoint))
+    elif fault == "failed":
         _set_status(endpoint, "Failed", FAILED_UPDATE_REASON.format(variant=first_variant))
     elif fault == "silent-rollback":
         # Back on the old config, InService, and nothing says it failed.
@@ -119,8 +127,14 @@ def _finish_update(
     else:
         endpoint.endpoint_config_name = new_config_name
         endpoint.production_variants = new_variants
-        if data_capture is not None:
-            endpoint.data_capture_config = data_capture
+        # The new config's capture, or none when it has none (moto keeps "none" as {}).
+        endpoint.data_capture_config = data_capture or {}
+        _set_status(endpoint, "InService", None)
+
+
+def _finish_rollback(backend: SageMakerModelBackend, endpoint: FakeEndpoint) -> None:
+    """The auto-rollback ends back on the old config, InService."""
+    if _still_current(backend, endpoint) and endpoint.endpoint_status == "RollingBack":
         _set_status(endpoint, "InService", None)
 
 
@@ -157,6 +171,10 @@ def update_endpoint(self: SageMakerResponse) -> ActionResult:
             excluded,
         )
         data_capture = config.get("DataCaptureConfig")
+        auto_rollback = (self._get_param("DeploymentConfig") or {}).get(
+            "AutoRollbackConfiguration"
+        ) or {}
+        rollback_alarms = [str(a.get("AlarmName")) for a in auto_rollback.get("Alarms") or []]
         endpoint.pending_deployment_summary = {
             "EndpointConfigName": config_name,
             "ProductionVariants": [
@@ -175,6 +193,7 @@ def update_endpoint(self: SageMakerResponse) -> ActionResult:
                 new_config_name=config_name,
                 new_variants=new_variants,
                 data_capture=data_capture,
+                rollback_alarms=rollback_alarms,
             ),
         )
     return ActionResult({"EndpointArn": endpoint.arn})

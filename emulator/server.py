@@ -15,6 +15,7 @@ from werkzeug.serving import make_server
 
 from . import (
     autoscaling_ext,
+    cloudwatch_ext,
     function_url_ext,
     function_url_serving,
     lambda_ext,
@@ -28,7 +29,15 @@ from .state import SCHEDULER, SETTINGS
 from .strict_ext import strict
 
 # Backends whose Flask apps are built before the ready line, so first calls are not slow.
-WARM_BACKENDS = ("s3", "sagemaker", "lambda", "applicationautoscaling", "iam", "sts")
+WARM_BACKENDS = (
+    "s3",
+    "sagemaker",
+    "lambda",
+    "applicationautoscaling",
+    "iam",
+    "sts",
+    "cloudwatch",
+)
 
 
 def install_patches() -> None:
@@ -38,6 +47,7 @@ def install_patches() -> None:
     lambda_ext.install()
     function_url_ext.install()
     autoscaling_ext.install()
+    cloudwatch_ext.install()
     speed_ext.install()
     recorder_ext.install()
 

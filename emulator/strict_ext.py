@@ -49,7 +49,13 @@ SERVICES = {
     "ec2": "ec2",
     "s3": "s3",
     "ssm": "ssm",
+    "monitoring": "cloudwatch",
 }
+
+# Services whose model lists several protocols: the one the tool's SDK clients speak
+# (CloudWatch's model leads with smithy-rpc-v2-cbor; @aws-sdk/client-cloudwatch sends JSON 1.0
+# with X-Amz-Target).
+WIRE_PROTOCOLS = {"cloudwatch": "json"}
 
 # The error code each service answers a model violation with (HTTP 400). EC2 and S3 are not
 # model-validated front ends and word their errors per parameter (see _ec2_error, _s3_error).
@@ -63,6 +69,7 @@ VALIDATION_CODES = {
     "iam": "ValidationError",
     "sts": "ValidationError",
     "ssm": "ValidationException",
+    "cloudwatch": "ValidationError",
 }
 
 _CREDENTIAL = re.compile(r"Credential=[^/,\s]+/\d{8}/[^/]+/([^/]+)/aws4_request")
@@ -93,7 +100,7 @@ class _Service:
     def __init__(self, name: str) -> None:
         self.name = name
         self.model: ServiceModel = get_service_model(name)
-        self.protocol = str(self.model.protocol)
+        self.protocol = WIRE_PROTOCOLS.get(name, str(self.model.protocol))
         self.routes: dict[str, list[_Route]] = {}
         if self.protocol.startswith("rest"):
             for operation in self.model.operation_names:

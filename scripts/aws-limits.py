@@ -59,6 +59,8 @@ SHAPES: dict[str, tuple[str, str]] = {
     "variantName": ("sagemaker", "VariantName"),
     "alarmName": ("sagemaker", "AlarmName"),
     "alarmList": ("sagemaker", "AlarmList"),
+    "dataCaptureDestination": ("sagemaker", "DestinationS3Uri"),
+    "dataCaptureKmsKey": ("sagemaker", "KmsKeyId"),
     # RunInstances (the EC2 training runner)
     "ec2InstanceType": ("ec2", "InstanceType"),
     # CreateFunction / UpdateFunctionConfiguration

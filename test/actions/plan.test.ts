@@ -62,6 +62,10 @@ describe("plan action", () => {
     const plan = JSON.parse(readFileSync(join(w.dir, "mlops-plan.json"), "utf8")) as Plan;
     expect(plan.planHash).toBe(first.outputs["plan-hash"]);
     expect(existsSync(join(w.dir, "mlops-plan.md"))).toBe(true);
+    // The cost section: nothing runs yet, and the shipped table has no prices (never a guess).
+    const comment = readFileSync(join(w.dir, "mlops-plan.md"), "utf8");
+    expect(comment).toContain("**Cost** (an estimate, not a bill");
+    expect(comment).toContain("monthly estimate: $0.00 -> no price");
     expect(first.summary).toContain(`### mlops plan for \`${w.project}\``);
     const posts = gh.calls.filter((c) => c.method === "POST");
     expect(posts).toHaveLength(1);
@@ -153,6 +157,22 @@ describe("plan action", () => {
     expect(body.match(/<details>/g)?.length ?? 0).toBe(body.match(/<\/details>/g)?.length ?? 0);
     // The markdown file (for issues, e.g. drift) is the same size-safe text.
     expect(readFileSync(join(w.dir, "mlops-plan.md"), "utf8").length).toBeLessThan(65_536);
+  }, 180_000);
+
+  it("with status: true, writes the live status beside the plan (the drift issue's)", async () => {
+    const w = workspace();
+    const run = await runAction("plan", {
+      cwd: w.dir,
+      event: pullRequestEvent(15),
+      inputs: { config: w.config, comment: "false", status: "true" },
+      env: env(),
+    });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.outputs["status-file"]).toBe("mlops-plan.status.md");
+    const status = readFileSync(join(w.dir, "mlops-plan.status.md"), "utf8");
+    expect(status).toContain(`### Live status of \`${w.project}\``);
+    // Nothing is deployed yet: the status says so rather than failing.
+    expect(status).toMatch(/Endpoint \S+: does not exist/);
   }, 180_000);
 
   it("leaves a notice instead of failing when the token cannot write (403)", async () => {

@@ -2,6 +2,13 @@
 // to moto (UpdateEndpoint, provisioned concurrency), its faults, S3 conditional writes, the
 // request recorder, and a clean stop.
 
+import {
+  CloudWatchClient,
+  DescribeAlarmsCommand,
+  ListTagsForResourceCommand,
+  PutMetricAlarmCommand,
+  SetAlarmStateCommand,
+} from "@aws-sdk/client-cloudwatch";
 import { CreateLogGroupCommand, CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { EC2Client, RunInstancesCommand } from "@aws-sdk/client-ec2";
 import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
@@ -295,6 +302,68 @@ describe("SageMaker UpdateEndpoint", () => {
     expect(result.ProductionVariants?.[0]?.DesiredInstanceCount).toBe(1);
   });
 
+  it("rolls an update back when an AutoRollbackConfiguration alarm is in ALARM as its baking ends", async () => {
+    const cloudwatch = new CloudWatchClient(aws.clientConfig);
+    await cloudwatch.send(
+      new PutMetricAlarmCommand({
+        AlarmName: "emu-5xx",
+        Namespace: "AWS/SageMaker",
+        MetricName: "Invocation5XXErrors",
+        Statistic: "Sum",
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: 0,
+        ComparisonOperator: "GreaterThanThreshold",
+      }),
+    );
+    await createEndpoint("ep-alarm", "cfg-one");
+    const deploymentConfig = {
+      BlueGreenUpdatePolicy: {
+        TrafficRoutingConfiguration: {
+          Type: "CANARY" as const,
+          CanarySize: { Type: "CAPACITY_PERCENT" as const, Value: 10 },
+          WaitIntervalInSeconds: 0,
+        },
+      },
+      AutoRollbackConfiguration: { Alarms: [{ AlarmName: "emu-5xx" }] },
+    };
+    await sagemaker.send(
+      new UpdateEndpointCommand({
+        EndpointName: "ep-alarm",
+        EndpointConfigName: "cfg-three",
+        DeploymentConfig: deploymentConfig,
+      }),
+    );
+    // The alarm fires during the bake.
+    await cloudwatch.send(
+      new SetAlarmStateCommand({ AlarmName: "emu-5xx", StateValue: "ALARM", StateReason: "5XX" }),
+    );
+    const rollingBack = await waitFor(
+      () => describeEndpoint("ep-alarm"),
+      (e) => e.EndpointStatus !== "Updating",
+    );
+    expect(rollingBack.EndpointStatus).toBe("RollingBack");
+    const result = await waitFor(
+      () => describeEndpoint("ep-alarm"),
+      (e) => e.EndpointStatus !== "RollingBack",
+    );
+    expect(result.EndpointStatus).toBe("InService");
+    expect(result.EndpointConfigName).toBe("cfg-one");
+
+    // With the alarm quiet, the same update goes through.
+    await cloudwatch.send(
+      new SetAlarmStateCommand({ AlarmName: "emu-5xx", StateValue: "OK", StateReason: "quiet" }),
+    );
+    await sagemaker.send(
+      new UpdateEndpointCommand({
+        EndpointName: "ep-alarm",
+        EndpointConfigName: "cfg-three",
+        DeploymentConfig: deploymentConfig,
+      }),
+    );
+    expect((await settled("ep-alarm")).EndpointConfigName).toBe("cfg-three");
+  });
+
   it("fault rollback-failed: UpdateRollbackFailed", async () => {
     await createEndpoint("ep-rbfailed", "cfg-one");
     await emulator.injectFault("sagemaker:UpdateEndpoint", "rollback-failed", {
@@ -327,6 +396,59 @@ describe("SageMaker UpdateEndpoint", () => {
     await createEndpoint("ep-slow", "cfg-one");
     expect((await describeEndpoint("ep-slow")).EndpointStatus).toBe("Creating");
     expect((await settled("ep-slow")).EndpointStatus).toBe("InService");
+  });
+});
+
+// --- CloudWatch alarms -------------------------------------------------------------------------
+
+describe("CloudWatch alarms", () => {
+  it("start INSUFFICIENT_DATA; an update keeps their state and tags (AWS's PutMetricAlarm)", async () => {
+    const cloudwatch = new CloudWatchClient(aws.clientConfig);
+    const put = (threshold: number, tags?: { Key: string; Value: string }[]) =>
+      cloudwatch.send(
+        new PutMetricAlarmCommand({
+          AlarmName: "emu-latency",
+          Namespace: "AWS/SageMaker",
+          MetricName: "ModelLatency",
+          ExtendedStatistic: "p99",
+          Period: 60,
+          EvaluationPeriods: 3,
+          Threshold: threshold,
+          ComparisonOperator: "GreaterThanThreshold",
+          ...(tags && { Tags: tags }),
+        }),
+      );
+    const describe = async () =>
+      (await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: ["emu-latency"] })))
+        .MetricAlarms?.[0];
+    await put(1000, [{ Key: "team", Value: "ml" }]);
+    expect((await describe())?.StateValue).toBe("INSUFFICIENT_DATA");
+    await cloudwatch.send(
+      new SetAlarmStateCommand({ AlarmName: "emu-latency", StateValue: "ALARM", StateReason: "x" }),
+    );
+    await put(2000, [{ Key: "team", Value: "other" }]);
+    const updated = await describe();
+    expect(updated).toMatchObject({ StateValue: "ALARM", Threshold: 2000 });
+    const tags = await cloudwatch.send(
+      new ListTagsForResourceCommand({ ResourceARN: updated?.AlarmArn }),
+    );
+    expect(tags.Tags).toEqual([{ Key: "team", Value: "ml" }]);
+  });
+
+  it("the strict front refuses what CloudWatch's model refuses", async () => {
+    const cloudwatch = new CloudWatchClient(aws.clientConfig);
+    const error = await errorOf(
+      cloudwatch.send(
+        new PutMetricAlarmCommand({
+          AlarmName: "",
+          Period: 60,
+          EvaluationPeriods: 0,
+          Threshold: 1,
+          ComparisonOperator: "GreaterThanThreshold",
+        }),
+      ),
+    );
+    expect(error.message).toMatch(/validation errors? detected/);
   });
 });
 

@@ -16,6 +16,7 @@ import { loadConfig } from "../../actions/src/config/load.js";
 import { silentLogger } from "../../actions/src/logger.js";
 import { buildGraph } from "../../actions/src/graph/build-graph.js";
 import { topologicalOrder, type Node } from "../../actions/src/graph/graph.js";
+import type { AlarmSpec } from "../../actions/src/graph/alarm-nodes.js";
 import type {
   AliasSpec,
   FunctionSpec,
@@ -194,6 +195,9 @@ const updates: Record<string, Edit> = {
   "autoscaling.variant": {
     edit: (n) => ({ ...n, spec: { ...(n.spec as AutoscalingSpec), maxCapacity: 3 } }),
   },
+  "cloudwatch.alarm": {
+    edit: (n) => ({ ...n, spec: { ...(n.spec as AlarmSpec), threshold: 5 } }),
+  },
 };
 
 /** Kinds whose delete() leaves the thing in place on purpose (read still finds it). */
@@ -256,7 +260,7 @@ describe("the handler contract, every kind (shared emulator)", { timeout: TEST_T
   });
 
   // it.each needs its rows before beforeAll has built the graph: rows are indices.
-  const rows = Array.from({ length: 19 }, (_, i) => i);
+  const rows = Array.from({ length: 26 }, (_, i) => i);
   const at = (i: number, order: "forward" | "reverse"): Node | undefined =>
     (order === "forward" ? nodes : [...nodes].reverse())[i];
 

@@ -268,10 +268,15 @@ describe("the deploy role", () => {
         "AddPermission",
       ]),
     );
-    // The plan that follows is the plan role's.
+    // The plan that follows is the plan role's, and so is `mlops status`.
     expect(
       denied([await printedPolicy("plan")], authorizations(await recorded(() => mlops("plan")))),
     ).toEqual([]);
+    const status = await recorded(() => mlops("status"));
+    expect(status.map((r) => r.operation)).toEqual(
+      expect.arrayContaining(["DescribeAlarms", "ListTrainingJobs", "GetAlias"]),
+    );
+    expect(denied([await printedPolicy("plan")], authorizations(status))).toEqual([]);
   });
 
   it("updates: retraining, scaling, the function, its URL", { timeout: 180_000 }, async () => {

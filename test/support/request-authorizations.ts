@@ -102,6 +102,8 @@ export class RequestAuthorizer {
         return this.lambda(entry, operation);
       case "logs":
         return this.logs(json(entry), operation);
+      case "monitoring":
+        return this.cloudwatch(json(entry), operation);
       case "ec2":
         return this.ec2(form(entry), operation);
       case "ssm": {
@@ -311,6 +313,24 @@ export class RequestAuthorizer {
     if (typeof b["logGroupName"] === "string")
       return [auth(action, this.arn("logs", `log-group:${b["logGroupName"]}:*`))];
     throw new Error(`no authorization model for logs ${operation}: describe it here`);
+  }
+
+  /** CloudWatch alarm calls are authorized on each alarm they name (or the alarm ARN). */
+  private cloudwatch(
+    b: Record<string, unknown>,
+    operation: string,
+  ): Omit<Authorization, "because">[] {
+    const action = `cloudwatch:${operation}`;
+    if (typeof b["ResourceARN"] === "string") return [auth(action, b["ResourceARN"])];
+    const names =
+      typeof b["AlarmName"] === "string"
+        ? [b["AlarmName"]]
+        : Array.isArray(b["AlarmNames"])
+          ? b["AlarmNames"].map((n) => text(n))
+          : [];
+    if (names.length === 0)
+      throw new Error(`no authorization model for cloudwatch ${operation}: describe it here`);
+    return names.map((n) => auth(action, this.arn("cloudwatch", `alarm:${n}`)));
   }
 
   private ec2(p: URLSearchParams, operation: string): Omit<Authorization, "because">[] {

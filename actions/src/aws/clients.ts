@@ -5,6 +5,7 @@
 // Each client is made when first used (a run that never talks to EC2 never builds its client):
 // adding a client is one line in CLIENT_FACTORIES.
 import { ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { IAMClient } from "@aws-sdk/client-iam";
@@ -42,6 +43,7 @@ const CLIENT_FACTORIES = {
   lambda: (common: ClientSettings) => new LambdaClient(common),
   ec2: (common: ClientSettings) => new EC2Client(common),
   logs: (common: ClientSettings) => new CloudWatchLogsClient(common),
+  cloudwatch: (common: ClientSettings) => new CloudWatchClient(common),
 };
 
 type Factories = typeof CLIENT_FACTORIES;

@@ -232,6 +232,27 @@ const commands: Record<string, Command> = {
       );
     },
   }),
+  status: lazy({
+    summary: "show the live service: endpoint, model, alarms, Lambda, training runs",
+    synopsis: "[--format text|markdown|json]",
+    description:
+      "Reads the account (Describe/Get/List only; the plan role may run it) and shows the\nendpoint's status and instance count (now, min, max), the model it serves and since when,\nits data capture, each alarm's state, the Lambda alias's version and concurrency, and the\nlatest training runs with their metrics. Changes nothing.",
+    options: {
+      format: {
+        type: "string",
+        default: "text",
+        value: "text|markdown|json",
+        help: "what to print",
+      },
+    },
+    examples: ["mlops status", "mlops status --format json"],
+    load: () => import("./status-command.js"),
+    run: ({ statusCommand }, v, _p, io) =>
+      statusCommand(
+        { ...engine(v), format: oneOf(v["format"], ["text", "markdown", "json"], "--format") },
+        io,
+      ),
+  }),
   apply: lazy({
     summary: "make AWS match the config",
     synopsis: "[--plan PLAN.json] [--auto-approve [--allow-rollback]]",

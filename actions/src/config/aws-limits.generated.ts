@@ -577,6 +577,18 @@ export const AWS_LIMITS = {
     "max": 10,
     "source": "sagemaker AlarmList"
   },
+  "dataCaptureDestination": {
+    "min": 0,
+    "max": 512,
+    "pattern": "(https|s3)://([^/])/?(.*)",
+    "source": "sagemaker DestinationS3Uri"
+  },
+  "dataCaptureKmsKey": {
+    "min": 0,
+    "max": 2048,
+    "pattern": "[a-zA-Z0-9:/_-]*",
+    "source": "sagemaker KmsKeyId"
+  },
   "ec2InstanceType": {
     "enum": [
       "a1.medium",

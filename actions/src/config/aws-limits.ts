@@ -7,6 +7,8 @@
 import type { ConfigPath } from "./issues.js";
 import { didYouMean } from "./did-you-mean.js";
 import { AWS_LIMITS } from "./aws-limits.generated.js";
+import { fillTemplate } from "../aws/naming.js";
+import { rollbackAlarmNames } from "../graph/alarm-nodes.js";
 import type { Config } from "./types.js";
 
 interface Problem {
@@ -175,6 +177,8 @@ function instanceTypeProblems(c: Config): Problem[] {
 function metricAndAlarmProblems(c: Config): Problem[] {
   const metrics = c.training.metrics;
   const alarms = c.endpoint.deployment.rollbackAlarms;
+  // What the deployment sends: the tool's own endpoint alarms count too.
+  const sent = rollbackAlarmNames(c);
   return [
     ...(metrics.length > AWS_LIMITS.metricDefinitionList.max
       ? at(
@@ -186,15 +190,35 @@ function metricAndAlarmProblems(c: Config): Problem[] {
       ...at(["training", "metrics", i, "name"], limitProblem(m.name, AWS_LIMITS.metricName)),
       ...at(["training", "metrics", i, "regex"], limitProblem(m.regex, AWS_LIMITS.metricRegex)),
     ]),
-    ...(alarms.length > AWS_LIMITS.alarmList.max
+    ...(sent.length > AWS_LIMITS.alarmList.max
       ? at(
           ["endpoint", "deployment", "rollbackAlarms"],
-          `has ${String(alarms.length)} alarms; SageMaker allows ${String(AWS_LIMITS.alarmList.max)}`,
+          `makes ${String(sent.length)} rollback alarms with the tool's own (${String(sent.length - alarms.length)}); SageMaker allows ${String(AWS_LIMITS.alarmList.max)}`,
         )
       : []),
     ...alarms.flatMap((a, i) =>
       at(["endpoint", "deployment", "rollbackAlarms", i], limitProblem(a, AWS_LIMITS.alarmName)),
     ),
+  ];
+}
+
+function dataCaptureProblems(c: Config): Problem[] {
+  const capture = c.endpoint.dataCapture;
+  if (!capture) return [];
+  // DestinationS3Uri as sent: the data bucket with its template filled (an account id is always
+  // 12 digits) and the prefix.
+  const bucket = fillTemplate(c.data.bucket, { account: "123456789012", region: c.region }).value;
+  return [
+    ...at(
+      ["endpoint", "dataCapture", "prefix"],
+      limitProblem(`s3://${bucket}/${capture.prefix}`, AWS_LIMITS.dataCaptureDestination),
+    ),
+    ...(capture.kmsKeyArn !== undefined
+      ? at(
+          ["endpoint", "dataCapture", "kmsKeyArn"],
+          limitProblem(capture.kmsKeyArn, AWS_LIMITS.dataCaptureKmsKey),
+        )
+      : []),
   ];
 }
 
@@ -276,6 +300,7 @@ export function awsLimitProblems(c: Config): Problem[] {
     ...hyperparameterProblems(c),
     ...instanceTypeProblems(c),
     ...metricAndAlarmProblems(c),
+    ...dataCaptureProblems(c),
     ...lambdaProblems(c),
     ...functionUrlCorsProblems(c),
   ];

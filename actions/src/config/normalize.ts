@@ -9,6 +9,7 @@ import type {
   FunctionUrlConfig,
   FunctionUrlCors,
   LambdaConfig,
+  MonitoringConfig,
   ParameterRange,
   TuningConfig,
 } from "./types.js";
@@ -103,6 +104,7 @@ export function normalize(raw: any, file: string): Config {
         },
       }),
     },
+    monitoring: monitoringConfig(raw.monitoring),
     iam: {
       path: raw.iam.path,
       ...(raw.iam.permissionsBoundary !== undefined && {
@@ -114,6 +116,28 @@ export function normalize(raw: any, file: string): Config {
   };
   if (raw.lambda !== undefined) config.lambda = lambdaConfig(raw.lambda, dir);
   return config;
+}
+
+function monitoringConfig(m: any): MonitoringConfig {
+  return {
+    alarms: m.alarms,
+    periodSeconds: seconds(m.period),
+    evaluationPeriods: m.evaluationPeriods,
+    datapointsToAlarm: m.datapointsToAlarm,
+    endpoint: {
+      invocation5xxErrors: m.endpoint.invocation5xxErrors,
+      modelLatencyP99Ms: m.endpoint.modelLatencyP99Ms,
+      ...(m.endpoint.invocation4xxErrorRate !== undefined && {
+        invocation4xxErrorRate: m.endpoint.invocation4xxErrorRate,
+      }),
+    },
+    lambda: {
+      errors: m.lambda.errors,
+      throttles: m.lambda.throttles,
+      spillover: m.lambda.spillover,
+    },
+    ...(m.topicArn !== undefined && { topicArn: m.topicArn }),
+  };
 }
 
 function lambdaConfig(l: any, dir: string): LambdaConfig {

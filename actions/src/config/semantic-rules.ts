@@ -30,6 +30,8 @@ type Rule = (config: Config) => Problem[];
 
 const MAX_TRAINING_SECONDS = 28 * 24 * 3600;
 const MAX_LAMBDA_TIMEOUT = 900;
+/** CloudWatch: EvaluationPeriods x Period at most one day (PutMetricAlarm reference). */
+const MAX_ALARM_EVALUATION_SECONDS = 86_400;
 /** Families the current x86_64 PyTorch Deep Learning AMIs support. */
 export const DLAMI_GPU_FAMILIES = [
   "g4dn",
@@ -357,6 +359,45 @@ const rules: Rule[] = [
             : none,
         )
       : none,
+  (c) => {
+    const m = c.monitoring;
+    return [
+      ...(m.periodSeconds < 60 || m.periodSeconds % 60 !== 0
+        ? problem(
+            ["monitoring", "period"],
+            `is ${formatDuration(m.periodSeconds)}; use whole minutes (1m or more)`,
+          )
+        : none),
+      ...(m.periodSeconds * m.evaluationPeriods > MAX_ALARM_EVALUATION_SECONDS
+        ? problem(
+            ["monitoring", "evaluationPeriods"],
+            `times period is ${formatDuration(m.periodSeconds * m.evaluationPeriods)}; CloudWatch evaluates at most 1d`,
+          )
+        : none),
+      ...(m.datapointsToAlarm > m.evaluationPeriods
+        ? problem(
+            ["monitoring", "datapointsToAlarm"],
+            `is ${m.datapointsToAlarm}, more than evaluationPeriods (${m.evaluationPeriods})`,
+          )
+        : none),
+      ...(m.topicArn !== undefined && m.topicArn.split(":")[3] !== c.region
+        ? problem(
+            ["monitoring", "topicArn"],
+            `is in another region than ${c.region}; CloudWatch notifies topics of its own region`,
+          )
+        : none),
+    ];
+  },
+  (c) => {
+    const capture = c.endpoint.dataCapture;
+    // With data.delete, a sync removes what is under data.prefix and not in the source.
+    return capture && c.data.source.kind !== "s3" && capture.prefix.startsWith(c.data.prefix)
+      ? problem(
+          ["endpoint", "dataCapture", "prefix"],
+          `"${capture.prefix}" is inside data.prefix "${c.data.prefix}": the data sync would treat captures as data; use a prefix beside it`,
+        )
+      : none;
+  },
 ];
 
 export function semanticProblems(config: Config): Problem[] {

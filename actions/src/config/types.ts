@@ -107,9 +107,33 @@ export interface EndpointConfig {
   variantName: string;
   instanceType: string;
   initialInstanceCount: number;
-  dataCapture?: { samplingPercentage: number; destination: string };
+  dataCapture?: DataCaptureConfig;
   deployment: DeploymentConfig;
   autoscaling?: AutoscalingConfig;
+}
+
+export interface DataCaptureConfig {
+  samplingPercentage: number;
+  capture: ("request" | "response")[];
+  /** Key prefix in the data bucket (ends with "/"). */
+  prefix: string;
+  kmsKeyArn?: string;
+}
+
+/** The tool's own CloudWatch alarms (graph/alarm-nodes.ts). */
+export interface MonitoringConfig {
+  alarms: boolean;
+  periodSeconds: number;
+  evaluationPeriods: number;
+  datapointsToAlarm: number;
+  endpoint: {
+    invocation5xxErrors: number;
+    modelLatencyP99Ms: number;
+    /** Percent; absent: no 4XX alarm. */
+    invocation4xxErrorRate?: number;
+  };
+  lambda: { errors: number; throttles: number; spillover: number };
+  topicArn?: string;
 }
 
 export interface LambdaConfig {
@@ -181,6 +205,7 @@ export interface Config {
   model: { qualityGate?: QualityGate; keep: number };
   endpoint: EndpointConfig;
   lambda?: LambdaConfig;
+  monitoring: MonitoringConfig;
   iam: IamConfig;
   /** Absolute path of the file this came from. */
   file: string;

@@ -5,12 +5,18 @@ import * as core from "@actions/core";
 import * as github from "@actions/github";
 import { writeFileSync } from "node:fs";
 import { DEFAULT_CONFIG_PATH, loadConfig } from "../config/load.js";
+import { estimateCost, renderCostMarkdown } from "../cost/estimate.js";
+import { estimateLive } from "../cost/live.js";
+import { PRICE_TABLE } from "../cost/prices.generated.js";
+import type { Observations } from "../plan/compute.js";
 import { renderJson } from "../plan/render-json.js";
 import { renderMarkdown } from "../plan/render-markdown.js";
 import { runPlan } from "../plan/run-plan.js";
 import { summaryLine } from "../plan/summary.js";
 import { hasChanges, type Plan } from "../plan/types.js";
-import { openSession } from "../session.js";
+import { openSession, type Session } from "../session.js";
+import { collectStatus } from "../status/collect.js";
+import { renderStatusMarkdown } from "../status/render.js";
 import { httpStatus, upsertPlanComment } from "./comments.js";
 import { runContext } from "./context.js";
 import { booleanInput, stringInput } from "./inputs.js";
@@ -25,17 +31,19 @@ export async function planAction(): Promise<void> {
   const markdownFile = `${planFile.replace(/\.json$/i, "")}.md`;
   const token = stringInput("github-token");
   const comment = booleanInput("comment", true);
+  const withStatus = booleanInput("status", false);
   const run = runContext();
   const pr = run.pullRequest;
   const logger = actionsLogger();
 
   const config = loadConfig(configPath);
   let plan: Plan;
+  let observations: Observations;
+  let session: Session;
   try {
-    plan = await inGroup(`Plan ${configPath}`, async () => {
-      const session = await openSession(config, { logger });
-      return (await runPlan(session)).plan;
-    });
+    session = await openSession(config, { logger });
+    const opened = session;
+    ({ plan, observations } = await inGroup(`Plan ${configPath}`, () => runPlan(opened)));
   } catch (error) {
     if (!pr?.fromFork) throw error;
     // Workflows started from forks get no AWS credentials: the config is valid, that is all
@@ -56,6 +64,10 @@ export async function planAction(): Promise<void> {
     configPath,
     runUrl: run.runUrl,
     sha: pr?.headSha ?? run.sha,
+    cost: renderCostMarkdown(
+      estimateLive(config, observations, PRICE_TABLE),
+      estimateCost(config, PRICE_TABLE),
+    ),
   });
   writeFileSync(markdownFile, `${body}\n`);
   core.setOutput("has-changes", String(hasChanges(plan)));
@@ -63,6 +75,13 @@ export async function planAction(): Promise<void> {
   core.setOutput("plan-file", planFile);
   core.setOutput("markdown-file", markdownFile);
   core.setOutput("summary", summaryLine(plan));
+  if (withStatus) {
+    // The live service beside the plan (the drift issue shows both); read-only like the plan.
+    const statusFile = `${planFile.replace(/\.json$/i, "")}.status.md`;
+    const status = await inGroup("Status", () => collectStatus(session));
+    writeFileSync(statusFile, `${renderStatusMarkdown(status)}\n`);
+    core.setOutput("status-file", statusFile);
+  }
   core.info(summaryLine(plan));
   core.info(`Plan hash: ${plan.planHash}`);
   await writeSummary(

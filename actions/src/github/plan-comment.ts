@@ -16,10 +16,11 @@ export interface CommentBody {
 
 export function planCommentBody(
   plan: Plan,
-  options: { configPath: string; runUrl: string; sha: string },
+  options: { configPath: string; runUrl: string; sha: string; cost?: string },
 ): CommentBody {
   const head = `${commentMarker(options.configPath)}\n${encodeDigest(planDigest(plan))}\n`;
-  const foot = `\n\n<sub>Planned at ${options.sha.slice(0, 7)} in [this run](${options.runUrl}); this comment is updated on every push.</sub>`;
+  const cost = options.cost !== undefined ? `\n\n${options.cost}` : "";
+  const foot = `${cost}\n\n<sub>Planned at ${options.sha.slice(0, 7)} in [this run](${options.runUrl}); this comment is updated on every push.</sub>`;
   const markdown = renderMarkdown(plan);
   const note =
     `> [!NOTE]\n> This plan is too long for a comment (${markdown.length.toLocaleString("en-US")} characters) and was cut here. ` +

@@ -1,6 +1,7 @@
 // Config -> DesiredGraph: each capability adds its nodes through its own builder.
 import { fillTemplate } from "../aws/naming.js";
 import type { Config } from "../config/types.js";
+import { addAlarmNodes } from "./alarm-nodes.js";
 import { addDataNodes } from "./data-nodes.js";
 import type { GraphBuilder } from "./graph-builder.js";
 import {
@@ -25,6 +26,7 @@ const BUILDERS: ((b: GraphBuilder) => void)[] = [
   addDataNodes,
   addIamNodes,
   addTrainingNodes,
+  addAlarmNodes,
   addServingNodes,
   addLambdaNodes,
 ];

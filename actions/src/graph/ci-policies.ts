@@ -10,6 +10,7 @@
 // the lock, runner instances tagged for the project). Nobody in CI deletes a bucket: that is
 // `mlops destroy --include-data`, for an administrator (see docs/setup.md).
 import type { Config } from "../config/types.js";
+import { rollbackAlarmNames, toolAlarms } from "./alarm-nodes.js";
 import type { DesiredGraph } from "./graph.js";
 import { ROLE_SERVICE, type RoleSpec, type RoleUse } from "./iam-nodes.js";
 import {
@@ -64,6 +65,15 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
         arn("lambda", `function:${config.lambda.name}:*`),
       ]
     : [];
+  // The tool's alarms by name (a removed one is deleted under the policy before the change), and
+  // the user's rollback alarms, which a deployment reads to say which one fired.
+  const ownAlarms = toolAlarms(config).map((a) => arn("cloudwatch", `alarm:${a.name}`));
+  const readAlarms = [
+    ...new Set([
+      ...ownAlarms,
+      ...rollbackAlarmNames(config).map((a) => arn("cloudwatch", `alarm:${a}`)),
+    ]),
+  ];
   const logGroup = config.lambda
     ? [
         arn("logs", `log-group:/aws/lambda/${config.lambda.name}`),
@@ -159,6 +169,22 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
       },
     );
   }
+  statements.push({
+    // `mlops status` lists the latest runs (as destroy lists the finished ones); no
+    // resource-level permissions.
+    Sid: "ListTrainingJobs",
+    Effect: "Allow",
+    Action: ["sagemaker:ListTrainingJobs"],
+    Resource: ["*"],
+  });
+  if (readAlarms.length > 0) {
+    statements.push({
+      Sid: "ReadAlarms",
+      Effect: "Allow",
+      Action: ["cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource"],
+      Resource: readAlarms,
+    });
+  }
   if (role === "plan") return { Version: "2012-10-17", Statement: statements };
 
   const boundary = permissionsBoundaryArn(config, ctx);
@@ -241,15 +267,10 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
       Resource: sagemakerResources,
     },
     {
-      // Listing (to remove superseded models and configs, and destroy's finished training jobs)
-      // has no resource-level permissions.
+      // Listing (to remove superseded models and configs) has no resource-level permissions.
       Sid: "ListSageMaker",
       Effect: "Allow",
-      Action: [
-        "sagemaker:ListEndpointConfigs",
-        "sagemaker:ListModels",
-        "sagemaker:ListTrainingJobs",
-      ],
+      Action: ["sagemaker:ListEndpointConfigs", "sagemaker:ListModels"],
       Resource: ["*"],
     },
     {
@@ -356,6 +377,19 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
         Resource: logGroup,
       },
     );
+  }
+  if (ownAlarms.length > 0) {
+    statements.push({
+      Sid: "ManageAlarms",
+      Effect: "Allow",
+      Action: [
+        "cloudwatch:PutMetricAlarm",
+        "cloudwatch:DeleteAlarms",
+        "cloudwatch:TagResource",
+        "cloudwatch:UntagResource",
+      ],
+      Resource: ownAlarms,
+    });
   }
   if (config.training.backend === "ec2") statements.push(...ec2RunnerStatements(config, graph));
   return { Version: "2012-10-17", Statement: statements };

@@ -2,6 +2,7 @@
 // ARNs, the lowercase endpoint ARN, explicit actions only (never "*" or "service:*").
 import { pytorchImageUri } from "../aws/pytorch-images.js";
 import type { Config } from "../config/types.js";
+import { rollbackAlarmNames } from "./alarm-nodes.js";
 import type { GraphContext } from "./graph.js";
 
 export interface PolicyStatement {
@@ -135,6 +136,11 @@ function readTrainingData(ctx: GraphContext, layout: StorageLayout): PolicyState
   ];
 }
 
+/** Where the endpoint's data capture goes: its prefix in the data bucket. */
+export function dataCaptureUri(layout: StorageLayout, prefix: string): string {
+  return `s3://${layout.dataBucket}/${prefix}`;
+}
+
 export function endpointArn(ctx: GraphContext, endpointName: string): string {
   // SageMaker ARNs are lowercase; a mixed-case ARN in a policy never matches (AccessDenied).
   return `arn:${ctx.partition}:sagemaker:${ctx.region}:${ctx.account}:endpoint/${endpointName.toLowerCase()}`;
@@ -209,22 +215,29 @@ export function sageMakerExecutionPolicy(
   }
   const capture = config.endpoint.dataCapture;
   if (capture) {
-    const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(capture.destination);
-    if (m?.[1]) {
+    // Exactly the capture prefix (the endpoint config's DestinationS3Uri), and the key if any.
+    statements.push({
+      Sid: "DataCapture",
+      Effect: "Allow",
+      Action: ["s3:PutObject"],
+      Resource: [s3Object(ctx, layout.dataBucket, capture.prefix)],
+    });
+    if (capture.kmsKeyArn !== undefined) {
       statements.push({
-        Sid: "DataCapture",
+        Sid: "DataCaptureKey",
         Effect: "Allow",
-        Action: ["s3:PutObject"],
-        Resource: [s3Object(ctx, m[1], m[2] ?? "")],
+        Action: ["kms:Encrypt", "kms:GenerateDataKey"],
+        Resource: [capture.kmsKeyArn],
       });
     }
   }
-  if (config.endpoint.deployment.rollbackAlarms.length > 0) {
+  const alarms = rollbackAlarmNames(config);
+  if (alarms.length > 0) {
     statements.push({
       Sid: "RollbackAlarms",
       Effect: "Allow",
       Action: ["cloudwatch:DescribeAlarms"],
-      Resource: config.endpoint.deployment.rollbackAlarms.map(
+      Resource: alarms.map(
         (a) => `arn:${ctx.partition}:cloudwatch:${ctx.region}:${ctx.account}:alarm:${a}`,
       ),
     });

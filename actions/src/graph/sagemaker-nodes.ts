@@ -13,7 +13,9 @@ import type {
   TuningConfig,
 } from "../config/types.js";
 import { digest } from "../canonical.js";
+import { alarmAddress, endpointAlarms, rollbackAlarmNames } from "./alarm-nodes.js";
 import { DATASET } from "./data-nodes.js";
+import { dataCaptureUri } from "./iam-policies.js";
 import type { GraphBuilder } from "./graph-builder.js";
 import { roleAddress, roleArn } from "./iam-nodes.js";
 
@@ -67,7 +69,12 @@ export interface EndpointConfigSpec {
   variantName: string;
   instanceType: string;
   initialInstanceCount: number;
-  dataCapture?: { samplingPercentage: number; destination: string };
+  dataCapture?: {
+    samplingPercentage: number;
+    captureModes: ("Input" | "Output")[];
+    destination: string;
+    kmsKeyArn?: string;
+  };
   /** Filled by prepare(): the model this config serves. */
   modelName?: string;
 }
@@ -180,7 +187,14 @@ export function addTrainingNodes(b: GraphBuilder): void {
       variantName: e.variantName,
       instanceType: e.instanceType,
       initialInstanceCount: e.initialInstanceCount,
-      ...(e.dataCapture !== undefined && { dataCapture: e.dataCapture }),
+      ...(e.dataCapture !== undefined && {
+        dataCapture: {
+          samplingPercentage: e.dataCapture.samplingPercentage,
+          captureModes: e.dataCapture.capture.map((c) => (c === "request" ? "Input" : "Output")),
+          destination: dataCaptureUri(layout, e.dataCapture.prefix),
+          ...(e.dataCapture.kmsKeyArn !== undefined && { kmsKeyArn: e.dataCapture.kmsKeyArn }),
+        },
+      }),
     },
     [MODEL],
   );
@@ -190,6 +204,11 @@ export function addTrainingNodes(b: GraphBuilder): void {
 export function addServingNodes(b: GraphBuilder): void {
   const { add, config } = b;
   const e = config.endpoint;
+  const rollbackAlarms = rollbackAlarmNames(config);
+  // The tool's rollback alarms exist before a deployment names them.
+  const ownRollbackAlarms = endpointAlarms(config)
+    .filter((a) => rollbackAlarms.includes(a.name))
+    .map((a) => alarmAddress(a.id));
   add<EndpointSpec>(
     ENDPOINT,
     "sagemaker.endpoint",
@@ -197,12 +216,12 @@ export function addServingNodes(b: GraphBuilder): void {
     {
       variantName: e.variantName,
       instanceType: e.instanceType,
-      deployment: e.deployment,
+      deployment: { ...e.deployment, rollbackAlarms },
       ...(e.autoscaling !== undefined && { autoscaling: e.autoscaling }),
       keep: config.model.keep,
       ...(config.training.retrain && { origin: config.training.retrain }),
     },
-    [ENDPOINT_CONFIG],
+    [ENDPOINT_CONFIG, ...ownRollbackAlarms],
   );
 
   if (e.autoscaling) {

@@ -1,5 +1,6 @@
 // Every resource kind and the spec its nodes carry: the registry is checked against this map
 // (one handler per kind, of that kind's spec), and prepare() finds a dependency by its kind.
+import type { AlarmSpec } from "../graph/alarm-nodes.js";
 import type { BucketSpec } from "../graph/data-nodes.js";
 import type { Node } from "../graph/graph.js";
 import type { InstanceProfileSpec, RoleSpec } from "../graph/iam-nodes.js";
@@ -39,6 +40,7 @@ export interface KindSpecs {
   "sagemaker.endpoint-config": EndpointConfigSpec;
   "sagemaker.endpoint": EndpointSpec;
   "autoscaling.variant": AutoscalingSpec;
+  "cloudwatch.alarm": AlarmSpec;
 }
 
 export type Kind = keyof KindSpecs;

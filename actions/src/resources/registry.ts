@@ -1,5 +1,6 @@
 // Every resource kind the engine knows, by kind: one handler per kind of KindSpecs (kinds.ts).
 import { autoscalingHandler } from "./autoscaling/variant.js";
+import { alarmHandler } from "./cloudwatch/alarm.js";
 import type { ResourceHandler } from "./handler.js";
 import type { Kind, KindSpecs } from "./kinds.js";
 import { instanceProfileHandler } from "./iam/instance-profile.js";
@@ -53,6 +54,7 @@ export function handlersWith(options: HandlerOptions): TypedRegistry {
     "sagemaker.endpoint-config": endpointConfigHandler,
     "sagemaker.endpoint": endpointHandler,
     "autoscaling.variant": autoscalingHandler,
+    "cloudwatch.alarm": alarmHandler,
   };
 }
 

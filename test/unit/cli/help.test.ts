@@ -24,6 +24,7 @@ const COMMANDS: Record<string, readonly string[]> = {
   ],
   validate: ["--format"],
   plan: ["--out", "--markdown-out", "--format", "--detailed-exitcode"],
+  status: ["--format"],
   apply: ["--plan", "--auto-approve", "--allow-rollback"],
   train: [
     "--set",

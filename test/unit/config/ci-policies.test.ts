@@ -363,3 +363,49 @@ describe("mlops iam-policy", () => {
     expect(JSON.parse(out)).toEqual(boundaryPolicy(buildGraph(config(), { account: ACCOUNT })));
   });
 });
+
+describe("monitoring and data capture grant exactly what they use", () => {
+  const alarm = (name: string) => `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${name}`;
+  const capture = (t: string) =>
+    t.replace(
+      "  initialInstanceCount: 1\n",
+      "  initialInstanceCount: 1\n  dataCapture:\n    prefix: capture/\n    kmsKeyArn: arn:aws:kms:eu-west-1:111122223333:key/k-1\n",
+    );
+
+  it("the deploy role manages the tool's alarms by name; the plan role only reads them", () => {
+    const { deploy, plan } = policies(config());
+    for (const name of [
+      "pets-endpoint-5xx",
+      "pets-endpoint-latency-p99",
+      "pets-lambda-spillover",
+    ]) {
+      expect(allows(deploy, "cloudwatch:PutMetricAlarm", alarm(name)), name).toBe(true);
+      expect(allows(deploy, "cloudwatch:DeleteAlarms", alarm(name)), name).toBe(true);
+      expect(allows(plan, "cloudwatch:DescribeAlarms", alarm(name)), name).toBe(true);
+      expect(allows(plan, "cloudwatch:PutMetricAlarm", alarm(name)), name).toBe(false);
+    }
+    expect(allows(deploy, "cloudwatch:PutMetricAlarm", alarm("someone-elses"))).toBe(false);
+    expect(allows(deploy, "cloudwatch:DeleteAlarms", alarm("pets-other"))).toBe(false);
+  });
+
+  it("without alarms, no alarm permission at all", () => {
+    const { deploy } = policies(
+      config((t) => t.replace("iam:\n", "monitoring:\n  alarms: false\niam:\n")),
+    );
+    expect(JSON.stringify(deploy)).not.toContain("cloudwatch:");
+  });
+
+  it("the SageMaker role writes captures to exactly the prefix, with exactly the key, and reads the rollback alarms", () => {
+    const { role: spec } = policies(config(capture));
+    const sagemaker = spec("iam.role.sagemaker").policy;
+    const bucket = `pets-${ACCOUNT}-${REGION}`;
+    expect(allows(sagemaker, "s3:PutObject", `arn:aws:s3:::${bucket}/capture/x.jsonl`)).toBe(true);
+    expect(allows(sagemaker, "s3:PutObject", `arn:aws:s3:::${bucket}/other/x.jsonl`)).toBe(false);
+    const key = "arn:aws:kms:eu-west-1:111122223333:key/k-1";
+    expect(allows(sagemaker, "kms:GenerateDataKey", key)).toBe(true);
+    expect(allows(sagemaker, "kms:GenerateDataKey", `${key}0`)).toBe(false);
+    // The base config's canary deployment rolls back on the tool's endpoint alarms.
+    expect(allows(sagemaker, "cloudwatch:DescribeAlarms", alarm("pets-endpoint-5xx"))).toBe(true);
+    expect(allows(sagemaker, "cloudwatch:DescribeAlarms", alarm("pets-lambda-errors"))).toBe(false);
+  });
+});

@@ -509,6 +509,71 @@ const cases: Case[] = [
     path: "lambda.environment.MLOPS_ENDPOINT",
     message: '"MLOPS_ENDPOINT" is reserved',
   },
+  {
+    name: "rollback alarms beyond SageMaker's 10, counting the tool's own",
+    edit: sub(
+      "    linearStepSize: 20\n",
+      `    linearStepSize: 20\n    rollbackAlarms: [${Array.from({ length: 9 }, (_, i) => `a${i}`).join(", ")}]\n`,
+    ),
+    line: 40,
+    path: "endpoint.deployment.rollbackAlarms",
+    message: "makes 11 rollback alarms with the tool's own (2); SageMaker allows 10",
+  },
+  {
+    name: "alarm period not in whole minutes",
+    edit: sub("iam:\n", "monitoring:\n  period: 90s\niam:\n"),
+    line: 53,
+    path: "monitoring.period",
+    message: "is 1m30s; use whole minutes (1m or more)",
+  },
+  {
+    name: "more datapoints to alarm than evaluated periods",
+    edit: sub("iam:\n", "monitoring:\n  evaluationPeriods: 2\n  datapointsToAlarm: 3\niam:\n"),
+    line: 54,
+    path: "monitoring.datapointsToAlarm",
+    message: "is 3, more than evaluationPeriods (2)",
+  },
+  {
+    name: "alarms evaluated over more than a day",
+    edit: sub("iam:\n", "monitoring:\n  period: 1h\n  evaluationPeriods: 25\niam:\n"),
+    line: 54,
+    path: "monitoring.evaluationPeriods",
+    message: "times period is 1d1h; CloudWatch evaluates at most 1d",
+  },
+  {
+    name: "alarm topic in another region",
+    edit: sub(
+      "iam:\n",
+      "monitoring:\n  topicArn: arn:aws:sns:us-east-1:123456789012:alerts\niam:\n",
+    ),
+    line: 53,
+    path: "monitoring.topicArn",
+    message: "is in another region than eu-west-1; CloudWatch notifies topics of its own region",
+  },
+  {
+    name: "data capture destination longer than SageMaker's 512 characters as sent",
+    edit: sub(
+      "  initialInstanceCount: 1\n",
+      `  initialInstanceCount: 1\n  dataCapture:\n    prefix: ${"c".repeat(480)}/\n`,
+    ),
+    line: 36,
+    path: "endpoint.dataCapture.prefix",
+    message: "is 514 characters as sent; AWS allows at most 512 (AWS sagemaker DestinationS3Uri)",
+  },
+  {
+    name: "data capture inside the synced data prefix",
+    edit: [
+      sub("  delete: false\n", "  delete: false\n  prefix: images/\n"),
+      sub(
+        "  initialInstanceCount: 1\n",
+        "  initialInstanceCount: 1\n  dataCapture:\n    prefix: images/capture/\n",
+      ),
+    ],
+    line: 37,
+    path: "endpoint.dataCapture.prefix",
+    message:
+      '"images/capture/" is inside data.prefix "images/": the data sync would treat captures as data; use a prefix beside it',
+  },
 ];
 
 let ws: Workspace;

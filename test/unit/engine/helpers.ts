@@ -2,6 +2,7 @@
 // errors, a handler context on a fake clock, hand-made plans, and an in-memory S3 object store
 // that honours If-None-Match / If-Match like S3 does (for the lock and the state record).
 import { ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { IAMClient } from "@aws-sdk/client-iam";
@@ -49,6 +50,7 @@ export function mockedClients() {
     lambda: new LambdaClient(clientConfig),
     ec2: new EC2Client(clientConfig),
     logs: new CloudWatchLogsClient(clientConfig),
+    cloudwatch: new CloudWatchClient(clientConfig),
   };
   return {
     clients,

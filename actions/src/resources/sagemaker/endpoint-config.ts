@@ -66,7 +66,10 @@ export const endpointConfigHandler: ResourceHandler<EndpointConfigSpec, Endpoint
               EnableCapture: true,
               InitialSamplingPercentage: spec.dataCapture.samplingPercentage,
               DestinationS3Uri: spec.dataCapture.destination,
-              CaptureOptions: [{ CaptureMode: "Input" }, { CaptureMode: "Output" }],
+              CaptureOptions: spec.dataCapture.captureModes.map((CaptureMode) => ({ CaptureMode })),
+              ...(spec.dataCapture.kmsKeyArn !== undefined && {
+                KmsKeyId: spec.dataCapture.kmsKeyArn,
+              }),
             },
           }),
           Tags: tagsToList(node.tags),

@@ -24,6 +24,7 @@ import {
   variantResourceId,
   type ScalingSnapshot,
 } from "../autoscaling/variant-scaling.js";
+import { describeAlarms } from "../cloudwatch/alarm.js";
 import type { HandlerContext } from "../handler.js";
 import { afterCutover } from "./endpoint-gc.js";
 import {
@@ -47,6 +48,17 @@ const AAS_RETRY_MS = 3 * 60_000;
 
 export class DeploymentFailedError extends OperationalError {
   override name = "DeploymentFailedError";
+}
+
+/** A deployment SageMaker rolled back because rollback alarms fired (named in `alarms`). */
+export class DeploymentRolledBackError extends DeploymentFailedError {
+  override name = "DeploymentRolledBackError";
+  constructor(
+    message: string,
+    readonly alarms: readonly string[],
+  ) {
+    super(message);
+  }
 }
 
 export class NeedsHumanError extends OperationalError {
@@ -214,7 +226,9 @@ async function updateTo(
   );
   if (after.endpointConfigName !== target || after.status !== "InService") {
     if (after.status === "InService" || after.status === "Failed") await putBack();
-    throw cutoverError(node, before, after, target);
+    const fired =
+      after.status === "InService" ? await firedAlarms(ctx, spec.deployment.rollbackAlarms) : [];
+    throw cutoverError(node, before, after, target, fired);
   }
   ctx.logger.info(`${node.address}: cutover verified, ${node.name} serves ${target}`);
   if (removed.length > 0 || typeChanges) await ensureScaling(node, ctx, removed.length > 0);
@@ -222,13 +236,34 @@ async function updateTo(
   return after;
 }
 
+/** The rollback alarms in ALARM now, with CloudWatch's reason: what rolled a deployment back. */
+async function firedAlarms(ctx: HandlerContext, names: readonly string[]): Promise<string[]> {
+  try {
+    const alarms = await describeAlarms(ctx, names);
+    return alarms
+      .filter((a) => a.StateValue === "ALARM")
+      .map((a) => `${a.AlarmName ?? "?"}${a.StateReason ? ` (${a.StateReason})` : ""}`);
+  } catch (error) {
+    // The rollback is the news; an unreadable alarm must not hide it.
+    ctx.logger.warn(`could not read the rollback alarms: ${(error as Error).message}`);
+    return [];
+  }
+}
+
 function cutoverError(
   node: Node<EndpointSpec>,
   before: EndpointObserved,
   after: EndpointObserved,
   target: string,
+  fired: readonly string[],
 ): Error {
   const kept = `It keeps ${before.endpointConfigName} (model ${before.modelName || "?"}); nothing was deleted.`;
+  if (fired.length > 0) {
+    return new DeploymentRolledBackError(
+      `deployment of ${target} to endpoint ${node.name} was ROLLED BACK: rollback alarm ${fired.join(", ")} fired during the deployment, and SageMaker returned the endpoint to ${after.endpointConfigName}, InService. ${kept}`,
+      fired,
+    );
+  }
   const reason = after.failureReason
     ? `FailureReason: ${after.failureReason}`
     : "SageMaker gave no FailureReason: check the endpoint's CloudWatch logs (/aws/sagemaker/Endpoints/" +

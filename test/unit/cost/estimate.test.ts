@@ -1,0 +1,162 @@
+// The cost estimate of the shipped configs, by hand from a price table, and the refresh script's
+// parsing of Price List API pages (test/fixtures/pricing: the documented shape, fixture prices).
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../../actions/src/config/load.js";
+import type { Config } from "../../../actions/src/config/types.js";
+import {
+  estimateCost,
+  monthlyDelta,
+  renderCostMarkdown,
+  renderCostText,
+} from "../../../actions/src/cost/estimate.js";
+import { estimateLive } from "../../../actions/src/cost/live.js";
+import type { Observations } from "../../../actions/src/plan/compute.js";
+import { regionsCovered, type PriceTable } from "../../../actions/src/cost/price-table.js";
+import { PRICE_TABLE } from "../../../actions/src/cost/prices.generated.js";
+import { makeWorkspace, REPO, type Workspace } from "../config/helpers.js";
+
+let tmp: string;
+let table: PriceTable;
+let ws: Workspace;
+let dogBreeds: Config;
+
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), "mlops-prices-"));
+  const out = join(tmp, "prices.generated.ts");
+  execFileSync(process.env["MLOPS_PYTHON"] ?? "python3", [
+    join(REPO, "scripts/refresh-prices.py"),
+    "--from-files",
+    join(REPO, "test/fixtures/pricing/sagemaker-page.json"),
+    join(REPO, "test/fixtures/pricing/lambda-page.json"),
+    "--taken-at",
+    "2026-11-27",
+    "--out",
+    out,
+  ]);
+  const text = readFileSync(out, "utf8");
+  table = JSON.parse(/= (\{[\s\S]*\});\n$/.exec(text)?.[1] ?? "") as PriceTable;
+  ws = makeWorkspace();
+  mkdirSync(join(ws.dir, "config"));
+  dogBreeds = loadConfig(
+    ws.write("config/mlops.yaml", readFileSync(join(REPO, "config/mlops.yaml"), "utf8")),
+  );
+});
+
+afterAll(() => {
+  rmSync(tmp, { recursive: true, force: true });
+  ws.remove();
+});
+
+describe("scripts/refresh-prices.py", () => {
+  it("keeps on-demand hosting, training and provisioned-concurrency prices, by region", () => {
+    expect(table).toEqual({
+      takenAt: "2026-11-27",
+      source: "AWS Price List API (pricing:GetProducts), services AmazonSageMaker and AWSLambda",
+      sagemakerHosting: { "us-east-1": { "ml.m5.large": 1 } },
+      // The notebook price of ml.m5.xlarge is not its training price.
+      sagemakerTraining: { "us-east-1": { "ml.m5.xlarge": 2 } },
+      lambdaProvisionedConcurrency: { "us-east-1": { x86_64: 0.000001, arm64: 0.0000008 } },
+    });
+    expect(regionsCovered(table)).toEqual(["us-east-1"]);
+  });
+});
+
+describe("the cost of config/mlops.yaml", () => {
+  it("matches a hand calculation from a price table (us-east-1)", () => {
+    const e = estimateCost(dogBreeds, table);
+    // Endpoint: 1-3 x ml.m5.large at $1/h for 730 h.
+    expect(e.lines[0]).toMatchObject({
+      address: "sagemaker.endpoint.main",
+      what: "1-3 x ml.m5.large",
+      usd: { low: 730, high: 2190 },
+    });
+    // Provisioned concurrency: 2 x 0.5 GB x 730 x 3600 s x $0.0000008 (arm64, the default).
+    expect(dogBreeds.lambda?.architecture).toBe("arm64");
+    expect(e.lines[1]?.usd?.high).toBeCloseTo(2.1024, 6);
+    // Training: 1 x ml.m5.xlarge x 2 h at $2/h, on demand (no spot range).
+    expect(e.lines[2]).toMatchObject({ per: "run", usd: { low: 4, high: 4 } });
+    expect(e.monthly?.low).toBeCloseTo(730 + 2.1024, 6);
+    expect(e.monthly?.high).toBeCloseTo(2190 + 2.1024, 6);
+    expect(e.incomplete).toBe(false);
+  });
+
+  it("with the shipped table: every line says no price, never a guess", () => {
+    expect(PRICE_TABLE.takenAt).toBeNull();
+    const e = estimateCost(dogBreeds, PRICE_TABLE);
+    expect(e.lines.map((l) => l.usd)).toEqual([undefined, undefined, undefined]);
+    expect(e.lines[0]?.noPrice).toBe("no price for ml.m5.large hosting in us-east-1");
+    expect(e.monthly).toBeUndefined();
+    expect(renderCostText(e)).toContain("an estimate, not a bill");
+  });
+
+  it("an unknown region or instance type is no price; spot is a range", () => {
+    const elsewhere = estimateCost({ ...dogBreeds, region: "eu-west-1" }, table);
+    expect(elsewhere.lines[0]?.noPrice).toBe("no price for ml.m5.large hosting in eu-west-1");
+    const spot = estimateCost(
+      { ...dogBreeds, training: { ...dogBreeds.training, spot: { enabled: true } } },
+      table,
+    );
+    expect(spot.lines[2]?.usd).toEqual({ low: 0.4, high: 4 });
+  });
+
+  it("the pull request's delta runs from what the plan read live to the config", () => {
+    const live = (entries: Record<string, unknown>): Observations =>
+      new Map(Object.entries(entries).map(([a, observed]) => [a, { observed, digest: "x" }]));
+    // Live: max 3 instances; the config raises it to 10.
+    const scaled: Config = {
+      ...dogBreeds,
+      endpoint: {
+        ...dogBreeds.endpoint,
+        autoscaling: {
+          ...(dogBreeds.endpoint.autoscaling as NonNullable<Config["endpoint"]["autoscaling"]>),
+          maxCapacity: 10,
+        },
+      },
+    };
+    const observations = live({
+      "sagemaker.endpoint.main": { instanceType: "ml.m5.large" },
+      "autoscaling.variant.main": { min: 1, max: 3 },
+      "lambda.function.api": { memory: 512 },
+      "lambda.provisioned-concurrency.api": { concurrency: 2, status: "READY" },
+    });
+    const markdown = renderCostMarkdown(
+      estimateLive(scaled, observations, table),
+      estimateCost(scaled, table),
+    );
+    expect(markdown).toContain(
+      "| `sagemaker.endpoint.main` | 1-10 x ml.m5.large | $730.00-$7300.00 per month |",
+    );
+    expect(markdown).toContain("an estimate, not a bill");
+    expect(markdown.split("\n").at(-1)).toBe(
+      "monthly estimate: $732.10-$2192.10 -> $732.10-$7302.10",
+    );
+    // Nothing deployed yet: from $0.
+    expect(monthlyDelta(estimateLive(scaled, live({}), table), estimateCost(scaled, table))).toBe(
+      "monthly estimate: $0.00 -> $732.10-$7302.10",
+    );
+  });
+
+  it("a scaling change shows as the monthly delta", () => {
+    const before = estimateCost(dogBreeds, table);
+    const scaled = estimateCost(
+      {
+        ...dogBreeds,
+        endpoint: {
+          ...dogBreeds.endpoint,
+          autoscaling: {
+            ...(dogBreeds.endpoint.autoscaling as NonNullable<Config["endpoint"]["autoscaling"]>),
+            maxCapacity: 10,
+          },
+        },
+      },
+      table,
+    );
+    expect(monthlyDelta(before, scaled)).toBe(
+      "monthly estimate: $732.10-$2192.10 -> $732.10-$7302.10",
+    );
+  });
+});
