@@ -160,7 +160,8 @@ async function runStep(
 
   try {
     let after: unknown;
-    switch (change.action) {
+    // An adoption (allowed: run-apply refuses it otherwise) is the update or replace it needs.
+    switch (change.action === "adopt" ? (change.adoptWith ?? "update") : change.action) {
       case "noop":
         return { ...base, status: "done", durationMs: 0, observed };
       case "create":

@@ -2,7 +2,7 @@
 // record the result in the state record, release the lock — whatever happens in between.
 import type { Node } from "../graph/graph.js";
 import { computePlan, observe, planHashOf, type Observations } from "../plan/compute.js";
-import { hasChanges, type Plan } from "../plan/types.js";
+import { adoptions, hasChanges, type Plan } from "../plan/types.js";
 import { handlerFor } from "../resources/registry.js";
 import type { Session } from "../session.js";
 import { executePlan, type ExecuteOptions, type StepResult } from "./execute.js";
@@ -20,6 +20,11 @@ export class PlanMismatchError extends OperationalError {
 export interface ApplyOptions {
   /** Apply exactly this plan (from `mlops plan --out`); refuse if live state moved. */
   plan?: Plan;
+  /**
+   * Take over resources the tool did not make (the plan's "adopt" changes). Without it, a plan
+   * with adoptions is refused before anything changes.
+   */
+  adopt?: boolean;
   /** Asked before changing anything; false aborts. */
   confirm: (plan: Plan) => Promise<boolean>;
   operation?: string;
@@ -97,6 +102,7 @@ export async function runApply(session: Session, options: ApplyOptions): Promise
       await options.afterApply?.();
       return { plan, applied: false, steps: [], ok: true };
     }
+    if (options.adopt !== true) refuseAdoptions(plan);
     if (!(await options.confirm(plan))) return { plan, applied: false, steps: [], ok: true };
 
     const steps = await executePlan(plan, observations, session.handlers, ctx, {
@@ -129,6 +135,24 @@ export async function runApply(session: Session, options: ApplyOptions): Promise
   } finally {
     await lock.release();
   }
+}
+
+export class AdoptionRefusedError extends OperationalError {
+  override name = "AdoptionRefusedError";
+}
+
+/**
+ * Adoption is asked for per apply (`mlops apply --adopt`, the apply action's `adopt` input): it
+ * happens once, after a reviewer saw the plan's adoptions, so it is no lasting config setting.
+ */
+function refuseAdoptions(plan: Plan): void {
+  const adopted = adoptions(plan);
+  if (adopted.length === 0) return;
+  const lines = adopted.map((c) => `  ${c.address} (${c.name}): ${c.reason}`);
+  throw new AdoptionRefusedError(
+    `the plan adopts ${adopted.length} resource(s) that mlops did not make; nothing was changed:\n${lines.join("\n")}\n` +
+      "Review what adopting changes (mlops plan), then apply with --adopt (the apply action: adopt: true).",
+  );
 }
 
 /**

@@ -234,9 +234,9 @@ const commands: Record<string, Command> = {
   }),
   apply: lazy({
     summary: "make AWS match the config",
-    synopsis: "[--plan PLAN.json] [--auto-approve [--allow-rollback]]",
+    synopsis: "[--plan PLAN.json] [--adopt] [--auto-approve [--allow-rollback]]",
     description:
-      "Plans, shows the plan, asks, then applies it under the project's lock. With --plan, applies\nexactly that saved plan, or nothing if the account or the config moved since it was made.\nSafe to interrupt: Ctrl-C finishes the steps in flight, and a re-run converges.",
+      "Plans, shows the plan, asks, then applies it under the project's lock. With --plan, applies\nexactly that saved plan, or nothing if the account or the config moved since it was made.\nA plan that adopts resources mlops did not make is refused, changing nothing, without --adopt.\nSafe to interrupt: Ctrl-C finishes the steps in flight, and a re-run converges.",
     options: {
       plan: {
         type: "string",
@@ -249,8 +249,17 @@ const commands: Record<string, Command> = {
         default: false,
         help: "with --auto-approve, apply a fresh plan even if it rolls the served model back",
       },
+      adopt: {
+        type: "boolean",
+        default: false,
+        help: "take over the resources the plan adopts (made by hand with the tool's names)",
+      },
     },
-    examples: ["mlops apply", "mlops apply --plan plan.json --auto-approve"],
+    examples: [
+      "mlops apply",
+      "mlops apply --plan plan.json --auto-approve",
+      "mlops apply --plan plan.json --adopt",
+    ],
     load: () => import("./apply-command.js"),
     run: ({ applyCommand }, v, _p, io) => {
       const plan = optionalString(v["plan"]);
@@ -260,6 +269,7 @@ const commands: Record<string, Command> = {
           ...(plan !== undefined && { plan }),
           autoApprove: v["auto-approve"] === true,
           allowRollback: v["allow-rollback"] === true,
+          adopt: v["adopt"] === true,
         },
         io,
       );

@@ -86,8 +86,26 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
     {
       Sid: "ReadRoles",
       Effect: "Allow",
-      Action: ["iam:GetRole", "iam:GetRolePolicy", "iam:GetInstanceProfile"],
+      Action: [
+        "iam:GetRole",
+        "iam:GetRolePolicy",
+        "iam:GetInstanceProfile",
+        // A role is read whole: every inline and attached policy, to remove what is not ours.
+        "iam:ListRolePolicies",
+        "iam:ListAttachedRolePolicies",
+      ],
       Resource: [...roles, ...profiles],
+    },
+    {
+      // What a managed policy attached to one of our roles grants, shown in the plan. Which
+      // policies are attached is not known in advance: AWS's and this account's.
+      Sid: "ReadAttachedPolicies",
+      Effect: "Allow",
+      Action: ["iam:GetPolicy", "iam:GetPolicyVersion"],
+      Resource: [
+        `arn:${ctx.partition}:iam::aws:policy/*`,
+        `arn:${ctx.partition}:iam::${ctx.account}:policy/*`,
+      ],
     },
     {
       Sid: "ReadSageMaker",
@@ -184,8 +202,6 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
       Action: [
         "iam:TagRole",
         "iam:UntagRole",
-        "iam:ListRolePolicies",
-        "iam:ListAttachedRolePolicies",
         "iam:ListInstanceProfilesForRole",
         "iam:DeleteRolePolicy",
         "iam:DetachRolePolicy",

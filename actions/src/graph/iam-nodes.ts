@@ -18,6 +18,8 @@ export interface RoleSpec {
   policy: PolicyDocument;
   /** Always set: the deploy role may only create and change roles that carry it. */
   permissionsBoundary: string;
+  /** Managed policies that may stay attached (iam.extraPolicies); any other is removed. */
+  allowedManagedPolicies: string[];
 }
 
 export interface InstanceProfileSpec {
@@ -57,6 +59,7 @@ export function addIamNodes(b: GraphBuilder): void {
       policyName: INLINE_POLICY_NAME,
       policy,
       permissionsBoundary,
+      allowedManagedPolicies: config.iam.extraPolicies[use] ?? [],
     });
   };
   role(

@@ -24,7 +24,7 @@ const COMMANDS: Record<string, readonly string[]> = {
   ],
   validate: ["--format"],
   plan: ["--out", "--markdown-out", "--format", "--detailed-exitcode"],
-  apply: ["--plan", "--auto-approve", "--allow-rollback"],
+  apply: ["--plan", "--auto-approve", "--allow-rollback", "--adopt"],
   train: ["--set", "--backend", "--force", "--no-deploy", "--follow", "--auto-approve"],
   sync: [],
   destroy: ["--auto-approve", "--include-data"],

@@ -3,6 +3,8 @@ import {
   CreateRoleCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
+  ListAttachedRolePoliciesCommand,
+  ListRolePoliciesCommand,
   PutRolePolicyCommand,
   TagRoleCommand,
   PutRolePermissionsBoundaryCommand,
@@ -89,6 +91,7 @@ const roleNode = () =>
       policyName: "mlops-least-privilege",
       policy: POLICY,
       permissionsBoundary: BOUNDARY,
+      allowedManagedPolicies: [],
     },
   });
 
@@ -357,13 +360,16 @@ describe("iam.role handler", () => {
       PolicyName: "mlops-least-privilege",
       PolicyDocument: stored(policy),
     });
+    aws.iam.on(ListRolePoliciesCommand).resolves({ PolicyNames: ["mlops-least-privilege"] });
+    aws.iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [] });
   }
 
   it("reads a missing role (NoSuchEntity) as undefined", async () => {
     const aws = mockedClients();
-    aws.iam
-      .on(GetRoleCommand)
-      .rejects(awsError("NoSuchEntity", "The role with name pets-sagemaker cannot be found.", 404));
+    const missing = awsError("NoSuchEntity", "The role with name pets-sagemaker cannot be found.", 404);
+    aws.iam.on(GetRoleCommand).rejects(missing);
+    aws.iam.on(ListRolePoliciesCommand).rejects(missing);
+    aws.iam.on(ListAttachedRolePoliciesCommand).rejects(missing);
     await expect(roleHandler.read(roleNode(), testContext(aws.clients))).resolves.toBeUndefined();
   });
 
@@ -528,6 +534,14 @@ describe("iam.role handler", () => {
       };
     });
     aws.iam.on(GetRolePolicyCommand).rejects(awsError("NoSuchEntity", "no policy", 404));
+    aws.iam.on(ListRolePoliciesCommand).callsFake(() => {
+      if (!created) throw awsError("NoSuchEntity", "not found", 404);
+      return { PolicyNames: [] };
+    });
+    aws.iam.on(ListAttachedRolePoliciesCommand).callsFake(() => {
+      if (!created) throw awsError("NoSuchEntity", "not found", 404);
+      return { AttachedPolicies: [] };
+    });
     aws.iam
       .on(PutRolePolicyCommand)
       .rejectsOnce(awsError("Throttling", "Rate exceeded", 400))

@@ -95,6 +95,7 @@ function isAlreadyExists(error: unknown): boolean {
 
 export const functionHandler: ResourceHandler<FunctionSpec, FunctionObserved> = {
   kind: "lambda.function",
+  ownership: "tags",
 
   async prepare(node) {
     return { ...node, spec: { ...node.spec, codeSha256: await codeSha256Of(node.spec.code) } };

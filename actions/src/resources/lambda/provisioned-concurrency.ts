@@ -42,6 +42,7 @@ export const provisionedConcurrencyHandler: ResourceHandler<
   ProvisionedObserved
 > = {
   kind: "lambda.provisioned-concurrency",
+  ownership: "record",
 
   read(node, ctx) {
     return readProvisioned(ctx, node.spec.functionName, node.spec.qualifier);

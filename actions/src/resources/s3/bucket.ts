@@ -41,6 +41,7 @@ const desiredState = (node: Node<BucketSpec>): BucketObserved => ({
 
 export const bucketHandler: ResourceHandler<BucketSpec, BucketObserved> = {
   kind: "s3.bucket",
+  ownership: "tags",
   deleteRisk: ["deletes-data"],
 
   async read(node, { clients: { s3 } }) {
