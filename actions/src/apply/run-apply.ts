@@ -7,6 +7,7 @@ import { handlerFor } from "../resources/registry.js";
 import type { Session } from "../session.js";
 import { executePlan, type ExecuteOptions, type StepResult } from "./execute.js";
 import { acquireLock } from "./lock.js";
+import { emptyState, type StateRecord } from "./state-store.js";
 import { pollInterval } from "../wait.js";
 import { OperationalError } from "../operational-errors.js";
 
@@ -59,7 +60,7 @@ const DEFAULT_EXECUTE: Omit<ExecuteOptions, "onStepDone" | "pollIntervalMs"> = {
 export async function runApply(session: Session, options: ApplyOptions): Promise<ApplyResult> {
   const { ctx, config } = session;
   await session.accountConfirmed; // nothing is changed in an account STS has not confirmed
-  const bootstrapped = await bootstrapStateBucket(session);
+  const bootstrapped = await bootstrapStateBucket(session, options);
   const lock = await acquireLock(session.lock, {
     operation: options.operation ?? "apply",
     waitSeconds: config.state.lockTimeoutSeconds,
@@ -83,20 +84,7 @@ export async function runApply(session: Session, options: ApplyOptions): Promise
         ),
       };
     } else {
-      const graph = options.selectNodes
-        ? { ...session.graph, nodes: options.selectNodes(session.graph.nodes) }
-        : session.graph;
-      ({ plan, observations } = await computePlan({
-        graph,
-        state: options.selectNodes ? { ...state, resources: {} } : state,
-        handlers: session.handlers,
-        ctx,
-        configFile: config.file,
-      }));
-      if (options.transform) {
-        plan = options.transform(plan);
-        plan.planHash = planHashOf(plan);
-      }
+      ({ plan, observations } = await freshPlan(session, options, state));
     }
     if (!hasChanges(plan)) {
       await options.afterApply?.();
@@ -206,8 +194,33 @@ function deletesState(session: Session, node: Node | undefined): boolean {
   return node?.kind === "s3.bucket" && node.name === session.lock.bucket;
 }
 
+/** The plan of the config as it is now (narrowed and rewritten as the command asks). */
+async function freshPlan(
+  session: Session,
+  options: ApplyOptions,
+  state: StateRecord,
+): Promise<{ plan: Plan; observations: Observations }> {
+  const graph = options.selectNodes
+    ? { ...session.graph, nodes: options.selectNodes(session.graph.nodes) }
+    : session.graph;
+  const planned = await computePlan({
+    graph,
+    state: options.selectNodes ? { ...state, resources: {} } : state,
+    handlers: session.handlers,
+    ctx: session.ctx,
+    configFile: session.config.file,
+  });
+  if (!options.transform) return planned;
+  const plan = options.transform(planned.plan);
+  plan.planHash = planHashOf(plan);
+  return { plan, observations: planned.observations };
+}
+
 /** The lock lives in the state bucket, so the very first apply creates that bucket first. */
-async function bootstrapStateBucket(session: Session): Promise<string | undefined> {
+async function bootstrapStateBucket(
+  session: Session,
+  options: ApplyOptions,
+): Promise<string | undefined> {
   const { ctx } = session;
   const node = session.graph.nodes.find(
     (n) => n.kind === "s3.bucket" && n.name === session.lock.bucket,
@@ -215,6 +228,9 @@ async function bootstrapStateBucket(session: Session): Promise<string | undefine
   if (!node) return undefined;
   const handler = handlerFor(session.handlers, node.kind);
   if ((await handler.read(node, ctx)) !== undefined) return undefined;
+  // A plan apply would refuse changes nothing, this bucket included. No bucket, no record yet.
+  if (options.adopt !== true)
+    refuseAdoptions(options.plan ?? (await freshPlan(session, options, emptyState())).plan);
   ctx.logger.info(`creating the state bucket ${node.name} first: the lock lives there`);
   await handler.create(node, ctx);
   return node.address;

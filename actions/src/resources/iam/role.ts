@@ -52,12 +52,23 @@ const desired = (node: Node<RoleSpec>, observed?: RoleObserved): Comparable => (
   tags: node.tags,
 });
 
-/** "inline policy X: Allow sagemaker:* on *; managed policy Y: ..." of what the update removes. */
+/** The first statements of a policy's grants, shortened: the plan's field lines have them all. */
+function briefly(grants: readonly string[]): string {
+  const MAX_STATEMENTS = 2;
+  const MAX_CHARS = 100;
+  const shown = grants
+    .slice(0, MAX_STATEMENTS)
+    .map((g) => (g.length > MAX_CHARS ? `${g.slice(0, MAX_CHARS - 1)}…` : g));
+  const more = grants.length - shown.length;
+  return `${shown.join("; ")}${more > 0 ? `; and ${more} more statement${more > 1 ? "s" : ""}` : ""}`;
+}
+
+/** "inline policy X (Allow sagemaker:* on *), managed policy Y (...)": what the update removes. */
 function foreignSummary(changes: readonly { path: string; before: unknown }[]): string | undefined {
   const foreign = changes.flatMap((c) => {
     const [field, ...rest] = c.path.split(".");
     const name = rest.join(".");
-    const grants = Array.isArray(c.before) ? (c.before as string[]).join("; ") : "";
+    const grants = Array.isArray(c.before) ? briefly(c.before as string[]) : "";
     if (field === "inlinePolicies") return [`inline policy ${name} (${grants})`];
     if (field === "managedPolicies") return [`managed policy ${name} (${grants})`];
     return [];
