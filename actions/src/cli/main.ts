@@ -433,6 +433,47 @@ const commands: Record<string, Command> = {
         io,
       ),
   }),
+  import: lazy({
+    summary: "write the config of a project made by hand (endpoint, Lambda, roles)",
+    synopsis: "--endpoint NAME [--function NAME] [--project NAME] [--region R] [--force]",
+    description:
+      "Reads the SageMaker endpoint (its config, model and auto-scaling), the training job behind\nthe model (from its artifact), the Lambda function in front (alias, versions, concurrency),\nthe data location and the roles, and writes the config that describes them, with a comment\non every guess. Overwrites nothing without --force. Then `mlops plan` lists what mlops\nadopts and what that changes, and `mlops apply --adopt` takes it over.",
+    options: {
+      endpoint: { type: "string", value: "NAME", help: "the SageMaker endpoint to import" },
+      function: {
+        type: "string",
+        value: "NAME",
+        help: "the Lambda function in front of the endpoint",
+      },
+      project: {
+        type: "string",
+        value: "NAME",
+        help: "project name, prefix of AWS names (default: from the endpoint's name)",
+      },
+      region: { type: "string", value: "R", help: "AWS region (default: AWS_REGION)" },
+      force: { type: "boolean", default: false, help: "overwrite the config file if it exists" },
+    },
+    examples: [
+      "mlops import --endpoint dog-breeds --function dog-breeds-inference",
+      "mlops import --endpoint dog-breeds --project pets --region us-east-1 --force",
+    ],
+    load: () => import("./import-command.js"),
+    run: ({ importCommand }, v, _p, io) => {
+      const endpoint = optionalString(v["endpoint"]);
+      if (endpoint === undefined) throw new UsageError("import needs --endpoint NAME");
+      return importCommand(
+        {
+          config: String(v["config"]),
+          endpoint,
+          functionName: optionalString(v["function"]),
+          project: optionalString(v["project"]),
+          region: optionalString(v["region"]),
+          force: v["force"] === true,
+        },
+        io,
+      );
+    },
+  }),
   emulator: lazy({
     summary: "run the local AWS emulator in the foreground",
     synopsis: "[--port N]",

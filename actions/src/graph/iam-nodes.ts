@@ -78,7 +78,12 @@ export function addIamNodes(b: GraphBuilder): void {
     role(
       "ec2",
       trustPolicy(ROLE_SERVICE.ec2),
-      ec2RunnerPolicy(context, layout, roleArn(b, "sagemaker")),
+      ec2RunnerPolicy(
+        context,
+        layout,
+        roleArn(b, "sagemaker"),
+        config.iam.extraPolicies.sagemaker ?? [],
+      ),
     );
     add<InstanceProfileSpec>(
       "iam.instance-profile.ec2",

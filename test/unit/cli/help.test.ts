@@ -31,6 +31,7 @@ const COMMANDS: Record<string, readonly string[]> = {
   unlock: [],
   "iam-policy": ["--for", "--account", "--trust", "--repository", "--environment"],
   janitor: ["--dry-run"],
+  import: ["--endpoint", "--function", "--project", "--region", "--force"],
   emulator: ["--port"],
 };
 

@@ -62,12 +62,15 @@ export async function readRolePermissions(
   const managed = await mapLimit(
     attached,
     READ_CONCURRENCY,
-    async (PolicyArn) => [PolicyArn, grantsOf(await managedPolicyDocument(iam, PolicyArn))] as const,
+    async (PolicyArn) =>
+      [PolicyArn, grantsOf(await managedPolicyDocument(iam, PolicyArn))] as const,
   );
   return {
     policy: inline.find(([name]) => name === toolPolicyName)?.[1] ?? null,
     inlinePolicies: Object.fromEntries(
-      inline.filter(([name]) => name !== toolPolicyName).map(([name, doc]) => [name, grantsOf(doc)]),
+      inline
+        .filter(([name]) => name !== toolPolicyName)
+        .map(([name, doc]) => [name, grantsOf(doc)]),
     ),
     managedPolicies: Object.fromEntries(managed),
   };

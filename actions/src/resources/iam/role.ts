@@ -25,7 +25,11 @@ import type { Change, ResourceHandler } from "../handler.js";
 import { differReason, noop } from "../handler.js";
 import { tagDelta, tagsFromList, tagsToList, type Tags } from "../tags.js";
 import { decodePolicy, normalizePolicy, policyJson } from "./policy-normalize.js";
-import { readRolePermissions, removeRolePolicies, type RolePermissions } from "./role-permissions.js";
+import {
+  readRolePermissions,
+  removeRolePolicies,
+  type RolePermissions,
+} from "./role-permissions.js";
 
 export interface RoleObserved extends RolePermissions {
   arn: string;
@@ -73,7 +77,9 @@ function foreignSummary(changes: readonly { path: string; before: unknown }[]): 
     if (field === "managedPolicies") return [`managed policy ${name} (${grants})`];
     return [];
   });
-  return foreign.length > 0 ? `removes permissions mlops did not grant: ${foreign.join(", ")}` : undefined;
+  return foreign.length > 0
+    ? `removes permissions mlops did not grant: ${foreign.join(", ")}`
+    : undefined;
 }
 
 export const roleHandler: ResourceHandler<RoleSpec, RoleObserved> = {
