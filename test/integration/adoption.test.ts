@@ -75,7 +75,9 @@ async function makeByHand(): Promise<void> {
       Handler: "lambda_function.lambda_handler",
       Role: role.Role?.Arn ?? "",
       Code: {
-        ZipFile: zipSync({ "lambda_function.py": strToU8("def lambda_handler(e, c):\n  return 1\n") }),
+        ZipFile: zipSync({
+          "lambda_function.py": strToU8("def lambda_handler(e, c):\n  return 1\n"),
+        }),
       },
     }),
   );
