@@ -11,8 +11,10 @@ import {
   PutRolePolicyCommand,
 } from "@aws-sdk/client-iam";
 import {
+  AddPermissionCommand,
   CreateFunctionCommand,
   GetFunctionCommand,
+  GetPolicyCommand,
   LambdaClient,
   type GetFunctionCommandOutput,
 } from "@aws-sdk/client-lambda";
@@ -79,6 +81,14 @@ async function makeByHand(): Promise<void> {
           "lambda_function.py": strToU8("def lambda_handler(e, c):\n  return 1\n"),
         }),
       },
+    }),
+  ); // Anyone's API may invoke it: a resource-policy statement mlops did not write.
+  await lambda.send(
+    new AddPermissionCommand({
+      FunctionName: functionName,
+      StatementId: "any-api",
+      Action: "lambda:InvokeFunction",
+      Principal: "apigateway.amazonaws.com",
     }),
   );
 }
@@ -162,6 +172,13 @@ describe("adopting what was made by hand", () => {
         "policy",
       ]),
     );
+    const fn = adopted.find((c) => c.address === "lambda.function.api");
+    expect(fn?.changes).toContainEqual({
+      path: "permissions.any-api",
+      before: expect.stringMatching(
+        /^Allow lambda:InvokeFunction on .*, to apigateway\.amazonaws\.com$/,
+      ),
+    });
     const markdown = await run(["plan", "--format", "markdown"]);
     expect(markdown.stdout.indexOf("**Adoption.**")).toBeGreaterThan(0);
     expect(markdown.stdout.indexOf("**Adoption.**")).toBeLessThan(
@@ -191,6 +208,9 @@ describe("adopting what was made by hand", () => {
     expect(taken.Configuration?.Runtime).toBe("nodejs22.x");
     expect(taken.Tags?.["mlops:managed-by"]).toBe("mlops-gitops");
     expect(taken.Tags?.["mlops:project"]).toBe(project);
+    await expect(
+      lambda.send(new GetPolicyCommand({ FunctionName: functionName })),
+    ).rejects.toMatchObject({ name: "ResourceNotFoundException" });
 
     const again = await run(["plan", "--detailed-exitcode"]);
     expect(again.stdout).toContain("No changes");

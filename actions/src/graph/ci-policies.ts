@@ -144,6 +144,8 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
           "lambda:ListProvisionedConcurrencyConfigs",
           "lambda:ListVersionsByFunction",
           "lambda:ListTags",
+          // The function's resource policy: mlops owns it whole.
+          "lambda:GetPolicy",
         ],
         Resource: fn,
       },
@@ -321,6 +323,8 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
           "lambda:DeleteFunction",
           "lambda:TagResource",
           "lambda:UntagResource",
+          // A statement someone added to the function's resource policy is removed.
+          "lambda:RemovePermission",
         ],
         Resource: fn,
       },
