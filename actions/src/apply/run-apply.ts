@@ -2,7 +2,7 @@
 // record the result in the state record, release the lock — whatever happens in between.
 import type { Node } from "../graph/graph.js";
 import { computePlan, observe, planHashOf, type Observations } from "../plan/compute.js";
-import { adoptions, hasChanges, type Plan } from "../plan/types.js";
+import { adoptions, hasChanges, type Plan, type PlannedChange } from "../plan/types.js";
 import { handlerFor } from "../resources/registry.js";
 import type { Session } from "../session.js";
 import { executePlan, type ExecuteOptions, type StepResult } from "./execute.js";
@@ -97,19 +97,10 @@ export async function runApply(session: Session, options: ApplyOptions): Promise
       ...DEFAULT_EXECUTE,
       pollIntervalMs: pollInterval(EXECUTOR_POLL_MS),
       ...options.execute,
+      onStepStarted: (change, node) => recordManaged(session, change, node),
       onStepDone: async (change, node) => {
         if (change.action === "delete" && deletesState(session, node)) return;
-        await session.state.update((record) => {
-          const { [change.address]: _previous, ...others } = record.resources;
-          record.resources = others;
-          if (change.action !== "delete")
-            record.resources[change.address] = {
-              kind: node.kind,
-              name: node.name,
-              spec: node.spec,
-              dependsOn: node.dependsOn,
-            };
-        });
+        await recordManaged(session, change, node);
       },
     });
     const ok = steps.every((s) => s.status === "done");
@@ -187,6 +178,21 @@ async function verifyPlan(
     );
   }
   return observations;
+}
+
+/** The state record's entry for a resource the tool makes, changes or (delete) removes. */
+async function recordManaged(session: Session, change: PlannedChange, node: Node): Promise<void> {
+  await session.state.update((record) => {
+    const { [change.address]: _previous, ...others } = record.resources;
+    record.resources = others;
+    if (change.action !== "delete")
+      record.resources[change.address] = {
+        kind: node.kind,
+        name: node.name,
+        spec: node.spec,
+        dependsOn: node.dependsOn,
+      };
+  });
 }
 
 /** Whether deleting this node deletes the state record (and lock) with it. */
