@@ -16,14 +16,7 @@ import {
 export const PLAN_FORMAT_VERSION = 4;
 
 export type Action =
-  | "create"
-  | "update"
-  | "replace"
-  | "delete"
-  | "noop"
-  | "train"
-  | "wait"
-  | "adopt";
+  "create" | "update" | "replace" | "delete" | "noop" | "train" | "wait" | "adopt";
 
 export interface PlannedChange {
   address: string;

@@ -366,7 +366,11 @@ describe("iam.role handler", () => {
 
   it("reads a missing role (NoSuchEntity) as undefined", async () => {
     const aws = mockedClients();
-    const missing = awsError("NoSuchEntity", "The role with name pets-sagemaker cannot be found.", 404);
+    const missing = awsError(
+      "NoSuchEntity",
+      "The role with name pets-sagemaker cannot be found.",
+      404,
+    );
     aws.iam.on(GetRoleCommand).rejects(missing);
     aws.iam.on(ListRolePoliciesCommand).rejects(missing);
     aws.iam.on(ListAttachedRolePoliciesCommand).rejects(missing);

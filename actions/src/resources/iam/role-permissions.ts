@@ -107,7 +107,8 @@ export function grantsOf(document: unknown): Grants {
           ? `everything but ${list(s["NotResource"])}`
           : "*";
     const condition = s["Condition"] !== undefined ? " (with conditions)" : "";
-    return `${String(s["Effect"] ?? "Allow")} ${actions} on ${resources}${condition}`;
+    const effect = typeof s["Effect"] === "string" ? s["Effect"] : "Allow";
+    return `${effect} ${actions} on ${resources}${condition}`;
   });
 }
 

@@ -106,7 +106,9 @@ function permissionsOf(policy: string | undefined): Record<string, string> {
     const principal =
       typeof s.Principal === "object" && s.Principal !== null
         ? Object.values(s.Principal).flat().map(String).join(", ")
-        : String(s.Principal ?? "*");
+        : typeof s.Principal === "string"
+          ? s.Principal
+          : "*";
     const [grant] = grantsOf({ Statement: [raw] });
     out[s.Sid ?? String(i)] = `${grant ?? ""}, to ${principal}`;
   }
