@@ -22,7 +22,13 @@ import {
   PublishVersionCommand,
   PutProvisionedConcurrencyConfigCommand,
 } from "@aws-sdk/client-lambda";
-import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  CreateBucketCommand,
+  GetBucketPolicyCommand,
+  PutBucketPolicyCommand,
+  PutObjectCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
 import {
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
@@ -76,6 +82,24 @@ async function setUpByHand(): Promise<void> {
         Body: `${split} image`,
       }),
     );
+  // What a notebook tutorial has you add: anyone in the account may read the data.
+  await s3.send(
+    new PutBucketPolicyCommand({
+      Bucket: bucket,
+      Policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "AccountRead",
+            Effect: "Allow",
+            Principal: { AWS: "arn:aws:iam::123456789012:root" },
+            Action: "s3:GetObject",
+            Resource: `arn:aws:s3:::${bucket}/*`,
+          },
+        ],
+      }),
+    }),
+  );
   const roles: Record<string, string> = {};
   for (const [use, service] of [
     ["sagemaker", "sagemaker.amazonaws.com"],
@@ -283,6 +307,12 @@ describe("mlops import", () => {
       expect(role?.adoptWith).toBe("replace");
       expect(role?.summary).toContain(`managed policy ${FULL_ACCESS}`);
     }
+    const bucketChange = plan.changes.find((c) => c.address === "s3.bucket.data");
+    expect(bucketChange?.changes).toContainEqual({
+      path: "policy",
+      before: [`Allow s3:GetObject on arn:aws:s3:::${bucket}/*, to arn:aws:iam::123456789012:root`],
+      after: [],
+    });
     const autoscaling = plan.changes.find((c) => c.address === "autoscaling.variant.main");
     expect(autoscaling?.changes.map((c) => c.path)).toContain("otherPolicies.dog-breeds-scaling");
     expect(autoscaling?.changes.map((c) => c.path)).not.toContain("min");
@@ -308,6 +338,9 @@ describe("mlops import", () => {
       expect(inline.PolicyNames).toEqual(["mlops-least-privilege"]);
       expect(attached.AttachedPolicies).toEqual([]);
     }
+    await expect(s3.send(new GetBucketPolicyCommand({ Bucket: bucket }))).rejects.toMatchObject({
+      name: "NoSuchBucketPolicy",
+    });
     const replan = await cli(["plan", "--config", config]);
     expect(replan.stdout).toContain("No changes");
   }, 300_000);

@@ -79,6 +79,8 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
         "s3:GetEncryptionConfiguration",
         "s3:GetBucketPublicAccessBlock",
         "s3:GetBucketTagging",
+        // A bucket policy mlops did not write is shown and removed.
+        "s3:GetBucketPolicy",
       ],
       Resource: bucketArns,
     },
@@ -177,6 +179,7 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
         "s3:PutEncryptionConfiguration",
         "s3:PutBucketPublicAccessBlock",
         "s3:PutBucketTagging",
+        "s3:DeleteBucketPolicy",
       ],
       Resource: bucketArns,
     },

@@ -296,6 +296,7 @@ export function ec2RunnerPolicy(
           "s3:GetEncryptionConfiguration",
           "s3:GetBucketPublicAccessBlock",
           "s3:GetBucketTagging",
+          "s3:GetBucketPolicy",
         ],
         Resource: [s3Bucket(ctx, layout.dataBucket)],
       },

@@ -13,6 +13,7 @@ import {
 import {
   CreateBucketCommand,
   GetBucketEncryptionCommand,
+  GetBucketPolicyCommand,
   GetBucketTaggingCommand,
   GetObjectCommand,
   GetPublicAccessBlockCommand,
@@ -102,10 +103,11 @@ describe("s3.bucket handler", () => {
     aws.s3.on(GetBucketEncryptionCommand).rejects(missing);
     aws.s3.on(GetPublicAccessBlockCommand).rejects(missing);
     aws.s3.on(GetBucketTaggingCommand).rejects(missing);
+    aws.s3.on(GetBucketPolicyCommand).rejects(missing);
     await expect(
       bucketHandler.read(bucketNode(), testContext(aws.clients)),
     ).resolves.toBeUndefined();
-    expect(aws.s3.calls()).toHaveLength(3);
+    expect(aws.s3.calls()).toHaveLength(4);
   });
 
   it("reports a bucket name taken by another account (403) as access denied", async () => {
@@ -131,8 +133,9 @@ describe("s3.bucket handler", () => {
       .on(GetPublicAccessBlockCommand)
       .rejects(awsError("NoSuchPublicAccessBlockConfiguration", "none", 404));
     aws.s3.on(GetBucketTaggingCommand).rejects(awsError("NoSuchTagSet", "none", 404));
+    aws.s3.on(GetBucketPolicyCommand).rejects(awsError("NoSuchBucketPolicy", "none", 404));
     const observed = await bucketHandler.read(bucketNode(), testContext(aws.clients));
-    expect(observed).toEqual({ encryption: null, blockPublicAccess: false, tags: {} });
+    expect(observed).toEqual({ encryption: null, blockPublicAccess: false, tags: {}, policy: [] });
     const change = bucketHandler.diff(bucketNode(), observed as never);
     expect(change.action).toBe("update");
     expect(change.changes.map((c) => c.path)).toEqual([

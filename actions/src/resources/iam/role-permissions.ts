@@ -90,7 +90,10 @@ async function managedPolicyDocument(iam: IAMClient, PolicyArn: string): Promise
 
 type Loose = Record<string, unknown>;
 
-/** What a policy document grants, one line per statement, for people reading a plan. */
+/**
+ * What a policy document grants, one line per statement, for people reading a plan:
+ * "Allow sagemaker:* on *", "Allow lambda:InvokeFunction on arn:..., to apigateway.amazonaws.com".
+ */
 export function grantsOf(document: unknown): Grants {
   const statements = (document as { Statement?: unknown } | undefined)?.Statement;
   if (!Array.isArray(statements)) return [];
@@ -108,7 +111,13 @@ export function grantsOf(document: unknown): Grants {
           : "*";
     const condition = s["Condition"] !== undefined ? " (with conditions)" : "";
     const effect = typeof s["Effect"] === "string" ? s["Effect"] : "Allow";
-    return `${effect} ${actions} on ${resources}${condition}`;
+    // Resource policies (a bucket's, a function's) say to whom.
+    const principal = s["Principal"];
+    const to =
+      principal === undefined
+        ? ""
+        : `, to ${typeof principal === "object" && principal !== null ? Object.values(principal).flat().map(String).join(", ") : list(principal)}`;
+    return `${effect} ${actions} on ${resources}${to}${condition}`;
   });
 }
 

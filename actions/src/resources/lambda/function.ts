@@ -97,22 +97,15 @@ async function readLive(node: Node<FunctionSpec>, ctx: HandlerContext): Promise<
   };
 }
 
-/** Sid -> "Allow lambda:InvokeFunction to apigateway.amazonaws.com" of a resource policy. */
+/** Sid -> "Allow lambda:InvokeFunction on ..., to apigateway.amazonaws.com" of a resource policy. */
 function permissionsOf(policy: string | undefined): Record<string, string> {
   const statements = (decodePolicy(policy) as { Statement?: unknown[] } | undefined)?.Statement;
-  const out: Record<string, string> = {};
-  for (const [i, raw] of (statements ?? []).entries()) {
-    const s = raw as { Sid?: string; Principal?: unknown; Condition?: unknown };
-    const principal =
-      typeof s.Principal === "object" && s.Principal !== null
-        ? Object.values(s.Principal).flat().map(String).join(", ")
-        : typeof s.Principal === "string"
-          ? s.Principal
-          : "*";
-    const [grant] = grantsOf({ Statement: [raw] });
-    out[s.Sid ?? String(i)] = `${grant ?? ""}, to ${principal}`;
-  }
-  return out;
+  return Object.fromEntries(
+    (statements ?? []).map((statement, i) => [
+      (statement as { Sid?: string }).Sid ?? String(i),
+      grantsOf({ Statement: [statement] }).join(""),
+    ]),
+  );
 }
 
 const differs = (
