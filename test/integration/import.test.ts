@@ -19,6 +19,7 @@ import {
 import {
   CreateFunctionCommand,
   LambdaClient,
+  ListProvisionedConcurrencyConfigsCommand,
   PublishVersionCommand,
   PutProvisionedConcurrencyConfigCommand,
 } from "@aws-sdk/client-lambda";
@@ -294,6 +295,7 @@ describe("mlops import", () => {
       "iam.role.lambda",
       "iam.role.sagemaker",
       "lambda.function.api",
+      "lambda.provisioned-concurrency.api",
       "s3.bucket.data",
       "sagemaker.endpoint.main",
     ]);
@@ -313,6 +315,10 @@ describe("mlops import", () => {
       before: [`Allow s3:GetObject on arn:aws:s3:::${bucket}/*, to arn:aws:iam::123456789012:root`],
       after: [],
     });
+    const concurrency = plan.changes.find(
+      (c) => c.address === "lambda.provisioned-concurrency.api",
+    );
+    expect(concurrency?.changes).toContainEqual({ path: "elsewhere.1", before: 2 });
     const autoscaling = plan.changes.find((c) => c.address === "autoscaling.variant.main");
     expect(autoscaling?.changes.map((c) => c.path)).toContain("otherPolicies.dog-breeds-scaling");
     expect(autoscaling?.changes.map((c) => c.path)).not.toContain("min");
@@ -338,6 +344,16 @@ describe("mlops import", () => {
       expect(inline.PolicyNames).toEqual(["mlops-least-privilege"]);
       expect(attached.AttachedPolicies).toEqual([]);
     }
+    // Provisioned concurrency is on the alias alone now: version 1 no longer pays for 2.
+    const provisioned = await lambda.send(
+      new ListProvisionedConcurrencyConfigsCommand({ FunctionName: functionName }),
+    );
+    expect(
+      (provisioned.ProvisionedConcurrencyConfigs ?? []).map((c) => [
+        c.FunctionArn?.split(":").pop(),
+        c.RequestedProvisionedConcurrentExecutions,
+      ]),
+    ).toEqual([["live", 2]]);
     await expect(s3.send(new GetBucketPolicyCommand({ Bucket: bucket }))).rejects.toMatchObject({
       name: "NoSuchBucketPolicy",
     });
