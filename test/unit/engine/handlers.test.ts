@@ -375,6 +375,7 @@ describe("iam.role handler", () => {
       404,
     );
     aws.iam.on(GetRoleCommand).rejects(missing);
+    aws.iam.on(GetRolePolicyCommand).rejects(missing);
     aws.iam.on(ListRolePoliciesCommand).rejects(missing);
     aws.iam.on(ListAttachedRolePoliciesCommand).rejects(missing);
     await expect(roleHandler.read(roleNode(), testContext(aws.clients))).resolves.toBeUndefined();

@@ -38,7 +38,16 @@ export async function readRolePermissions(
   RoleName: string,
   toolPolicyName: string,
 ): Promise<RolePermissions | undefined> {
-  const [names, attached] = await Promise.all([
+  const readInline = async (PolicyName: string): Promise<unknown> => {
+    const out = await iam.send(new GetRolePolicyCommand({ RoleName, PolicyName }));
+    return normalizePolicy(decodePolicy(out.PolicyDocument));
+  };
+  // The tool's own policy is asked for beside the listings: an owned role without foreign
+  // policies is read in one round trip. Asked of a missing role or policy, IAM says NoSuchEntity.
+  const [toolPolicy, names, attached] = await Promise.all([
+    readOrUndefined(`reading policy ${toolPolicyName} of ${RoleName}`, () =>
+      readInline(toolPolicyName),
+    ),
     readOrUndefined(`listing the inline policies of ${RoleName}`, async () => {
       const all: string[] = [];
       for await (const page of paginateListRolePolicies({ client: iam }, { RoleName }))
@@ -53,12 +62,20 @@ export async function readRolePermissions(
     }),
   ]);
   if (names === undefined || attached === undefined) return undefined;
-  const inline = await mapLimit(names, READ_CONCURRENCY, async (PolicyName) => {
-    const out = await withContext(`reading policy ${PolicyName} of ${RoleName}`, () =>
-      iam.send(new GetRolePolicyCommand({ RoleName, PolicyName })),
-    );
-    return [PolicyName, normalizePolicy(decodePolicy(out.PolicyDocument))] as const;
-  });
+  const others = names.filter((name) => name !== toolPolicyName);
+  const inline = await mapLimit(
+    others,
+    READ_CONCURRENCY,
+    async (PolicyName) =>
+      [
+        PolicyName,
+        grantsOf(
+          await withContext(`reading policy ${PolicyName} of ${RoleName}`, () =>
+            readInline(PolicyName),
+          ),
+        ),
+      ] as const,
+  );
   const managed = await mapLimit(
     attached,
     READ_CONCURRENCY,
@@ -66,12 +83,8 @@ export async function readRolePermissions(
       [PolicyArn, grantsOf(await managedPolicyDocument(iam, PolicyArn))] as const,
   );
   return {
-    policy: inline.find(([name]) => name === toolPolicyName)?.[1] ?? null,
-    inlinePolicies: Object.fromEntries(
-      inline
-        .filter(([name]) => name !== toolPolicyName)
-        .map(([name, doc]) => [name, grantsOf(doc)]),
-    ),
+    policy: toolPolicy ?? null,
+    inlinePolicies: Object.fromEntries(inline),
     managedPolicies: Object.fromEntries(managed),
   };
 }
