@@ -66,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     # moto reads these when its modules load, so set them before importing anything from it.
     os.environ["MOTO_RECORDER_FILEPATH"] = args.recording_file or temp_recording or ""
     os.environ.setdefault("MOTO_LAMBDA_CONCURRENCY_QUOTA", "1000")
+    # Every AWS account has AWS's managed policies (AmazonSageMakerFullAccess, ...): a role made
+    # in the console carries them, and mlops reads what they grant. moto loads them on request.
+    os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 
     try:
         import moto.server  # noqa: F401, PLC0415

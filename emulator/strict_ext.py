@@ -232,6 +232,24 @@ def _streams_payload(operation: OperationModel) -> bool:
     return payload is not None and shape.members[payload].type_name in ("blob", "string")
 
 
+def _mark_streamed_payload(
+    operation: OperationModel, environ: dict[str, Any], params: dict[str, Any]
+) -> None:
+    """A payload left unread (an S3 object body, a bucket policy) is there when the request has
+    a body: its required check must not call it missing (PutBucketPolicy's Policy)."""
+    if not _streams_payload(operation) or operation.input_shape is None:
+        return
+    has_body = (
+        int(environ.get("CONTENT_LENGTH") or 0) > 0
+        or int(environ.get("HTTP_X_AMZ_DECODED_CONTENT_LENGTH") or 0) > 0
+        or "chunked" in str(environ.get("HTTP_TRANSFER_ENCODING", "")).lower()
+    )
+    payload = operation.input_shape.serialization["payload"]
+    if has_body and payload not in params:
+        member = operation.input_shape.members[payload]
+        params[payload] = "(streamed)" if member.type_name == "string" else b"(streamed)"
+
+
 def _parse(
     operation: OperationModel,
     protocol: str,
@@ -319,6 +337,7 @@ def check(environ: dict[str, Any]) -> tuple[str, Rejection] | None:
             file=sys.stderr,
         )
         return None
+    _mark_streamed_payload(operation, environ, params)
     violations = check_request(operation.input_shape, params) if operation.input_shape else []
     violations += documented_limits.violations(service.name, operation.name, params)
     if violations:

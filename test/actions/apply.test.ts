@@ -1,7 +1,12 @@
 // The apply action as the runner runs it on a push to main: it re-plans, and refuses to apply a
 // plan other than the one reviewed (given as a hash, or found in the merged pull request's plan
 // comment through the API), naming what differs and changing nothing.
-import { HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  CreateBucketCommand,
+  GetBucketTaggingCommand,
+  HeadBucketCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useEmulator } from "../support/emulator.js";
 import { startFakeGitHub, type FakeGitHub } from "./fake-github.js";
@@ -156,6 +161,29 @@ describe("apply action", () => {
       "applying the plan made now (allow-unreviewed-on: workflow_dispatch)",
     );
     expect(await bucketExists(w.bucket)).toBe(true);
+  }, 180_000);
+  it("adopts a bucket made by hand only with the adopt input, and changes nothing without it", async () => {
+    const w = makeWorkspace();
+    workspaces.push(w);
+    await s3.send(new CreateBucketCommand({ Bucket: w.bucket }));
+    const apply = (extra: Record<string, string>) =>
+      runAction("apply", {
+        cwd: w.dir,
+        event: { name: "workflow_dispatch", payload: { inputs: {} } },
+        inputs: { config: w.config, "allow-unreviewed-on": "workflow_dispatch", ...extra },
+        env: env(),
+      });
+    const refused = await apply({});
+    expect(refused.code, refused.stdout + refused.stderr).toBe(1);
+    const failure = refused.annotations.find((a) => a.level === "error")?.message ?? "";
+    expect(failure).toContain("mlops did not make; nothing was changed");
+    expect(failure).toContain(`s3.bucket.data (${w.bucket})`);
+    await expect(s3.send(new GetBucketTaggingCommand({ Bucket: w.bucket }))).rejects.toThrow();
+
+    const adopted = await apply({ adopt: "true" });
+    expect(adopted.code, adopted.stdout + adopted.stderr).toBe(0);
+    const tags = await s3.send(new GetBucketTaggingCommand({ Bucket: w.bucket }));
+    expect(tags.TagSet).toContainEqual({ Key: "mlops:managed-by", Value: "mlops-gitops" });
   }, 180_000);
 });
 

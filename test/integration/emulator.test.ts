@@ -11,7 +11,7 @@ import {
 } from "@aws-sdk/client-cloudwatch";
 import { CreateLogGroupCommand, CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { EC2Client, RunInstancesCommand } from "@aws-sdk/client-ec2";
-import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
+import { CreateRoleCommand, GetPolicyCommand, IAMClient } from "@aws-sdk/client-iam";
 import {
   CreateAliasCommand,
   CreateFunctionCommand,
@@ -28,7 +28,9 @@ import {
 } from "@aws-sdk/client-lambda";
 import {
   CreateBucketCommand,
+  GetBucketPolicyCommand,
   HeadObjectCommand,
+  PutBucketPolicyCommand,
   PutBucketTaggingCommand,
   PutObjectCommand,
   S3Client,
@@ -747,6 +749,31 @@ describe("strict requests: botocore's model rules, answered in each protocol's e
       name: "InvalidTag",
       message: "The TagValue you have provided is invalid",
     });
+  });
+
+  it("a bucket policy (a streamed string payload) and AWS's managed policies, as an account has them", async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: "emu-policy" }));
+    const Policy = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { AWS: "arn:aws:iam::123456789012:root" },
+          Action: "s3:GetObject",
+          Resource: "arn:aws:s3:::emu-policy/*",
+        },
+      ],
+    });
+    await s3.send(new PutBucketPolicyCommand({ Bucket: "emu-policy", Policy }));
+    const read = await s3.send(new GetBucketPolicyCommand({ Bucket: "emu-policy" }));
+    expect(JSON.parse(read.Policy ?? "{}")).toMatchObject({
+      Statement: [{ Action: "s3:GetObject" }],
+    });
+    const iam = new IAMClient(aws.clientConfig);
+    const managed = await iam.send(
+      new GetPolicyCommand({ PolicyArn: "arn:aws:iam::aws:policy/AmazonSageMakerFullAccess" }),
+    );
+    expect(managed.Policy?.DefaultVersionId).toMatch(/^v\d+$/);
   });
 
   it("Lambda's 4 KB environment limit, which the model does not carry", async () => {

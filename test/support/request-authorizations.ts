@@ -139,6 +139,8 @@ export class RequestAuthorizer {
       PutBucketPublicAccessBlock: "s3:PutBucketPublicAccessBlock",
       GetBucketTagging: "s3:GetBucketTagging",
       PutBucketTagging: "s3:PutBucketTagging",
+      GetBucketPolicy: "s3:GetBucketPolicy",
+      DeleteBucketPolicy: "s3:DeleteBucketPolicy",
       ListObjectVersions: "s3:ListBucketVersions",
       ListMultipartUploads: "s3:ListBucketMultipartUploads",
     };

@@ -31,6 +31,12 @@ export interface ExecuteOptions {
   pollIntervalMs: number;
   /** Called after each successful step, e.g. to record it in the state. */
   onStepDone?: (change: PlannedChange, node: Node, observed: unknown) => Promise<void>;
+  /**
+   * Called before a step that makes or changes a resource: a step that fails halfway (a create
+   * whose resource exists but never became ready) still leaves a resource the tool made, which
+   * the next plan must not take for someone else's.
+   */
+  onStepStarted?: (change: PlannedChange, node: Node) => Promise<void>;
 }
 
 export async function executePlan(
@@ -160,7 +166,10 @@ async function runStep(
 
   try {
     let after: unknown;
-    switch (change.action) {
+    if (change.action !== "noop" && change.action !== "delete")
+      await options.onStepStarted?.(change, node);
+    // An adoption (allowed: run-apply refuses it otherwise) is the update or replace it needs.
+    switch (change.action === "adopt" ? (change.adoptWith ?? "update") : change.action) {
       case "noop":
         return { ...base, status: "done", durationMs: 0, observed };
       case "create":

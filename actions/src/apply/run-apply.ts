@@ -2,11 +2,12 @@
 // record the result in the state record, release the lock — whatever happens in between.
 import type { Node } from "../graph/graph.js";
 import { computePlan, observe, planHashOf, type Observations } from "../plan/compute.js";
-import { hasChanges, type Plan } from "../plan/types.js";
+import { adoptions, hasChanges, type Plan, type PlannedChange } from "../plan/types.js";
 import { handlerFor } from "../resources/registry.js";
 import type { Session } from "../session.js";
 import { executePlan, type ExecuteOptions, type StepResult } from "./execute.js";
 import { acquireLock } from "./lock.js";
+import { emptyState, type StateRecord } from "./state-store.js";
 import { pollInterval } from "../wait.js";
 import { OperationalError } from "../operational-errors.js";
 
@@ -20,6 +21,11 @@ export class PlanMismatchError extends OperationalError {
 export interface ApplyOptions {
   /** Apply exactly this plan (from `mlops plan --out`); refuse if live state moved. */
   plan?: Plan;
+  /**
+   * Take over resources the tool did not make (the plan's "adopt" changes). Without it, a plan
+   * with adoptions is refused before anything changes.
+   */
+  adopt?: boolean;
   /** Asked before changing anything; false aborts. */
   confirm: (plan: Plan) => Promise<boolean>;
   operation?: string;
@@ -54,7 +60,7 @@ const DEFAULT_EXECUTE: Omit<ExecuteOptions, "onStepDone" | "pollIntervalMs"> = {
 export async function runApply(session: Session, options: ApplyOptions): Promise<ApplyResult> {
   const { ctx, config } = session;
   await session.accountConfirmed; // nothing is changed in an account STS has not confirmed
-  const bootstrapped = await bootstrapStateBucket(session);
+  const bootstrapped = await bootstrapStateBucket(session, options);
   const lock = await acquireLock(session.lock, {
     operation: options.operation ?? "apply",
     waitSeconds: config.state.lockTimeoutSeconds,
@@ -78,44 +84,23 @@ export async function runApply(session: Session, options: ApplyOptions): Promise
         ),
       };
     } else {
-      const graph = options.selectNodes
-        ? { ...session.graph, nodes: options.selectNodes(session.graph.nodes) }
-        : session.graph;
-      ({ plan, observations } = await computePlan({
-        graph,
-        state: options.selectNodes ? { ...state, resources: {} } : state,
-        handlers: session.handlers,
-        ctx,
-        configFile: config.file,
-      }));
-      if (options.transform) {
-        plan = options.transform(plan);
-        plan.planHash = planHashOf(plan);
-      }
+      ({ plan, observations } = await freshPlan(session, options, state));
     }
     if (!hasChanges(plan)) {
       await options.afterApply?.();
       return { plan, applied: false, steps: [], ok: true };
     }
+    if (options.adopt !== true) refuseAdoptions(plan);
     if (!(await options.confirm(plan))) return { plan, applied: false, steps: [], ok: true };
 
     const steps = await executePlan(plan, observations, session.handlers, ctx, {
       ...DEFAULT_EXECUTE,
       pollIntervalMs: pollInterval(EXECUTOR_POLL_MS),
       ...options.execute,
+      onStepStarted: (change, node) => recordManaged(session, change, node),
       onStepDone: async (change, node) => {
         if (change.action === "delete" && deletesState(session, node)) return;
-        await session.state.update((record) => {
-          const { [change.address]: _previous, ...others } = record.resources;
-          record.resources = others;
-          if (change.action !== "delete")
-            record.resources[change.address] = {
-              kind: node.kind,
-              name: node.name,
-              spec: node.spec,
-              dependsOn: node.dependsOn,
-            };
-        });
+        await recordManaged(session, change, node);
       },
     });
     const ok = steps.every((s) => s.status === "done");
@@ -129,6 +114,24 @@ export async function runApply(session: Session, options: ApplyOptions): Promise
   } finally {
     await lock.release();
   }
+}
+
+export class AdoptionRefusedError extends OperationalError {
+  override name = "AdoptionRefusedError";
+}
+
+/**
+ * Adoption is asked for per apply (`mlops apply --adopt`, the apply action's `adopt` input): it
+ * happens once, after a reviewer saw the plan's adoptions, so it is no lasting config setting.
+ */
+function refuseAdoptions(plan: Plan): void {
+  const adopted = adoptions(plan);
+  if (adopted.length === 0) return;
+  const lines = adopted.map((c) => `  ${c.address} (${c.name}): ${c.reason}`);
+  throw new AdoptionRefusedError(
+    `the plan adopts ${adopted.length} resource(s) that mlops did not make; nothing was changed:\n${lines.join("\n")}\n` +
+      "Review what adopting changes (mlops plan), then apply with --adopt (the apply action: adopt: true).",
+  );
 }
 
 /**
@@ -177,13 +180,53 @@ async function verifyPlan(
   return observations;
 }
 
+/** The state record's entry for a resource the tool makes, changes or (delete) removes. */
+async function recordManaged(session: Session, change: PlannedChange, node: Node): Promise<void> {
+  await session.state.update((record) => {
+    const { [change.address]: _previous, ...others } = record.resources;
+    record.resources = others;
+    if (change.action !== "delete")
+      record.resources[change.address] = {
+        kind: node.kind,
+        name: node.name,
+        spec: node.spec,
+        dependsOn: node.dependsOn,
+      };
+  });
+}
+
 /** Whether deleting this node deletes the state record (and lock) with it. */
 function deletesState(session: Session, node: Node | undefined): boolean {
   return node?.kind === "s3.bucket" && node.name === session.lock.bucket;
 }
 
+/** The plan of the config as it is now (narrowed and rewritten as the command asks). */
+async function freshPlan(
+  session: Session,
+  options: ApplyOptions,
+  state: StateRecord,
+): Promise<{ plan: Plan; observations: Observations }> {
+  const graph = options.selectNodes
+    ? { ...session.graph, nodes: options.selectNodes(session.graph.nodes) }
+    : session.graph;
+  const planned = await computePlan({
+    graph,
+    state: options.selectNodes ? { ...state, resources: {} } : state,
+    handlers: session.handlers,
+    ctx: session.ctx,
+    configFile: session.config.file,
+  });
+  if (!options.transform) return planned;
+  const plan = options.transform(planned.plan);
+  plan.planHash = planHashOf(plan);
+  return { plan, observations: planned.observations };
+}
+
 /** The lock lives in the state bucket, so the very first apply creates that bucket first. */
-async function bootstrapStateBucket(session: Session): Promise<string | undefined> {
+async function bootstrapStateBucket(
+  session: Session,
+  options: ApplyOptions,
+): Promise<string | undefined> {
   const { ctx } = session;
   const node = session.graph.nodes.find(
     (n) => n.kind === "s3.bucket" && n.name === session.lock.bucket,
@@ -191,6 +234,9 @@ async function bootstrapStateBucket(session: Session): Promise<string | undefine
   if (!node) return undefined;
   const handler = handlerFor(session.handlers, node.kind);
   if ((await handler.read(node, ctx)) !== undefined) return undefined;
+  // A plan apply would refuse changes nothing, this bucket included. No bucket, no record yet.
+  if (options.adopt !== true)
+    refuseAdoptions(options.plan ?? (await freshPlan(session, options, emptyState())).plan);
   ctx.logger.info(`creating the state bucket ${node.name} first: the lock lives there`);
   await handler.create(node, ctx);
   return node.address;

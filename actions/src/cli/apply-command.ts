@@ -17,6 +17,8 @@ export interface ApplyCommandOptions extends EngineOptions {
   autoApprove: boolean;
   /** Let --auto-approve apply a fresh plan that rolls the served model back. */
   allowRollback?: boolean;
+  /** Take over what the plan adopts (resources mlops did not make). */
+  adopt?: boolean;
 }
 
 export async function applyCommand(options: ApplyCommandOptions, io: Output): Promise<number> {
@@ -25,6 +27,7 @@ export async function applyCommand(options: ApplyCommandOptions, io: Output): Pr
     const ask = confirmer(options.autoApprove, "apply these changes");
     const result = await runApply(session, {
       ...(planFromFile && { plan: planFromFile }),
+      adopt: options.adopt === true,
       confirm: async (plan) => {
         io.out(renderText(plan, { colour: process.stdout.isTTY }));
         // Asked or saved and reviewed, a rollback was seen; auto-approved, it was not.

@@ -22,16 +22,23 @@ export function toDestroyPlan(plan: Plan, includeData: boolean): Plan {
     changes: plan.changes.map((c) => {
       const exists = c.observedDigest !== null;
       const keep = !includeData && DATA_KINDS.has(c.kind);
-      if (!exists || keep) {
+      // What the tool did not make is not the tool's to destroy.
+      const foreign = c.action === "adopt";
+      const { adoptWith: _adoptWith, ...change } = c;
+      if (!exists || keep || foreign) {
         return {
-          ...c,
+          ...change,
           action: "noop",
-          reason: keep ? "kept (data; pass --include-data)" : "does not exist",
+          reason: foreign
+            ? "kept (not made by mlops)"
+            : keep
+              ? "kept (data; pass --include-data)"
+              : "does not exist",
           changes: [],
         };
       }
       return {
-        ...c,
+        ...change,
         action: "delete",
         reason: "destroy",
         changes: [],

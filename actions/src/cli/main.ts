@@ -255,9 +255,9 @@ const commands: Record<string, Command> = {
   }),
   apply: lazy({
     summary: "make AWS match the config",
-    synopsis: "[--plan PLAN.json] [--auto-approve [--allow-rollback]]",
+    synopsis: "[--plan PLAN.json] [--adopt] [--auto-approve [--allow-rollback]]",
     description:
-      "Plans, shows the plan, asks, then applies it under the project's lock. With --plan, applies\nexactly that saved plan, or nothing if the account or the config moved since it was made.\nSafe to interrupt: Ctrl-C finishes the steps in flight, and a re-run converges.",
+      "Plans, shows the plan, asks, then applies it under the project's lock. With --plan, applies\nexactly that saved plan, or nothing if the account or the config moved since it was made.\nA plan that adopts resources mlops did not make is refused, changing nothing, without --adopt.\nSafe to interrupt: Ctrl-C finishes the steps in flight, and a re-run converges.",
     options: {
       plan: {
         type: "string",
@@ -270,8 +270,17 @@ const commands: Record<string, Command> = {
         default: false,
         help: "with --auto-approve, apply a fresh plan even if it rolls the served model back",
       },
+      adopt: {
+        type: "boolean",
+        default: false,
+        help: "take over the resources the plan adopts (made by hand with the tool's names)",
+      },
     },
-    examples: ["mlops apply", "mlops apply --plan plan.json --auto-approve"],
+    examples: [
+      "mlops apply",
+      "mlops apply --plan plan.json --auto-approve",
+      "mlops apply --plan plan.json --adopt",
+    ],
     load: () => import("./apply-command.js"),
     run: ({ applyCommand }, v, _p, io) => {
       const plan = optionalString(v["plan"]);
@@ -281,6 +290,7 @@ const commands: Record<string, Command> = {
           ...(plan !== undefined && { plan }),
           autoApprove: v["auto-approve"] === true,
           allowRollback: v["allow-rollback"] === true,
+          adopt: v["adopt"] === true,
         },
         io,
       );
@@ -494,6 +504,47 @@ const commands: Record<string, Command> = {
         },
         io,
       ),
+  }),
+  import: lazy({
+    summary: "write the config of a project made by hand (endpoint, Lambda, roles)",
+    synopsis: "--endpoint NAME [--function NAME] [--project NAME] [--region R] [--force]",
+    description:
+      "Reads the SageMaker endpoint (its config, model and auto-scaling), the training job behind\nthe model (from its artifact), the Lambda function in front (alias, versions, concurrency),\nthe data location and the roles, and writes the config that describes them, with a comment\non every guess. Overwrites nothing without --force. Then `mlops plan` lists what mlops\nadopts and what that changes, and `mlops apply --adopt` takes it over.",
+    options: {
+      endpoint: { type: "string", value: "NAME", help: "the SageMaker endpoint to import" },
+      function: {
+        type: "string",
+        value: "NAME",
+        help: "the Lambda function in front of the endpoint",
+      },
+      project: {
+        type: "string",
+        value: "NAME",
+        help: "project name, prefix of AWS names (default: from the endpoint's name)",
+      },
+      region: { type: "string", value: "R", help: "AWS region (default: AWS_REGION)" },
+      force: { type: "boolean", default: false, help: "overwrite the config file if it exists" },
+    },
+    examples: [
+      "mlops import --endpoint dog-breeds --function dog-breeds-inference",
+      "mlops import --endpoint dog-breeds --project pets --region us-east-1 --force",
+    ],
+    load: () => import("./import-command.js"),
+    run: ({ importCommand }, v, _p, io) => {
+      const endpoint = optionalString(v["endpoint"]);
+      if (endpoint === undefined) throw new UsageError("import needs --endpoint NAME");
+      return importCommand(
+        {
+          config: String(v["config"]),
+          endpoint,
+          functionName: optionalString(v["function"]),
+          project: optionalString(v["project"]),
+          region: optionalString(v["region"]),
+          force: v["force"] === true,
+        },
+        io,
+      );
+    },
   }),
   emulator: lazy({
     summary: "run the local AWS emulator in the foreground",

@@ -111,6 +111,7 @@ export function normalize(raw: any, file: string): Config {
         permissionsBoundary: raw.iam.permissionsBoundary,
       }),
       roleNames: raw.iam.roleNames ?? {},
+      extraPolicies: raw.iam.extraPolicies ?? {},
     },
     file,
   };

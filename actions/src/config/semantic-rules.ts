@@ -15,6 +15,7 @@ import {
   nameProblem,
 } from "../aws/naming.js";
 import { frameworkProblem } from "../aws/pytorch-images.js";
+import { partitionOf } from "../graph/graph.js";
 import { awsLimitProblems, MAX_USER_TAGS } from "./aws-limits.js";
 import { formatDuration } from "./duration.js";
 import type { ConfigPath } from "./issues.js";
@@ -46,6 +47,8 @@ export const DLAMI_GPU_FAMILIES = [
   "p5en",
 ];
 const EXAMPLE_ACCOUNT = "123456789012";
+/** IAM's PolicyArn (arnType): 20 to 2048 characters. */
+const MAX_POLICY_ARN = 2048;
 
 const problem = (path: ConfigPath, message: string): Problem[] => [{ path, message }];
 const none: Problem[] = [];
@@ -74,6 +77,20 @@ const rules: Rule[] = [
         c.iam.roleNames[use] !== undefined ? ["iam", "roleNames", use] : ["project"],
         nameProblem(c.iam.roleNames[use] ?? derivedNames.role(c.project, use), IAM_ROLE_NAME),
       ),
+    ),
+  (c) =>
+    (["sagemaker", "lambda", "ec2"] as const).flatMap((use) =>
+      (c.iam.extraPolicies[use] ?? []).flatMap((arn, i) => {
+        const partition = partitionOf(c.region);
+        if (arn.split(":")[1] !== partition)
+          return problem(
+            ["iam", "extraPolicies", use, i],
+            `"${arn}" is in partition ${arn.split(":")[1] ?? "?"}, but ${c.region} is in ${partition}`,
+          );
+        return arn.length > MAX_POLICY_ARN
+          ? problem(["iam", "extraPolicies", use, i], `is longer than ${MAX_POLICY_ARN} characters`)
+          : none;
+      }),
     ),
   (c) => bucketRule(c, ["data", "bucket"], c.data.bucket),
   (c) =>

@@ -177,6 +177,11 @@ export interface IamConfig {
   path: string;
   permissionsBoundary?: string;
   roleNames: { sagemaker?: string; lambda?: string; ec2?: string };
+  /**
+   * Managed policies (explicit ARNs) allowed to stay attached to each role. The tool never
+   * attaches them; anything else attached is removed by the apply.
+   */
+  extraPolicies: { sagemaker?: string[]; lambda?: string[]; ec2?: string[] };
 }
 
 export interface Config {

@@ -31,6 +31,7 @@ interface Reviewed {
 export async function applyAction(): Promise<void> {
   const configPath = normalizeConfigPath(stringInput("config") ?? DEFAULT_CONFIG_PATH);
   const requireMatch = booleanInput("require-plan-match", true);
+  const adopt = booleanInput("adopt", false);
   const expectedHash = stringInput("expected-plan-hash");
   const reviewedFile = stringInput("reviewed-plan-file");
   const token = stringInput("github-token");
@@ -109,7 +110,12 @@ export async function applyAction(): Promise<void> {
     );
   }
   const result = await inGroup("Apply", () =>
-    runApply(session, { plan, confirm: () => Promise.resolve(true), operation: "deploy" }),
+    runApply(session, {
+      plan,
+      adopt,
+      confirm: () => Promise.resolve(true),
+      operation: "deploy",
+    }),
   );
   await reportApply(
     session,

@@ -91,6 +91,8 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
         "s3:GetEncryptionConfiguration",
         "s3:GetBucketPublicAccessBlock",
         "s3:GetBucketTagging",
+        // A bucket policy mlops did not write is shown and removed.
+        "s3:GetBucketPolicy",
       ],
       Resource: bucketArns,
     },
@@ -98,8 +100,26 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
     {
       Sid: "ReadRoles",
       Effect: "Allow",
-      Action: ["iam:GetRole", "iam:GetRolePolicy", "iam:GetInstanceProfile"],
+      Action: [
+        "iam:GetRole",
+        "iam:GetRolePolicy",
+        "iam:GetInstanceProfile",
+        // A role is read whole: every inline and attached policy, to remove what is not ours.
+        "iam:ListRolePolicies",
+        "iam:ListAttachedRolePolicies",
+      ],
       Resource: [...roles, ...profiles],
+    },
+    {
+      // What a managed policy attached to one of our roles grants, shown in the plan. Which
+      // policies are attached is not known in advance: AWS's and this account's.
+      Sid: "ReadAttachedPolicies",
+      Effect: "Allow",
+      Action: ["iam:GetPolicy", "iam:GetPolicyVersion"],
+      Resource: [
+        `arn:${ctx.partition}:iam::aws:policy/*`,
+        `arn:${ctx.partition}:iam::${ctx.account}:policy/*`,
+      ],
     },
     {
       Sid: "ReadSageMaker",
@@ -140,6 +160,8 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
           "lambda:ListProvisionedConcurrencyConfigs",
           "lambda:ListVersionsByFunction",
           "lambda:ListTags",
+          // The function's resource policy: mlops owns it whole.
+          "lambda:GetPolicy",
         ],
         Resource: fn,
       },
@@ -198,6 +220,7 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
         "s3:PutEncryptionConfiguration",
         "s3:PutBucketPublicAccessBlock",
         "s3:PutBucketTagging",
+        "s3:DeleteBucketPolicy",
       ],
       Resource: bucketArns,
     },
@@ -225,8 +248,6 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
       Action: [
         "iam:TagRole",
         "iam:UntagRole",
-        "iam:ListRolePolicies",
-        "iam:ListAttachedRolePolicies",
         "iam:ListInstanceProfilesForRole",
         "iam:DeleteRolePolicy",
         "iam:DetachRolePolicy",
@@ -342,6 +363,8 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
           "lambda:DeleteFunction",
           "lambda:TagResource",
           "lambda:UntagResource",
+          // A statement someone added to the function's resource policy is removed.
+          "lambda:RemovePermission",
         ],
         Resource: fn,
       },

@@ -18,6 +18,8 @@ export interface RoleSpec {
   policy: PolicyDocument;
   /** Always set: the deploy role may only create and change roles that carry it. */
   permissionsBoundary: string;
+  /** Managed policies that may stay attached (iam.extraPolicies); any other is removed. */
+  allowedManagedPolicies: string[];
 }
 
 export interface InstanceProfileSpec {
@@ -57,6 +59,7 @@ export function addIamNodes(b: GraphBuilder): void {
       policyName: INLINE_POLICY_NAME,
       policy,
       permissionsBoundary,
+      allowedManagedPolicies: config.iam.extraPolicies[use] ?? [],
     });
   };
   role(
@@ -75,7 +78,12 @@ export function addIamNodes(b: GraphBuilder): void {
     role(
       "ec2",
       trustPolicy(ROLE_SERVICE.ec2),
-      ec2RunnerPolicy(context, layout, roleArn(b, "sagemaker")),
+      ec2RunnerPolicy(
+        context,
+        layout,
+        roleArn(b, "sagemaker"),
+        config.iam.extraPolicies.sagemaker ?? [],
+      ),
     );
     add<InstanceProfileSpec>(
       "iam.instance-profile.ec2",

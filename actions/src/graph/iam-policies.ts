@@ -296,6 +296,7 @@ export function ec2RunnerPolicy(
   ctx: GraphContext,
   layout: StorageLayout,
   sageMakerRoleArn: string,
+  sageMakerExtraPolicies: readonly string[] = [],
 ): PolicyDocument {
   return {
     Version: "2012-10-17",
@@ -308,6 +309,7 @@ export function ec2RunnerPolicy(
           "s3:GetEncryptionConfiguration",
           "s3:GetBucketPublicAccessBlock",
           "s3:GetBucketTagging",
+          "s3:GetBucketPolicy",
         ],
         Resource: [s3Bucket(ctx, layout.dataBucket)],
       },
@@ -328,11 +330,28 @@ export function ec2RunnerPolicy(
         Resource: [s3Object(ctx, layout.stateBucket, layout.statePrefix)],
       },
       {
+        // Read whole, as every plan reads a role: its inline and attached policies too.
         Sid: "ReadTheTrainingRole",
         Effect: "Allow",
-        Action: ["iam:GetRole", "iam:GetRolePolicy"],
+        Action: [
+          "iam:GetRole",
+          "iam:GetRolePolicy",
+          "iam:ListRolePolicies",
+          "iam:ListAttachedRolePolicies",
+        ],
         Resource: [sageMakerRoleArn],
       },
+      ...(sageMakerExtraPolicies.length > 0
+        ? [
+            {
+              // What the managed policies iam.extraPolicies keeps on the training role grant.
+              Sid: "ReadTheTrainingRolesManagedPolicies",
+              Effect: "Allow" as const,
+              Action: ["iam:GetPolicy", "iam:GetPolicyVersion"],
+              Resource: [...sageMakerExtraPolicies],
+            },
+          ]
+        : []),
     ],
   };
 }

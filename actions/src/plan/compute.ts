@@ -2,9 +2,14 @@
 import { relative } from "node:path";
 import { mapLimit, semaphore } from "../pool.js";
 import type { ManagedResource, StateRecord } from "../apply/state-store.js";
-import type { DesiredGraph, Node } from "../graph/graph.js";
-import { topologicalOrder } from "../graph/graph.js";
-import { DEFAULT_ACTION_REASON, type Change, type HandlerContext } from "../resources/handler.js";
+import type { DesiredGraph, GraphContext, Node } from "../graph/graph.js";
+import { MANAGED_BY, topologicalOrder } from "../graph/graph.js";
+import {
+  DEFAULT_ACTION_REASON,
+  type Change,
+  type HandlerContext,
+  type ResourceHandler,
+} from "../resources/handler.js";
 import { handlerFor, type HandlerRegistry } from "../resources/registry.js";
 import { digest } from "../canonical.js";
 import { sharingReads } from "./read-cache.js";
@@ -124,7 +129,7 @@ export async function computePlan(
   const orphanObservations = await observe(orphans, handlers, ctx);
   for (const [address, seen] of orphanObservations) observations.set(address, seen);
 
-  const changes: PlannedChange[] = desired.map((node) => {
+  const changes: PlannedChange[] = desired.map((node): PlannedChange => {
     const seen = observations.get(node.address);
     const handler = handlerFor(handlers, node.kind);
     const base = {
@@ -147,7 +152,7 @@ export async function computePlan(
       };
     }
     const change: Change = handler.diff(node, seen.observed);
-    return {
+    const planned: PlannedChange = {
       ...base,
       action: change.action,
       actionReason: change.actionReason ?? DEFAULT_ACTION_REASON[change.action],
@@ -157,6 +162,9 @@ export async function computePlan(
       ...(change.summary !== undefined && { summary: change.summary }),
       ...(change.rollback !== undefined && { rollback: change.rollback }),
     };
+    return isOwned(handler, node, seen.observed, state, graph.context)
+      ? planned
+      : adopting(planned);
   });
   replaceTriggered(changes, handlers);
   for (const node of orphans) {
@@ -194,6 +202,40 @@ export async function computePlan(
 }
 
 /**
+ * Whether the tool made this existing resource: the state record lists it, or (for kinds with
+ * tags) it carries the ownership tags of this project. Kinds without `ownership` are content the
+ * tool writes and always count as its own.
+ */
+export function isOwned(
+  handler: Pick<ResourceHandler, "ownership">,
+  node: Node,
+  observed: unknown,
+  state: StateRecord,
+  context: GraphContext,
+): boolean {
+  if (handler.ownership === undefined || node.address in state.resources) return true;
+  if (handler.ownership === "record") return false;
+  const tags = (observed as { tags?: Record<string, string> }).tags ?? {};
+  return tags["mlops:managed-by"] === MANAGED_BY && tags["mlops:project"] === context.project;
+}
+
+/**
+ * What the plan says of a resource someone else made: "adopt", with the differences the
+ * handler found (what taking it over changes). A refusal stays a refusal.
+ */
+function adopting(change: PlannedChange): PlannedChange {
+  if (change.actionReason === "needs-human") return change;
+  return {
+    ...change,
+    action: "adopt",
+    actionReason: "not-owned",
+    adoptWith: change.action === "replace" ? "replace" : "update",
+    reason: `exists but was not made by mlops (no ownership tags, not in the state record); adopting it: ${change.reason}`,
+    risk: [...new Set([...change.risk, "adopts" as const])],
+  };
+}
+
+/**
  * Replaces what goes with a replaced dependency (ResourceHandler.replacedWith): an existing
  * resource planned as unchanged or updated is planned "replace" instead, so apply puts it back
  * after its dependency was re-created. `changes` is in dependency order, so it carries through.
@@ -202,16 +244,25 @@ export function replaceTriggered(changes: PlannedChange[], handlers: HandlerRegi
   const byAddress = new Map(changes.map((c) => [c.address, c]));
   for (const change of changes) {
     const kinds = handlerFor(handlers, change.kind).replacedWith;
-    if (!kinds || change.observedDigest === null || change.action === "replace") continue;
+    if (!kinds || change.observedDigest === null || replaces(change)) continue;
     const trigger = change.dependsOn
       .map((address) => byAddress.get(address))
-      .find((dep) => dep?.action === "replace" && kinds.includes(dep.kind));
+      .find((dep) => dep !== undefined && replaces(dep) && kinds.includes(dep.kind));
     if (!trigger) continue;
+    if (change.action === "adopt") {
+      // Still an adoption (apply asks for the opt-in); taking it over means putting it back.
+      change.adoptWith = "replace";
+      continue;
+    }
     change.action = "replace";
     change.actionReason = "replaced-with-dependency";
     change.reason = `${trigger.address} is replaced, and this goes with it`;
   }
 }
+
+/** Whether apply deletes and re-creates the resource (an adoption may, too). */
+const replaces = (change: PlannedChange): boolean =>
+  change.action === "replace" || change.adoptWith === "replace";
 
 /**
  * The plan's hash: everything but the hash itself and where the config file was read from

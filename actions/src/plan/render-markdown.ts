@@ -3,7 +3,7 @@
 import { formatValue } from "./format-value.js";
 import { describeRollback } from "./rollback.js";
 import { SYMBOLS, summaryLine } from "./summary.js";
-import { hasChanges, reasonText, rollbacks, type Plan } from "./types.js";
+import { adoptions, hasChanges, reasonText, rollbacks, type Plan } from "./types.js";
 
 const RISK_TEXT: Record<string, string> = {
   downtime: "causes downtime",
@@ -11,6 +11,7 @@ const RISK_TEXT: Record<string, string> = {
   replaces: "replaces the resource",
   "cost-up": "raises cost",
   rollback: "rolls the served model back",
+  adopts: "takes over a resource mlops did not make",
 };
 
 export function renderMarkdown(plan: Plan): string {
@@ -28,8 +29,26 @@ export function renderMarkdown(plan: Plan): string {
     }
     out.push("");
   }
+  const adopted = adoptions(plan);
+  if (adopted.length > 0) {
+    out.push(
+      "> [!IMPORTANT]",
+      "> **Adoption.** These exist but mlops did not make them; applying takes them over " +
+        "(the apply needs `--adopt`, or the apply action's `adopt: true`) and makes them what the config says:",
+    );
+    for (const c of adopted) {
+      const what = c.summary ?? c.changes.map((f) => f.path).join(", ");
+      out.push(`> - \`${c.address}\` (${escape(c.name)})${what ? `: ${escape(what)}` : ""}`);
+    }
+    out.push("");
+  }
+  // Adoption alone is said above; here what replaces or deletes.
   const risky = changed.filter(
-    (c) => c.risk.length > 0 || c.action === "delete" || c.action === "replace",
+    (c) =>
+      c.risk.some((r) => r !== "adopts") ||
+      c.action === "delete" ||
+      c.action === "replace" ||
+      c.adoptWith === "replace",
   );
   if (risky.length > 0) {
     out.push("> [!WARNING]", "> This plan replaces or deletes resources:");
@@ -102,6 +121,7 @@ function mermaid(plan: Plan): string[] {
     "  classDef delete fill:#f8d7da,stroke:#c82333",
     "  classDef train fill:#d1ecf1,stroke:#117a8b",
     "  classDef wait fill:#d1ecf1,stroke:#117a8b",
+    "  classDef adopt fill:#cfe2ff,stroke:#0a58ca",
   );
   return lines;
 }

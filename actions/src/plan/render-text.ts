@@ -2,7 +2,7 @@
 import { formatValue } from "./format-value.js";
 import { rollbackLines } from "./rollback.js";
 import { SYMBOLS, summaryLine } from "./summary.js";
-import { reasonText, type Plan, type PlannedChange } from "./types.js";
+import { adoptions, reasonText, type Plan, type PlannedChange } from "./types.js";
 
 const COLOURS: Record<string, string> = {
   create: "\u001b[32m",
@@ -11,6 +11,7 @@ const COLOURS: Record<string, string> = {
   delete: "\u001b[31m",
   train: "\u001b[36m",
   wait: "\u001b[36m",
+  adopt: "\u001b[34m",
   noop: "\u001b[2m",
 };
 const RESET = "\u001b[0m";
@@ -28,6 +29,16 @@ export function renderText(
   // First, before any detail: a reviewer must not approve a rollback without seeing it.
   for (const line of rollbackLines(plan))
     lines.push(paint("delete", `!! MODEL ROLLBACK: ${line}`), "");
+  // Then what the plan takes over: apply refuses it without --adopt.
+  const adopted = adoptions(plan);
+  if (adopted.length > 0) {
+    lines.push(
+      paint("adopt", `!! ADOPTS ${adopted.length} resource(s) mlops did not make (apply --adopt):`),
+    );
+    for (const c of adopted)
+      lines.push(paint("adopt", `   ${c.address} (${c.name})${c.summary ? `: ${c.summary}` : ""}`));
+    lines.push("");
+  }
   const shown = plan.changes.filter((c) => options.showUnchanged || c.action !== "noop");
   const width = Math.max(0, ...shown.map((c) => c.address.length));
   for (const change of shown) {

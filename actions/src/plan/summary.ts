@@ -11,6 +11,7 @@ export function summaryLine(plan: Plan): string {
     c.delete && `${c.delete} to delete`,
     c.train && `${c.train} to train`,
     c.wait && `${c.wait} to wait for`,
+    c.adopt && `${c.adopt} to adopt`,
   ].filter(Boolean);
   return `${parts.join(", ")}; ${c.noop} unchanged.`;
 }
@@ -22,5 +23,6 @@ export const SYMBOLS: Record<string, string> = {
   delete: "-",
   train: "*",
   wait: "…",
+  adopt: "<-",
   noop: " ",
 };

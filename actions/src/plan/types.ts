@@ -12,9 +12,11 @@ import {
 
 // 2: changes may carry `rollback`, and risk "rollback".
 // 3: every change carries `actionReason` (a refusal is `needs-human`, no longer only words).
-export const PLAN_FORMAT_VERSION = 3;
+// 4: action "adopt" (with `adoptWith`), action reason "not-owned", risk "adopts".
+export const PLAN_FORMAT_VERSION = 4;
 
-export type Action = "create" | "update" | "replace" | "delete" | "noop" | "train" | "wait";
+export type Action =
+  "create" | "update" | "replace" | "delete" | "noop" | "train" | "wait" | "adopt";
 
 export interface PlannedChange {
   address: string;
@@ -30,6 +32,11 @@ export interface PlannedChange {
   summary?: string;
   /** Set when this change takes the endpoint off a retrained model or back to an older one. */
   rollback?: ModelRollback;
+  /**
+   * With action "adopt": how apply makes the resource the config's once adoption is allowed
+   * (`update`: in place, `replace`: delete and create, for what AWS does not change in place).
+   */
+  adoptWith?: "update" | "replace";
   dependsOn: string[];
   /** Digest of what was observed for this address (null: it did not exist). */
   observedDigest: string | null;
@@ -57,6 +64,7 @@ export interface PlanCounts {
   delete: number;
   train: number;
   wait: number;
+  adopt: number;
   noop: number;
 }
 
@@ -68,6 +76,7 @@ export function countActions(plan: Plan): PlanCounts {
     delete: 0,
     train: 0,
     wait: 0,
+    adopt: 0,
     noop: 0,
   };
   for (const c of plan.changes) counts[c.action]++;
@@ -79,6 +88,11 @@ export function rollbacks(plan: Plan): PlannedChange[] {
   return plan.changes.filter((c) => c.rollback !== undefined);
 }
 
+/** The changes that take over a resource the tool did not make, in plan order. */
+export function adoptions(plan: Plan): PlannedChange[] {
+  return plan.changes.filter((c) => c.action === "adopt");
+}
+
 /** The reason an action has when nothing more specific is known. */
 export function defaultActionReason(action: Action): ActionReason {
   switch (action) {
@@ -87,6 +101,8 @@ export function defaultActionReason(action: Action): ActionReason {
       return "missing";
     case "delete":
       return "not-in-config";
+    case "adopt":
+      return "not-owned";
     default:
       return DEFAULT_ACTION_REASON[action];
   }

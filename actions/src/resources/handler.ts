@@ -7,7 +7,7 @@ import type { RetrainOrigin } from "../config/types.js";
 import type { Logger } from "../logger.js";
 import type { GraphContext, Node } from "../graph/graph.js";
 
-export type Risk = "downtime" | "deletes-data" | "replaces" | "cost-up" | "rollback";
+export type Risk = "downtime" | "deletes-data" | "replaces" | "cost-up" | "rollback" | "adopts";
 
 /**
  * A deployment that takes the endpoint back to a model it served before: typically the next
@@ -45,7 +45,8 @@ export interface FieldChange {
  * - `forced`: update, asked for although nothing differs (`mlops train --force`);
  * - `failed-before`: the last attempt with the same inputs failed; apply reports it again;
  * - `needs-human`: a refusal; apply stops at this resource without touching it;
- * - `not-in-config`: delete, the state record has it and the config no longer does.
+ * - `not-in-config`: delete, the state record has it and the config no longer does;
+ * - `not-owned`: adopt, it exists but the tool did not make it (no ownership tags, no record).
  */
 export type ActionReason =
   | "up-to-date"
@@ -58,7 +59,8 @@ export type ActionReason =
   | "forced"
   | "failed-before"
   | "needs-human"
-  | "not-in-config";
+  | "not-in-config"
+  | "not-owned";
 
 /** The reason an action has unless its handler says otherwise. */
 export const DEFAULT_ACTION_REASON: Record<Change["action"], ActionReason> = {
@@ -148,6 +150,15 @@ export interface ResourceHandler<Spec = unknown, Observed = unknown> {
   delete(node: Node<Spec>, observed: Observed, ctx: HandlerContext): Promise<void>;
   /** For kinds with long operations: the executor polls read() until ready or failed. */
   status?(observed: Observed): Status;
+  /**
+   * How the planner tells what the tool made from what someone else made, for kinds a person
+   * could have made by hand with the name the tool derives: "tags" by the ownership tags on it
+   * (the observed value's `tags`, see resourceTags) or the state record, "record" by the state
+   * record alone (kinds without tags). One that exists and is neither is planned "adopt".
+   * Absent: content the tool writes itself (a data set, a training run, content-named models),
+   * never adopted.
+   */
+  ownership?: "tags" | "record";
   /** How the plan calls bringing a missing one into being (training "trains"). */
   createAction?: "create" | "train";
   /** One line for the plan when the resource is to be created. */

@@ -25,7 +25,7 @@ const COMMANDS: Record<string, readonly string[]> = {
   validate: ["--format"],
   plan: ["--out", "--markdown-out", "--format", "--detailed-exitcode"],
   status: ["--format"],
-  apply: ["--plan", "--auto-approve", "--allow-rollback"],
+  apply: ["--plan", "--auto-approve", "--allow-rollback", "--adopt"],
   train: [
     "--set",
     "--backend",
@@ -42,6 +42,7 @@ const COMMANDS: Record<string, readonly string[]> = {
   "iam-policy": ["--for", "--account", "--trust", "--repository", "--environment"],
   janitor: ["--dry-run"],
   invoke: ["--image", "--url", "--top-k", "--format"],
+  import: ["--endpoint", "--function", "--project", "--region", "--force"],
   emulator: ["--port"],
 };
 

@@ -115,7 +115,7 @@ describe("loadConfig", () => {
       logRetentionDays: 30,
       environment: { LOG_LEVEL: "info" },
     });
-    expect(c.iam).toEqual({ path: "/mlops/", roleNames: {} });
+    expect(c.iam).toEqual({ path: "/mlops/", roleNames: {}, extraPolicies: {} });
   });
 
   it("resolves paths against the config file, not the working folder", () => {

@@ -3,6 +3,8 @@ import {
   CreateRoleCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
+  ListAttachedRolePoliciesCommand,
+  ListRolePoliciesCommand,
   PutRolePolicyCommand,
   TagRoleCommand,
   PutRolePermissionsBoundaryCommand,
@@ -11,6 +13,7 @@ import {
 import {
   CreateBucketCommand,
   GetBucketEncryptionCommand,
+  GetBucketPolicyCommand,
   GetBucketTaggingCommand,
   GetObjectCommand,
   GetPublicAccessBlockCommand,
@@ -89,6 +92,7 @@ const roleNode = () =>
       policyName: "mlops-least-privilege",
       policy: POLICY,
       permissionsBoundary: BOUNDARY,
+      allowedManagedPolicies: [],
     },
   });
 
@@ -99,10 +103,11 @@ describe("s3.bucket handler", () => {
     aws.s3.on(GetBucketEncryptionCommand).rejects(missing);
     aws.s3.on(GetPublicAccessBlockCommand).rejects(missing);
     aws.s3.on(GetBucketTaggingCommand).rejects(missing);
+    aws.s3.on(GetBucketPolicyCommand).rejects(missing);
     await expect(
       bucketHandler.read(bucketNode(), testContext(aws.clients)),
     ).resolves.toBeUndefined();
-    expect(aws.s3.calls()).toHaveLength(3);
+    expect(aws.s3.calls()).toHaveLength(4);
   });
 
   it("reports a bucket name taken by another account (403) as access denied", async () => {
@@ -128,8 +133,9 @@ describe("s3.bucket handler", () => {
       .on(GetPublicAccessBlockCommand)
       .rejects(awsError("NoSuchPublicAccessBlockConfiguration", "none", 404));
     aws.s3.on(GetBucketTaggingCommand).rejects(awsError("NoSuchTagSet", "none", 404));
+    aws.s3.on(GetBucketPolicyCommand).rejects(awsError("NoSuchBucketPolicy", "none", 404));
     const observed = await bucketHandler.read(bucketNode(), testContext(aws.clients));
-    expect(observed).toEqual({ encryption: null, blockPublicAccess: false, tags: {} });
+    expect(observed).toEqual({ encryption: null, blockPublicAccess: false, tags: {}, policy: [] });
     const change = bucketHandler.diff(bucketNode(), observed as never);
     expect(change.action).toBe("update");
     expect(change.changes.map((c) => c.path)).toEqual([
@@ -385,13 +391,21 @@ describe("iam.role handler", () => {
       PolicyName: "mlops-least-privilege",
       PolicyDocument: stored(policy),
     });
+    aws.iam.on(ListRolePoliciesCommand).resolves({ PolicyNames: ["mlops-least-privilege"] });
+    aws.iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [] });
   }
 
   it("reads a missing role (NoSuchEntity) as undefined", async () => {
     const aws = mockedClients();
-    aws.iam
-      .on(GetRoleCommand)
-      .rejects(awsError("NoSuchEntity", "The role with name pets-sagemaker cannot be found.", 404));
+    const missing = awsError(
+      "NoSuchEntity",
+      "The role with name pets-sagemaker cannot be found.",
+      404,
+    );
+    aws.iam.on(GetRoleCommand).rejects(missing);
+    aws.iam.on(GetRolePolicyCommand).rejects(missing);
+    aws.iam.on(ListRolePoliciesCommand).rejects(missing);
+    aws.iam.on(ListAttachedRolePoliciesCommand).rejects(missing);
     await expect(roleHandler.read(roleNode(), testContext(aws.clients))).resolves.toBeUndefined();
   });
 
@@ -556,6 +570,14 @@ describe("iam.role handler", () => {
       };
     });
     aws.iam.on(GetRolePolicyCommand).rejects(awsError("NoSuchEntity", "no policy", 404));
+    aws.iam.on(ListRolePoliciesCommand).callsFake(() => {
+      if (!created) throw awsError("NoSuchEntity", "not found", 404);
+      return { PolicyNames: [] };
+    });
+    aws.iam.on(ListAttachedRolePoliciesCommand).callsFake(() => {
+      if (!created) throw awsError("NoSuchEntity", "not found", 404);
+      return { AttachedPolicies: [] };
+    });
     aws.iam
       .on(PutRolePolicyCommand)
       .rejectsOnce(awsError("Throttling", "Rate exceeded", 400))

@@ -29,7 +29,10 @@ const change = (
   ...c,
 });
 
-/** Creates, an update with field changes, a replace with risk, a refusal, a delete and noops. */
+/**
+ * Creates, an update with field changes, a replace with risk, an adoption, a refusal, a delete
+ * and noops.
+ */
 export function representativePlan(): Plan {
   const changes: PlannedChange[] = [
     change({
@@ -100,9 +103,26 @@ export function representativePlan(): Plan {
       address: "iam.role.lambda",
       kind: "iam.role",
       name: "pets-lambda",
-      action: "create",
-      reason: "does not exist yet",
-      observedDigest: null,
+      action: "adopt",
+      adoptWith: "update",
+      reason:
+        "exists but was not made by mlops (no ownership tags, not in the state record); adopting it: inlinePolicies, managedPolicies, tags differ",
+      summary:
+        "removes permissions mlops did not grant: inline policy invoke-anything (Allow sagemaker:* on *), managed policy arn:aws:iam::aws:policy/AmazonSageMakerFullAccess (Allow sagemaker:* on *)",
+      changes: [
+        {
+          path: "inlinePolicies.invoke-anything",
+          before: ["Allow sagemaker:* on *"],
+          after: undefined,
+        },
+        {
+          path: "managedPolicies.arn:aws:iam::aws:policy/AmazonSageMakerFullAccess",
+          before: ["Allow sagemaker:* on *"],
+          after: undefined,
+        },
+        { path: "tags.mlops:managed-by", before: undefined, after: "mlops-gitops" },
+      ],
+      risk: ["adopts"],
     }),
     change({
       address: "sagemaker.endpoint.main",

@@ -23,6 +23,7 @@ import {
   GetFunctionCommand,
   GetFunctionConcurrencyCommand,
   GetFunctionConfigurationCommand,
+  GetPolicyCommand,
   GetProvisionedConcurrencyConfigCommand,
   LambdaClient,
   ListProvisionedConcurrencyConfigsCommand,
@@ -185,6 +186,12 @@ export function fakeAws(): FakeAws {
         Concurrency: { ReservedConcurrentExecutions: state.reserved },
       }),
     };
+  });
+  // Lambda has no resource policy until someone adds a permission: AWS says not found.
+  lambda.on(GetPolicyCommand).callsFake((input: { FunctionName: string }) => {
+    record("lambda:GetPolicy", input);
+    fn(input.FunctionName);
+    throw awsError("ResourceNotFoundException", "The resource you requested does not exist.", 404);
   });
   lambda
     .on(GetFunctionConfigurationCommand)

@@ -150,6 +150,16 @@ export function harness(fake: FakeAws): Harness {
         retryDeadlineMs: 2 * 60_000,
         waitDeadlineMs: 30 * 60_000,
         pollIntervalMs: 5_000,
+        // As run-apply records it: before a step that makes something, and after each one.
+        onStepStarted: (change, node) => {
+          h.state.resources[change.address] = {
+            kind: node.kind,
+            name: node.name,
+            spec: node.spec,
+            dependsOn: node.dependsOn,
+          };
+          return Promise.resolve();
+        },
         onStepDone: (change, node) => {
           const { [change.address]: _gone, ...rest } = h.state.resources;
           h.state.resources = rest;

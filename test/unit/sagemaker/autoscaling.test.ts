@@ -26,6 +26,7 @@ const live: Required<AutoscalingObserved> = {
     disableScaleIn: false,
     metric: "SageMakerVariantInvocationsPerInstance",
   },
+  otherPolicies: {},
 };
 
 async function created() {
@@ -107,7 +108,11 @@ describe("autoscaling.variant", () => {
     expect(autoscalingHandler.diff(autoscalingNode({ minCapacity: 2 }), live).risk).toEqual([
       "cost-up",
     ]);
-    const missing = autoscalingHandler.diff(autoscalingNode(), { min: 1, max: 3 });
+    const missing = autoscalingHandler.diff(autoscalingNode(), {
+      min: 1,
+      max: 3,
+      otherPolicies: {},
+    });
     expect(missing.reason).toContain(`policy ${POLICY} is missing`);
   });
 

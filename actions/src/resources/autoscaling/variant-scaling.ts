@@ -44,6 +44,8 @@ export interface ScalingObserved {
   max: number;
   /** Our target-tracking policy (by name); undefined when it is missing. */
   policy?: PolicyObserved;
+  /** Every other policy on the variant (made by hand), by name: what it tracks. */
+  otherPolicies: Record<string, PolicyObserved>;
 }
 
 /** What a variant's scaling looks like now, to put it back exactly if a deployment fails. */
@@ -63,7 +65,7 @@ function isAbsent(error: unknown): boolean {
 }
 
 export async function readTarget(
-  ctx: HandlerContext,
+  ctx: Pick<HandlerContext, "clients">,
   resourceId: string,
 ): Promise<{ min: number; max: number } | undefined> {
   const out = await withContext(`reading the scalable target ${resourceId}`, () =>
@@ -80,7 +82,7 @@ export async function readTarget(
 }
 
 export async function readPolicies(
-  ctx: HandlerContext,
+  ctx: Pick<HandlerContext, "clients">,
   resourceId: string,
 ): Promise<ScalingPolicy[]> {
   const policies: ScalingPolicy[] = [];
@@ -126,7 +128,12 @@ export async function readScaling(
   ]);
   if (!target) return undefined;
   const policy = policies.find((p) => p.PolicyName === policyName);
-  return { ...target, ...(policy && { policy: policyObserved(policy) }) };
+  const others = policies.filter((p) => p.PolicyName !== policyName);
+  return {
+    ...target,
+    ...(policy && { policy: policyObserved(policy) }),
+    otherPolicies: Object.fromEntries(others.map((p) => [p.PolicyName ?? "", policyObserved(p)])),
+  };
 }
 
 export async function registerTarget(
@@ -193,19 +200,31 @@ export async function removeScaling(
   const target = await readTarget(ctx, resourceId);
   if (!target) return undefined;
   const policies = await readPolicies(ctx, resourceId);
-  for (const policy of policies) {
-    const name = policy.PolicyName ?? "";
+  await deletePolicies(
+    ctx,
+    resourceId,
+    policies.map((p) => p.PolicyName ?? ""),
+  );
+  await deregisterTarget(ctx, resourceId);
+  ctx.logger.info(
+    `${resourceId}: scaling removed (${policies.length} polic${policies.length === 1 ? "y" : "ies"}, ${target.min}-${target.max} instances)`,
+  );
+  return { resourceId, ...target, policies };
+}
+
+/** Deletes the named policies of a variant; one already gone counts as done. */
+export async function deletePolicies(
+  ctx: HandlerContext,
+  resourceId: string,
+  names: readonly string[],
+): Promise<void> {
+  for (const name of names) {
     await ignoreAbsent(`deleting the scaling policy ${name} of ${resourceId}`, () =>
       ctx.clients.autoscaling.send(
         new DeleteScalingPolicyCommand({ ...scope(resourceId), PolicyName: name }),
       ),
     );
   }
-  await deregisterTarget(ctx, resourceId);
-  ctx.logger.info(
-    `${resourceId}: scaling removed (${policies.length} polic${policies.length === 1 ? "y" : "ies"}, ${target.min}-${target.max} instances)`,
-  );
-  return { resourceId, ...target, policies };
 }
 
 /** Deregisters a target (AWS removes its policies with it); absent counts as done. */

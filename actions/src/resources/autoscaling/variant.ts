@@ -1,5 +1,6 @@
 // autoscaling.variant: the endpoint variant as an Application Auto Scaling target (min/max
-// instances) with one target-tracking policy on invocations per instance (per minute). Only
+// instances) with one target-tracking policy on invocations per instance (per minute), and no
+// other policy (one made by hand is planned away). Only
 // Application Auto Scaling is called: changing the scaling never touches the endpoint.
 import type { AutoscalingSpec } from "../../graph/sagemaker-nodes.js";
 import { diffFields } from "../diff-fields.js";
@@ -8,6 +9,7 @@ import { changedFields, differReason, noop } from "../handler.js";
 import {
   INVOCATIONS_METRIC,
   applyScaling,
+  deletePolicies,
   deregisterTarget,
   putPolicy,
   readScaling,
@@ -31,11 +33,13 @@ export function desiredScaling(spec: AutoscalingSpec): Required<ScalingObserved>
       disableScaleIn: spec.disableScaleIn,
       metric: INVOCATIONS_METRIC,
     },
+    otherPolicies: {},
   };
 }
 
 export const autoscalingHandler: ResourceHandler<AutoscalingSpec, AutoscalingObserved> = {
   kind: "autoscaling.variant",
+  ownership: "record",
   // Deleting an endpoint takes its scaling off (AWS asks for that first): a replaced endpoint
   // gets it back from this node, planned "replace" with it.
   replacedWith: ["sagemaker.endpoint"],
@@ -64,7 +68,7 @@ export const autoscalingHandler: ResourceHandler<AutoscalingSpec, AutoscalingObs
     return desiredScaling(node.spec);
   },
 
-  async update(node, _observed, change, ctx) {
+  async update(node, observed, change, ctx) {
     // Only the calls the changed fields need (both are create-or-update, so a retry is safe).
     const desired = desiredScaling(node.spec);
     const changed = changedFields(change);
@@ -79,6 +83,8 @@ export const autoscalingHandler: ResourceHandler<AutoscalingSpec, AutoscalingObs
         trackingConfiguration(node.spec),
       );
     }
+    if (changed.has("otherPolicies"))
+      await deletePolicies(ctx, node.spec.resourceId, Object.keys(observed.otherPolicies));
     return desired;
   },
 

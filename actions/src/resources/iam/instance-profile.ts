@@ -21,6 +21,7 @@ export interface InstanceProfileObserved {
 export const instanceProfileHandler: ResourceHandler<InstanceProfileSpec, InstanceProfileObserved> =
   {
     kind: "iam.instance-profile",
+    ownership: "record",
 
     async read(node, { clients: { iam } }) {
       const out = await readOrUndefined(`reading instance profile ${node.name}`, () =>

@@ -1,14 +1,12 @@
 // iam.role: a role with a trust policy, one generated least-privilege inline policy, the
-// project's permissions boundary and tags. The path cannot change in place, and the trust policy
+// project's permissions boundary and tags, and nothing else: other inline policies and attached
+// managed policies (but those iam.extraPolicies allows) are planned away (role-permissions.ts). The path cannot change in place, and the trust policy
 // is not changed in place either (the deploy role has no iam:UpdateAssumeRolePolicy: a role
 // that can rewrite trust can hand a role to another account), so either replaces the role.
 import {
   CreateRoleCommand,
   DeleteRoleCommand,
-  DeleteRolePolicyCommand,
-  DetachRolePolicyCommand,
   GetRoleCommand,
-  GetRolePolicyCommand,
   ListAttachedRolePoliciesCommand,
   ListInstanceProfilesForRoleCommand,
   ListRolePoliciesCommand,
@@ -27,46 +25,82 @@ import type { Change, ResourceHandler } from "../handler.js";
 import { differReason, noop } from "../handler.js";
 import { tagDelta, tagsFromList, tagsToList, type Tags } from "../tags.js";
 import { decodePolicy, normalizePolicy, policyJson } from "./policy-normalize.js";
+import {
+  readRolePermissions,
+  removeRolePolicies,
+  type RolePermissions,
+} from "./role-permissions.js";
 
-export interface RoleObserved {
+export interface RoleObserved extends RolePermissions {
   arn: string;
   path: string;
   trust: unknown;
-  policy: unknown;
   permissionsBoundary: string | null;
   tags: Tags;
 }
 
 type Comparable = Omit<RoleObserved, "arn">;
 
-const desired = (node: Node<RoleSpec>): Comparable => ({
+/** What the role should be; the managed policies the config allows stay as they are. */
+const desired = (node: Node<RoleSpec>, observed?: RoleObserved): Comparable => ({
   path: node.spec.path,
   trust: normalizePolicy(node.spec.trust),
   policy: normalizePolicy(node.spec.policy),
+  inlinePolicies: {},
+  managedPolicies: Object.fromEntries(
+    Object.entries(observed?.managedPolicies ?? {}).filter(([arn]) =>
+      node.spec.allowedManagedPolicies.includes(arn),
+    ),
+  ),
   permissionsBoundary: node.spec.permissionsBoundary,
   tags: node.tags,
 });
 
+/** The first statements of a policy's grants, shortened: the plan's field lines have them all. */
+function briefly(grants: readonly string[]): string {
+  const MAX_STATEMENTS = 2;
+  const MAX_CHARS = 100;
+  const shown = grants
+    .slice(0, MAX_STATEMENTS)
+    .map((g) => (g.length > MAX_CHARS ? `${g.slice(0, MAX_CHARS - 1)}…` : g));
+  const more = grants.length - shown.length;
+  return `${shown.join("; ")}${more > 0 ? `; and ${more} more statement${more > 1 ? "s" : ""}` : ""}`;
+}
+
+/** "inline policy X (Allow sagemaker:* on *), managed policy Y (...)": what the update removes. */
+function foreignSummary(changes: readonly { path: string; before: unknown }[]): string | undefined {
+  const foreign = changes.flatMap((c) => {
+    const [field, ...rest] = c.path.split(".");
+    const name = rest.join(".");
+    const grants = Array.isArray(c.before) ? briefly(c.before as string[]) : "";
+    if (field === "inlinePolicies") return [`inline policy ${name} (${grants})`];
+    if (field === "managedPolicies") return [`managed policy ${name} (${grants})`];
+    return [];
+  });
+  return foreign.length > 0
+    ? `removes permissions mlops did not grant: ${foreign.join(", ")}`
+    : undefined;
+}
+
 export const roleHandler: ResourceHandler<RoleSpec, RoleObserved> = {
   kind: "iam.role",
+  ownership: "tags",
 
   async read(node, { clients: { iam } }) {
     const RoleName = node.name;
-    // Both at once: asked of a missing role, GetRolePolicy says NoSuchEntity too.
-    const [role, inline] = await Promise.all([
+    // All at once: asked of a missing role, the policy listings say NoSuchEntity too.
+    const [role, permissions] = await Promise.all([
       readOrUndefined(`reading IAM role ${RoleName}`, () =>
         iam.send(new GetRoleCommand({ RoleName })),
       ),
-      readOrUndefined(`reading the inline policy of ${RoleName}`, () =>
-        iam.send(new GetRolePolicyCommand({ RoleName, PolicyName: node.spec.policyName })),
-      ),
+      readRolePermissions(iam, RoleName, node.spec.policyName),
     ]);
-    if (!role?.Role) return undefined;
+    if (!role?.Role || !permissions) return undefined;
     return {
       arn: role.Role.Arn ?? "",
       path: role.Role.Path ?? "/",
       trust: normalizePolicy(decodePolicy(role.Role.AssumeRolePolicyDocument)),
-      policy: inline ? normalizePolicy(decodePolicy(inline.PolicyDocument)) : null,
+      ...permissions,
       permissionsBoundary: role.Role.PermissionsBoundary?.PermissionsBoundaryArn ?? null,
       tags: tagsFromList(role.Role.Tags),
     };
@@ -74,7 +108,8 @@ export const roleHandler: ResourceHandler<RoleSpec, RoleObserved> = {
 
   diff(node, observed): Change {
     const { arn: _arn, ...have } = observed;
-    const changes = diffFields(have, desired(node));
+    const changes = diffFields(have, desired(node, observed));
+    const summary = foreignSummary(changes);
     if (changes.length === 0) return noop();
     if (changes.some((c) => c.path === "path")) {
       return {
@@ -82,6 +117,7 @@ export const roleHandler: ResourceHandler<RoleSpec, RoleObserved> = {
         reason: "an IAM role's path cannot change in place",
         changes,
         risk: ["replaces"],
+        ...(summary !== undefined && { summary }),
       };
     }
     if (changes.some((c) => c.path === "trust" || c.path.startsWith("trust."))) {
@@ -91,6 +127,7 @@ export const roleHandler: ResourceHandler<RoleSpec, RoleObserved> = {
           "a role's trust policy is not changed in place (the deploy role cannot rewrite trust)",
         changes,
         risk: ["replaces"],
+        ...(summary !== undefined && { summary }),
       };
     }
     return {
@@ -98,6 +135,7 @@ export const roleHandler: ResourceHandler<RoleSpec, RoleObserved> = {
       reason: differReason(changes),
       changes,
       risk: [],
+      ...(summary !== undefined && { summary }),
     };
   },
 
@@ -126,6 +164,13 @@ export const roleHandler: ResourceHandler<RoleSpec, RoleObserved> = {
     // already carries the boundary (a role made before boundaries were required has none).
     if (changed.has("permissionsBoundary")) await putBoundary(iam, node);
     if (changed.has("policy")) await putInlinePolicy(iam, node);
+    const want = desired(node, observed);
+    await removeRolePolicies(iam, RoleName, {
+      inline: changed.has("inlinePolicies") ? Object.keys(observed.inlinePolicies) : [],
+      managed: changed.has("managedPolicies")
+        ? Object.keys(observed.managedPolicies).filter((arn) => !(arn in want.managedPolicies))
+        : [],
+    });
     if (changed.has("tags")) {
       const { set, remove } = tagDelta(observed.tags, node.tags);
       if (Object.keys(set).length > 0) {
@@ -139,7 +184,7 @@ export const roleHandler: ResourceHandler<RoleSpec, RoleObserved> = {
         );
       }
     }
-    return { arn: observed.arn, ...desired(node) };
+    return { arn: observed.arn, ...want };
   },
 
   delete: (node, _observed, { clients: { iam } }) =>
@@ -159,19 +204,10 @@ async function deleteRole(iam: IAMClient, RoleName: string): Promise<void> {
       iam.send(new ListInstanceProfilesForRoleCommand({ RoleName })),
     ),
   ]);
-  for (const PolicyName of inline.PolicyNames ?? []) {
-    await withContext(`deleting policy ${PolicyName} of ${RoleName}`, () =>
-      iam.send(new DeleteRolePolicyCommand({ RoleName, PolicyName })),
-    );
-  }
-  for (const p of attached.AttachedPolicies ?? []) {
-    if (p.PolicyArn) {
-      const PolicyArn = p.PolicyArn;
-      await withContext(`detaching ${PolicyArn} from ${RoleName}`, () =>
-        iam.send(new DetachRolePolicyCommand({ RoleName, PolicyArn })),
-      );
-    }
-  }
+  await removeRolePolicies(iam, RoleName, {
+    inline: inline.PolicyNames ?? [],
+    managed: (attached.AttachedPolicies ?? []).flatMap((p) => (p.PolicyArn ? [p.PolicyArn] : [])),
+  });
   for (const profile of profiles.InstanceProfiles ?? []) {
     const InstanceProfileName = profile.InstanceProfileName;
     if (InstanceProfileName) {

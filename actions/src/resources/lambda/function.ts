@@ -1,5 +1,6 @@
 // lambda.function: the function's $LATEST: code (compared by CodeSha256 of the deterministic
-// zip), configuration and tags. Only what differs is updated, because every update makes the
+// zip), configuration, tags and its resource policy, which mlops owns whole: it grants nothing
+// there, so a statement someone added (who may invoke the function) is planned away. Only what differs is updated, because every update makes the
 // next PublishVersion mint a new version; between steps we wait for LastUpdateStatus Successful
 // (State Active after a create). create() and update() both converge from a fresh read, so the
 // executor's busy retry (ResourceConflictException, a role IAM has not propagated yet: "The role
@@ -8,6 +9,8 @@ import {
   CreateFunctionCommand,
   DeleteFunctionCommand,
   GetFunctionCommand,
+  GetPolicyCommand,
+  RemovePermissionCommand,
   TagResourceCommand,
   UntagResourceCommand,
   UpdateFunctionCodeCommand,
@@ -35,10 +38,14 @@ import {
   type VersionFields,
 } from "./common.js";
 import { OperationalError } from "../../operational-errors.js";
+import { decodePolicy } from "../iam/policy-normalize.js";
+import { grantsOf } from "../iam/role-permissions.js";
 
 export interface FunctionObserved extends VersionFields {
   arn: string;
   tags: Tags;
+  /** The function's resource-policy statements, by Sid: what each one grants, to whom. */
+  permissions: Record<string, string>;
 }
 
 type Comparable = Omit<FunctionObserved, "arn">;
@@ -55,7 +62,7 @@ const CONFIG_FIELDS = [
 
 function desired(node: Node<FunctionSpec>): Comparable {
   const { code: _code, ...version } = node.spec;
-  return { ...version, tags: node.tags };
+  return { ...version, tags: node.tags, permissions: {} };
 }
 
 const userTags = (tags: Record<string, string> | undefined): Tags =>
@@ -67,9 +74,16 @@ interface Live {
 }
 
 async function readLive(node: Node<FunctionSpec>, ctx: HandlerContext): Promise<Live | undefined> {
-  const out = await readOrUndefined(`reading Lambda function ${node.name}`, () =>
-    ctx.clients.lambda.send(new GetFunctionCommand({ FunctionName: node.name })),
-  );
+  const FunctionName = node.name;
+  // Both at once: a function without a resource policy says ResourceNotFound to GetPolicy.
+  const [out, policy] = await Promise.all([
+    readOrUndefined(`reading Lambda function ${FunctionName}`, () =>
+      ctx.clients.lambda.send(new GetFunctionCommand({ FunctionName })),
+    ),
+    readOrUndefined(`reading the resource policy of ${FunctionName}`, () =>
+      ctx.clients.lambda.send(new GetPolicyCommand({ FunctionName })),
+    ),
+  ]);
   const configuration = out?.Configuration;
   if (!out || !configuration) return undefined;
   return {
@@ -78,8 +92,20 @@ async function readLive(node: Node<FunctionSpec>, ctx: HandlerContext): Promise<
       arn: configuration.FunctionArn ?? "",
       ...versionFields(configuration),
       tags: userTags(out.Tags),
+      permissions: permissionsOf(policy?.Policy),
     },
   };
+}
+
+/** Sid -> "Allow lambda:InvokeFunction on ..., to apigateway.amazonaws.com" of a resource policy. */
+function permissionsOf(policy: string | undefined): Record<string, string> {
+  const statements = (decodePolicy(policy) as { Statement?: unknown[] } | undefined)?.Statement;
+  return Object.fromEntries(
+    (statements ?? []).map((statement, i) => [
+      (statement as { Sid?: string }).Sid ?? String(i),
+      grantsOf({ Statement: [statement] }).join(""),
+    ]),
+  );
 }
 
 const differs = (
@@ -95,6 +121,7 @@ function isAlreadyExists(error: unknown): boolean {
 
 export const functionHandler: ResourceHandler<FunctionSpec, FunctionObserved> = {
   kind: "lambda.function",
+  ownership: "tags",
 
   async prepare(node) {
     return { ...node, spec: { ...node.spec, codeSha256: await codeSha256Of(node.spec.code) } };
@@ -225,6 +252,13 @@ async function converge(
     await withContext(`untagging Lambda function ${FunctionName}`, () =>
       lambda.send(new UntagResourceCommand({ Resource: have.arn, TagKeys: remove })),
     );
+  }
+  if (needs(["permissions"])) {
+    for (const StatementId of Object.keys(have.permissions)) {
+      await deleteIfPresent(`removing permission ${StatementId} of ${FunctionName}`, () =>
+        lambda.send(new RemovePermissionCommand({ FunctionName, StatementId })),
+      );
+    }
   }
   return readAfterChange(node, ctx);
 }

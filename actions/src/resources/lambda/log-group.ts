@@ -70,6 +70,7 @@ const desired = (node: Node<LogGroupSpec>): LogGroupObserved => ({
 
 export const logGroupHandler: ResourceHandler<LogGroupSpec, LogGroupObserved> = {
   kind: "logs.log-group",
+  ownership: "tags",
   deleteRisk: ["deletes-data"],
 
   async read(node, ctx) {

@@ -1,11 +1,16 @@
-// s3.bucket: the data (and optionally state) bucket, encrypted, never public, tagged.
+// s3.bucket: the data (and optionally state) bucket, encrypted, never public, tagged, and with
+// no bucket policy: mlops writes none, so one someone else wrote is planned away (it owns the
+// bucket whole; what its roles may do is in their own least-privilege policies).
 import {
   CreateBucketCommand,
   DeleteBucketCommand,
+  DeleteBucketPolicyCommand,
   GetBucketEncryptionCommand,
+  GetBucketPolicyCommand,
   GetBucketTaggingCommand,
   GetPublicAccessBlockCommand,
   type GetBucketEncryptionCommandOutput,
+  type GetBucketPolicyCommandOutput,
   type GetBucketTaggingCommandOutput,
   type GetPublicAccessBlockCommandOutput,
   PutBucketEncryptionCommand,
@@ -26,31 +31,38 @@ import type { Change, ResourceHandler } from "../handler.js";
 import { changedFields, differReason, noop } from "../handler.js";
 import { tagsFromList, tagsToList, type Tags } from "../tags.js";
 import { emptyBucket } from "./empty-bucket.js";
+import { decodePolicy } from "../iam/policy-normalize.js";
+import { grantsOf } from "../iam/role-permissions.js";
 
 export interface BucketObserved {
   encryption: string | null;
   blockPublicAccess: boolean;
   tags: Tags;
+  /** The bucket policy's statements, one line each: what they grant. [] when it has none. */
+  policy: string[];
 }
 
 const desiredState = (node: Node<BucketSpec>): BucketObserved => ({
   encryption: node.spec.encryption,
   blockPublicAccess: node.spec.blockPublicAccess,
   tags: node.tags,
+  policy: [],
 });
 
 export const bucketHandler: ResourceHandler<BucketSpec, BucketObserved> = {
   kind: "s3.bucket",
+  ownership: "tags",
   deleteRisk: ["deletes-data"],
 
   async read(node, { clients: { s3 } }) {
     const Bucket = node.name;
     // No HeadBucket first: each of these reads answers NoSuchBucket for a missing bucket, so a
-    // bucket is read in one round trip of three parallel calls.
+    // bucket is read in one round trip of four parallel calls.
     const parts = await Promise.allSettled([
       s3.send(new GetBucketEncryptionCommand({ Bucket })),
       s3.send(new GetPublicAccessBlockCommand({ Bucket })),
       s3.send(new GetBucketTaggingCommand({ Bucket })),
+      s3.send(new GetBucketPolicyCommand({ Bucket })),
     ]);
     const errors = parts.flatMap((p) => (p.status === "rejected" ? [p.reason as unknown] : []));
     if (errors.some((e) => (e as { name?: string }).name === "NoSuchBucket")) return undefined;
@@ -63,7 +75,7 @@ export const bucketHandler: ResourceHandler<BucketSpec, BucketObserved> = {
         Object.assign(
           // Internal invariant: not thrown: the cause of the AwsOperationError around it, named as AWS names the denial.
           new Error(
-            `bucket ${Bucket} exists but this account cannot read it (bucket names are global: choose another, or grant s3:GetEncryptionConfiguration, s3:GetBucketPublicAccessBlock and s3:GetBucketTagging)`,
+            `bucket ${Bucket} exists but this account cannot read it (bucket names are global: choose another, or grant s3:GetEncryptionConfiguration, s3:GetBucketPublicAccessBlock, s3:GetBucketTagging and s3:GetBucketPolicy)`,
           ),
           { name: "AccessDenied" },
         ),
@@ -71,12 +83,13 @@ export const bucketHandler: ResourceHandler<BucketSpec, BucketObserved> = {
     }
     const other = errors.find((e) => classifyError(e) !== "not-found");
     if (other !== undefined) throw new AwsOperationError(`reading S3 bucket ${Bucket}`, other);
-    const [encryption, publicAccess, tagging] = parts.map((p) =>
+    const [encryption, publicAccess, tagging, bucketPolicy] = parts.map((p) =>
       p.status === "fulfilled" ? p.value : undefined,
     ) as [
       GetBucketEncryptionCommandOutput | undefined,
       GetPublicAccessBlockCommandOutput | undefined,
       GetBucketTaggingCommandOutput | undefined,
+      GetBucketPolicyCommandOutput | undefined,
     ];
     const rule =
       encryption?.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault;
@@ -90,6 +103,7 @@ export const bucketHandler: ResourceHandler<BucketSpec, BucketObserved> = {
         block.RestrictPublicBuckets,
       ),
       tags: tagsFromList(tagging?.TagSet),
+      policy: grantsOf(decodePolicy(bucketPolicy?.Policy)),
     };
   },
 
@@ -137,7 +151,12 @@ export const bucketHandler: ResourceHandler<BucketSpec, BucketObserved> = {
 };
 
 /** What a bucket is right after CreateBucket, as far as configure() is concerned. */
-const NEW_BUCKET: BucketObserved = { encryption: null, blockPublicAccess: false, tags: {} };
+const NEW_BUCKET: BucketObserved = {
+  encryption: null,
+  blockPublicAccess: false,
+  tags: {},
+  policy: [],
+};
 
 /** Puts the named fields of `want` on the bucket (a new bucket: those that differ from NEW_BUCKET). */
 async function configure(
@@ -171,6 +190,11 @@ async function configure(
           },
         }),
       ),
+    );
+  }
+  if (fields.has("policy")) {
+    await deleteIfPresent(`removing the bucket policy of ${Bucket}`, () =>
+      s3.send(new DeleteBucketPolicyCommand({ Bucket })),
     );
   }
   if (fields.has("tags")) {

@@ -1,0 +1,107 @@
+// The pure parts of adoption and `mlops import`: what a policy grants in words, where a model's
+// artifact says its training job is, a role's name and path from its ARN, and the config
+// written from what was read (every guess commented, every value valid YAML).
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import {
+  roleFromArn,
+  trainingJobOfArtifact,
+  type ImportedProject,
+} from "../../../actions/src/import/read-project.js";
+import { renderImportedConfig } from "../../../actions/src/import/render-config.js";
+import { grantsOf } from "../../../actions/src/resources/iam/role-permissions.js";
+
+describe("grantsOf", () => {
+  it("says each statement's effect, actions, resources, principal and conditions", () => {
+    expect(
+      grantsOf({
+        Statement: [
+          { Effect: "Allow", Action: ["sagemaker:*"], Resource: ["*"] },
+          { Effect: "Deny", NotAction: ["s3:GetObject"], NotResource: ["arn:aws:s3:::b/*"] },
+          {
+            Effect: "Allow",
+            Principal: { Service: "apigateway.amazonaws.com" },
+            Action: "lambda:InvokeFunction",
+            Resource: "arn:aws:lambda:us-east-1:123456789012:function:f",
+            Condition: { ArnLike: { "AWS:SourceArn": "arn:aws:execute-api:*" } },
+          },
+        ],
+      }),
+    ).toEqual([
+      "Allow sagemaker:* on *",
+      "Deny every action but s3:GetObject on everything but arn:aws:s3:::b/*",
+      "Allow lambda:InvokeFunction on arn:aws:lambda:us-east-1:123456789012:function:f, to apigateway.amazonaws.com (with conditions)",
+    ]);
+    expect(grantsOf(undefined)).toEqual([]);
+  });
+});
+
+describe("import helpers", () => {
+  it("finds the training job in SageMaker's artifact layout, and nothing elsewhere", () => {
+    expect(trainingJobOfArtifact("s3://b/pytorch-training-2024-01-01/output/model.tar.gz")).toBe(
+      "pytorch-training-2024-01-01",
+    );
+    expect(trainingJobOfArtifact("s3://b/runs/job-7/output/model.tar.gz")).toBe("job-7");
+    expect(trainingJobOfArtifact("s3://b/models/model.tar.gz")).toBeUndefined();
+  });
+
+  it("reads a role's name and path from its ARN", () => {
+    expect(roleFromArn("arn:aws:iam::123456789012:role/service-role/Exec-1")).toEqual({
+      name: "Exec-1",
+      path: "/service-role/",
+    });
+    expect(roleFromArn("arn:aws:iam::123456789012:role/plain")).toEqual({
+      name: "plain",
+      path: "/",
+    });
+    expect(roleFromArn("not an arn")).toBeUndefined();
+  });
+
+  it("writes valid YAML that says what it guessed, quoting what YAML would misread", () => {
+    const imported: ImportedProject = {
+      endpoint: {
+        name: "dogs",
+        variantName: "AllTraffic",
+        instanceType: "ml.m5.large",
+        initialInstanceCount: 1,
+      },
+      autoscaling: {
+        minCapacity: 1,
+        maxCapacity: 3,
+        targetInvocationsPerInstance: 20,
+        scaleInCooldownSeconds: 30,
+        scaleOutCooldownSeconds: 30,
+        disableScaleIn: false,
+      },
+      model: { name: "m", artifact: "s3://b/j/output/model.tar.gz", image: "i" },
+      training: {
+        job: "j",
+        instanceType: "ml.m5.xlarge",
+        instanceCount: 1,
+        volumeSizeGB: 30,
+        hyperparameters: { yes: "no", "lr: 1": 0.1 },
+      },
+      data: { bucket: "b", prefix: "dogImages/" },
+      guesses: { training: "from the training job j" },
+    };
+    const text = renderImportedConfig({
+      project: "dogs",
+      region: "us-east-1",
+      account: "123456789012",
+      schema: "../schemas/mlops.schema.json",
+      imported,
+    });
+    expect(text).toContain("# GUESS: from the training job j");
+    expect(text).toContain("# GUESS: the job does not name its entry point");
+    const config = parse(text) as Record<string, Record<string, unknown>>;
+    expect(config["training"]?.["hyperparameters"]).toEqual({ yes: "no", "lr: 1": 0.1 });
+    expect(config["endpoint"]?.["autoscaling"]).toEqual({
+      minCapacity: 1,
+      maxCapacity: 3,
+      targetInvocationsPerInstance: 20,
+      scaleInCooldown: "30s",
+      scaleOutCooldown: "30s",
+    });
+    expect(config["lambda"]).toBeUndefined();
+  });
+});
