@@ -92,6 +92,8 @@ async function putAlarm(node: Node<AlarmSpec>, ctx: HandlerContext, tags?: Tags)
 
 export const alarmHandler: ResourceHandler<AlarmSpec, AlarmObserved> = {
   kind: "cloudwatch.alarm",
+  // Someone may have made it by hand under the name the tool derives: taking it over is an adoption.
+  ownership: "tags",
 
   createSummary: (node) => node.spec.description.replace(/ \(mlops-gitops\)$/, ""),
 
