@@ -170,6 +170,11 @@ describe("the Function URL (lambda.url)", { timeout: TEST_TIMEOUT_MS }, () => {
     expect(again.out).toContain(`Function URL: ${url} (AWS_IAM)`);
     expect(url).toMatch(/^https:\/\/[a-z0-9]+\.lambda-url\.us-east-1\.on\.aws\/$/);
     expect(created.AuthType).toBe("AWS_IAM");
+    // `mlops status` shows where to call the service.
+    const status = await mlops("status", "--format", "json");
+    expect(status.code, status.err).toBe(0);
+    expect(JSON.parse(status.out)).toMatchObject({ lambda: { url: { url, authType: "AWS_IAM" } } });
+    expect((await mlops("status")).out).toContain(`Function URL: ${url} (AWS_IAM)`);
     expect(created.FunctionArn).toMatch(new RegExp(`:function:${functionName}:live$`));
     expect(created.Cors).toMatchObject({
       AllowOrigins: ["https://app.example.com"],

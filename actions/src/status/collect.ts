@@ -16,6 +16,7 @@ import {
 import { readOrUndefined, withContext } from "../aws/errors.js";
 import { rollbackAlarmNames, toolAlarms } from "../graph/alarm-nodes.js";
 import { describeAlarms } from "../resources/cloudwatch/alarm.js";
+import { deployedFunctionUrl } from "../resources/lambda/function-url.js";
 import {
   SCALABLE_DIMENSION,
   SERVICE_NAMESPACE,
@@ -145,7 +146,7 @@ async function lambdaStatus(session: Session): Promise<LambdaStatus | undefined>
   const l = session.config.lambda;
   if (!l) return undefined;
   const { lambda } = session.clients;
-  const [alias, provisioned, reserved] = await Promise.all([
+  const [alias, provisioned, reserved, url] = await Promise.all([
     readOrUndefined(`reading alias ${l.name}:${l.alias}`, () =>
       lambda.send(new GetAliasCommand({ FunctionName: l.name, Name: l.alias })),
     ),
@@ -157,6 +158,7 @@ async function lambdaStatus(session: Session): Promise<LambdaStatus | undefined>
     readOrUndefined(`reading the reserved concurrency of ${l.name}`, () =>
       lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: l.name })),
     ),
+    deployedFunctionUrl(session.graph, session.ctx),
   ]);
   return {
     name: l.name,
@@ -176,6 +178,7 @@ async function lambdaStatus(session: Session): Promise<LambdaStatus | undefined>
     ...(reserved?.ReservedConcurrentExecutions !== undefined && {
       reservedConcurrency: reserved.ReservedConcurrentExecutions,
     }),
+    ...(url !== undefined && { url: { url: url.url, authType: url.authType } }),
   };
 }
 

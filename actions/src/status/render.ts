@@ -49,7 +49,8 @@ function lambdaLines(l: LambdaStatus | undefined): string[] {
     ? `provisioned concurrency ${n(p.available)}/${n(p.requested)} ${p.status ?? ""}`.trimEnd()
     : "no provisioned concurrency";
   const reserved = l.reservedConcurrency !== undefined ? `, reserved ${l.reservedConcurrency}` : "";
-  return [`Lambda ${l.name}:${l.alias}: version ${l.version}, ${provisioned}${reserved}`];
+  const head = `Lambda ${l.name}:${l.alias}: version ${l.version}, ${provisioned}${reserved}`;
+  return l.url ? [head, `  Function URL: ${l.url.url} (${l.url.authType})`] : [head];
 }
 
 function trainingLines(runs: readonly TrainingRunStatus[]): string[] {

@@ -37,6 +37,8 @@ export interface LambdaStatus {
   version?: string;
   provisionedConcurrency?: { requested?: number; available?: number; status?: string };
   reservedConcurrency?: number;
+  /** The Function URL on the alias (lambda.url), when the config has one and it exists. */
+  url?: { url: string; authType: string };
 }
 
 export interface TrainingRunStatus {
