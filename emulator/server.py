@@ -13,7 +13,15 @@ from types import FrameType
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import make_server
 
-from . import autoscaling_ext, lambda_ext, recorder_ext, sagemaker_ext, speed_ext
+from . import (
+    autoscaling_ext,
+    lambda_ext,
+    recorder_ext,
+    region_ext,
+    sagemaker_ext,
+    speed_ext,
+    tagging_ext,
+)
 from .control import WsgiApp, with_control_routes
 from .state import SCHEDULER, SETTINGS
 from .strict_ext import strict
@@ -29,6 +37,8 @@ def install_patches() -> None:
     autoscaling_ext.install()
     speed_ext.install()
     recorder_ext.install()
+    region_ext.install()
+    tagging_ext.install()
 
 
 def build_app(*, strict_requests: bool = True) -> WsgiApp:

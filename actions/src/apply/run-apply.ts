@@ -2,7 +2,11 @@
 // record the result in the state record, release the lock — whatever happens in between.
 import type { Node } from "../graph/graph.js";
 import { computePlan, observe, planHashOf, type Observations } from "../plan/compute.js";
+import { checkDataRegion } from "../plan/data-region.js";
+import { currentIdentity, findMove, originalAddress } from "../plan/moves.js";
 import { hasChanges, type Plan } from "../plan/types.js";
+import { removeLeftovers } from "../cli/destroy-leftovers.js";
+import type { StepResult as Step } from "./execute.js";
 import { handlerFor } from "../resources/registry.js";
 import type { Session } from "../session.js";
 import { executePlan, type ExecuteOptions, type StepResult } from "./execute.js";
@@ -33,6 +37,11 @@ export interface ApplyOptions {
    * (destroy removes there what the project left behind outside the graph).
    */
   afterApply?: () => Promise<void>;
+  /**
+   * Refuse training data in another region before anything is created (default true; destroy
+   * creates nothing and must work whatever the bucket's region).
+   */
+  checkDataRegion?: boolean;
 }
 
 export interface ApplyResult {
@@ -54,6 +63,7 @@ const DEFAULT_EXECUTE: Omit<ExecuteOptions, "onStepDone" | "pollIntervalMs"> = {
 export async function runApply(session: Session, options: ApplyOptions): Promise<ApplyResult> {
   const { ctx, config } = session;
   await session.accountConfirmed; // nothing is changed in an account STS has not confirmed
+  if (options.checkDataRegion !== false) await checkDataRegion(session);
   const bootstrapped = await bootstrapStateBucket(session);
   const lock = await acquireLock(session.lock, {
     operation: options.operation ?? "apply",
@@ -84,6 +94,8 @@ export async function runApply(session: Session, options: ApplyOptions): Promise
       ({ plan, observations } = await computePlan({
         graph,
         state: options.selectNodes ? { ...state, resources: {} } : state,
+        // A narrowed graph (the data alone) is no place to move the whole project.
+        move: options.selectNodes ? undefined : await findMove(session, state),
         handlers: session.handlers,
         ctx,
         configFile: config.file,
@@ -95,9 +107,11 @@ export async function runApply(session: Session, options: ApplyOptions): Promise
     }
     if (!hasChanges(plan)) {
       await options.afterApply?.();
+      await recordApplied(session, plan, [], options.selectNodes === undefined);
       return { plan, applied: false, steps: [], ok: true };
     }
     if (!(await options.confirm(plan))) return { plan, applied: false, steps: [], ok: true };
+    await recordMoveStart(session, plan);
 
     const steps = await executePlan(plan, observations, session.handlers, ctx, {
       ...DEFAULT_EXECUTE,
@@ -105,6 +119,13 @@ export async function runApply(session: Session, options: ApplyOptions): Promise
       ...options.execute,
       onStepDone: async (change, node) => {
         if (change.action === "delete" && deletesState(session, node)) return;
+        const moved = originalAddress(change.address);
+        if (moved !== undefined) {
+          await session.state.update((record) => {
+            if (record.moveFrom) delete record.moveFrom.resources[moved];
+          });
+          return;
+        }
         await session.state.update((record) => {
           const { [change.address]: _previous, ...others } = record.resources;
           record.resources = others;
@@ -119,12 +140,21 @@ export async function runApply(session: Session, options: ApplyOptions): Promise
       },
     });
     const ok = steps.every((s) => s.status === "done");
+    if (ok && plan.move) {
+      const region = plan.move.from.region;
+      const clients =
+        region === session.graph.context.region || !ctx.clientsIn ? ctx.clients : ctx.clientsIn(region);
+      for (const line of await removeLeftovers(clients.sagemaker, plan.move.leftovers))
+        ctx.logger.info(line);
+    }
     if (ok) await options.afterApply?.();
     const stateGone = plan.changes.some(
       (c) => c.action === "delete" && deletesState(session, plan.nodes[c.address]),
     );
-    if (ok && !stateGone)
+    if (ok && !stateGone) {
+      await recordApplied(session, plan, steps, options.selectNodes === undefined);
       await session.state.update((record) => (record.lastAppliedPlanHash = plan.planHash));
+    }
     return { plan, applied: true, steps, ok };
   } finally {
     await lock.release();
@@ -175,6 +205,62 @@ async function verifyPlan(
     );
   }
   return observations;
+}
+
+/**
+ * Before a move's first step: the old identity's resources still to delete, so an interrupted
+ * move is finished by the next apply (a move already in progress keeps its record).
+ */
+async function recordMoveStart(session: Session, plan: Plan): Promise<void> {
+  const move = plan.move;
+  if (!move) return;
+  const resources = Object.fromEntries(
+    plan.changes.flatMap((c) => {
+      const address = originalAddress(c.address);
+      const node = plan.nodes[c.address];
+      if (address === undefined || !node) return [];
+      return [[address, { kind: node.kind, name: node.name, spec: node.spec, dependsOn: node.dependsOn.map((d) => originalAddress(d) ?? d) }]];
+    }),
+  );
+  await session.state.update((record) => {
+    record.moveFrom ??= { from: move.from, state: move.fromState, resources };
+  });
+}
+
+/**
+ * After a successful apply (or one with nothing to change): the record lists every resource the
+ * graph has that exists, whether or not this plan changed it, remembers the identity it was
+ * applied with, and a finished move is no longer in progress (`whole`: the plan was of the whole
+ * graph, not of the data alone).
+ */
+async function recordApplied(
+  session: Session,
+  plan: Plan,
+  steps: readonly Step[],
+  whole: boolean,
+): Promise<void> {
+  const done = new Map(steps.map((s) => [s.address, s.status]));
+  const existing = plan.changes.filter(
+    (c) =>
+      originalAddress(c.address) === undefined &&
+      c.action !== "delete" &&
+      (c.action === "noop" ? c.observedDigest !== null : done.get(c.address) === "done"),
+  );
+  await session.state.update((record) => {
+    for (const change of existing) {
+      const node = plan.nodes[change.address];
+      if (!node) continue;
+      record.resources[change.address] = {
+        kind: node.kind,
+        name: node.name,
+        spec: node.spec,
+        dependsOn: node.dependsOn,
+      };
+    }
+    if (!whole) return;
+    record.identity = currentIdentity(session);
+    delete record.moveFrom;
+  });
 }
 
 /** Whether deleting this node deletes the state record (and lock) with it. */

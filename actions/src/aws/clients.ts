@@ -26,7 +26,8 @@ export function createClients(region: string, env: NodeJS.ProcessEnv = process.e
   const common = { region, maxAttempts: 5 };
   const customS3Endpoint = Boolean(env["AWS_ENDPOINT_URL_S3"] ?? env["AWS_ENDPOINT_URL"]);
   return {
-    s3: new S3Client({ ...common, forcePathStyle: customS3Endpoint }),
+    // A move reads the old identity's state record in another region's bucket.
+    s3: new S3Client({ ...common, forcePathStyle: customS3Endpoint, followRegionRedirects: true }),
     iam: new IAMClient(common),
     sts: new STSClient(common),
     sagemaker: new SageMakerClient(common),

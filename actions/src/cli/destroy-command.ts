@@ -54,6 +54,7 @@ export async function destroyCommand(
     let removed: string[] = [];
     const result = await runApply(session, {
       operation: "destroy",
+      checkDataRegion: false,
       transform: (plan) => toDestroyPlan(plan, options.includeData),
       confirm: async (plan) => {
         leftovers = notInPlan(leftovers, plan);
@@ -62,7 +63,7 @@ export async function destroyCommand(
         return ask();
       },
       afterApply: async () => {
-        removed = await removeLeftovers(session, leftovers);
+        removed = await removeLeftovers(session.clients.sagemaker, leftovers);
       },
     });
     const code = report(result, io);

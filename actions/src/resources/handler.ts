@@ -45,7 +45,8 @@ export interface FieldChange {
  * - `forced`: update, asked for although nothing differs (`mlops train --force`);
  * - `failed-before`: the last attempt with the same inputs failed; apply reports it again;
  * - `needs-human`: a refusal; apply stops at this resource without touching it;
- * - `not-in-config`: delete, the state record has it and the config no longer does.
+ * - `not-in-config`: delete, the state record has it and the config no longer does;
+ * - `moved`: delete, a resource of the identity the project moved from (plan.move).
  */
 export type ActionReason =
   | "up-to-date"
@@ -58,7 +59,8 @@ export type ActionReason =
   | "forced"
   | "failed-before"
   | "needs-human"
-  | "not-in-config";
+  | "not-in-config"
+  | "moved";
 
 /** The reason an action has unless its handler says otherwise. */
 export const DEFAULT_ACTION_REASON: Record<Change["action"], ActionReason> = {
@@ -108,6 +110,19 @@ export interface HandlerContext {
   cacheDir: string;
   /** The state record's handler sections (absent: work from what AWS says alone). */
   state?: HandlerState;
+  /** Clients for another region (a move's old resources); absent: `clients` serve every node. */
+  clientsIn?: (region: string) => AwsClients;
+}
+
+/** The context a handler acts on `node` with: its own identity's for a move's old resources. */
+export function contextFor(ctx: HandlerContext, node: Pick<Node, "context">): HandlerContext {
+  const own = node.context;
+  if (own === undefined) return ctx;
+  const clients =
+    own.region === ctx.graph.region || ctx.clientsIn === undefined
+      ? ctx.clients
+      : ctx.clientsIn(own.region);
+  return { ...ctx, graph: own, clients };
 }
 
 export type Status = "pending" | "ready" | "failed";
