@@ -136,6 +136,7 @@ export class RequestAuthorizer {
       GetBucketPublicAccessBlock: "s3:GetBucketPublicAccessBlock",
       PutBucketPublicAccessBlock: "s3:PutBucketPublicAccessBlock",
       GetBucketTagging: "s3:GetBucketTagging",
+      GetBucketLocation: "s3:GetBucketLocation",
       PutBucketTagging: "s3:PutBucketTagging",
       ListObjectVersions: "s3:ListBucketVersions",
       ListMultipartUploads: "s3:ListBucketMultipartUploads",

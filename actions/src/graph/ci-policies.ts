@@ -79,6 +79,8 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
         "s3:GetEncryptionConfiguration",
         "s3:GetBucketPublicAccessBlock",
         "s3:GetBucketTagging",
+        // Training data must be in the training region (plan/data-region.ts).
+        "s3:GetBucketLocation",
       ],
       Resource: bucketArns,
     },
@@ -100,6 +102,21 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
         "sagemaker:ListTags",
       ],
       Resource: sagemakerResources,
+    },
+    {
+      // `mlops janitor --orphans` and destroy find what carries the project's tags; GetResources
+      // has no resource-level permissions. Roles are not in it: they are listed under the IAM
+      // path and their tags read.
+      Sid: "FindOwnedByTag",
+      Effect: "Allow",
+      Action: ["tag:GetResources"],
+      Resource: ["*"],
+    },
+    {
+      Sid: "ListRolesUnderThePath",
+      Effect: "Allow",
+      Action: ["iam:ListRoles", "iam:ListRoleTags"],
+      Resource: [`arn:${ctx.partition}:iam::${ctx.account}:role${config.iam.path}*`],
     },
     {
       // Application Auto Scaling's Describe calls have no resource-level permissions.
@@ -221,6 +238,8 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
         "sagemaker:UpdateEndpoint",
         "sagemaker:DeleteEndpoint",
         "sagemaker:AddTags",
+        // The endpoint keeps its name across a project rename; its ownership tags follow.
+        "sagemaker:DeleteTags",
       ],
       Resource: sagemakerResources,
     },
