@@ -3,8 +3,12 @@
 // path deleted only after the new endpoint and Lambda were ready, and an empty re-plan. Training
 // data in another region is refused before anything is created, and the strict emulator refuses
 // such a training job the way SageMaker does.
-import { CloudWatchLogsClient, DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
-import { IAMClient, ListRolesCommand } from "@aws-sdk/client-iam";
+import {
+  CloudWatchLogsClient,
+  CreateLogGroupCommand,
+  DescribeLogGroupsCommand,
+} from "@aws-sdk/client-cloudwatch-logs";
+import { CreateRoleCommand, IAMClient, ListRolesCommand } from "@aws-sdk/client-iam";
 import { LambdaClient, ListFunctionsCommand } from "@aws-sdk/client-lambda";
 import {
   GetResourcesCommand,
@@ -295,5 +299,59 @@ describe("moves", { timeout: TEST_TIMEOUT_MS }, () => {
       ),
       $metadata: { httpStatusCode: 400 },
     });
+  });
+});
+
+describe("orphans", { timeout: TEST_TIMEOUT_MS }, () => {
+  it("janitor --orphans lists what carries the project's tags but no record owns; destroy deletes it", async () => {
+    const project = `mvo${randomBytes(3).toString("hex")}`;
+    const { config } = checkout();
+    writeFileSync(
+      config,
+      configText({
+        project,
+        region: "us-east-1",
+        bucket: `${project}-\${account}-\${region}`,
+        endpoint: `${project}-ep`,
+        lambda: `${project}-fn`,
+      }),
+    );
+    expect((await run(config, ["apply", "--auto-approve"])).code).toBe(0);
+    const clean = await run(config, ["janitor", "--orphans"]);
+    expect(clean.stdout).toContain("No orphans");
+
+    // Left by hand (or by a lost record): a tagged log group and a tagged role under the path.
+    const tags = { "mlops:project": project, "mlops:managed-by": "mlops-gitops" };
+    await new CloudWatchLogsClient(aws.clientConfig).send(
+      new CreateLogGroupCommand({ logGroupName: `/aws/lambda/${project}-old`, tags }),
+    );
+    await new IAMClient(aws.clientConfig).send(
+      new CreateRoleCommand({
+        RoleName: `${project}-stale`,
+        Path: "/mlops/",
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Service: "lambda.amazonaws.com" },
+              Action: "sts:AssumeRole",
+            },
+          ],
+        }),
+        Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+      }),
+    );
+    const listed = await run(config, ["janitor", "--orphans"]);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(new RegExp(`orphan +log group +/aws/lambda/${project}-old`));
+    expect(listed.stdout).toMatch(new RegExp(`orphan +iam role +${project}-stale`));
+    expect(listed.stdout).not.toContain(`${project}-sagemaker`);
+
+    const destroyed = await run(config, ["destroy", "--auto-approve", "--include-data"]);
+    expect(destroyed.code).toBe(0);
+    expect(destroyed.stdout).toContain(`delete  orphan iam role ${project}-stale`);
+    expect(await roleNames(`${project}-`)).toEqual([]);
+    expect(await taggedFor(project, "us-east-1")).toEqual([]);
   });
 });

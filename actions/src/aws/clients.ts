@@ -7,6 +7,7 @@ import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { LambdaClient } from "@aws-sdk/client-lambda";
+import { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { STSClient } from "@aws-sdk/client-sts";
@@ -20,6 +21,8 @@ export interface AwsClients {
   lambda: LambdaClient;
   ec2: EC2Client;
   logs: CloudWatchLogsClient;
+  /** The Resource Groups Tagging API: what carries the project's tags (orphan listing). */
+  tagging: ResourceGroupsTaggingAPIClient;
 }
 
 export function createClients(region: string, env: NodeJS.ProcessEnv = process.env): AwsClients {
@@ -35,5 +38,6 @@ export function createClients(region: string, env: NodeJS.ProcessEnv = process.e
     lambda: new LambdaClient(common),
     ec2: new EC2Client(common),
     logs: new CloudWatchLogsClient(common),
+    tagging: new ResourceGroupsTaggingAPIClient(common),
   };
 }

@@ -30,7 +30,7 @@ const COMMANDS: Record<string, readonly string[]> = {
   destroy: ["--auto-approve", "--include-data"],
   unlock: [],
   "iam-policy": ["--for", "--account", "--trust", "--repository", "--environment"],
-  janitor: ["--dry-run"],
+  janitor: ["--dry-run", "--orphans"],
   emulator: ["--port"],
 };
 

@@ -3,6 +3,7 @@
 // that honours If-None-Match / If-Match like S3 does (for the lock and the state record).
 import { ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { LambdaClient } from "@aws-sdk/client-lambda";
@@ -49,6 +50,7 @@ export function mockedClients() {
     lambda: new LambdaClient(clientConfig),
     ec2: new EC2Client(clientConfig),
     logs: new CloudWatchLogsClient(clientConfig),
+    tagging: new ResourceGroupsTaggingAPIClient(clientConfig),
   };
   return {
     clients,
