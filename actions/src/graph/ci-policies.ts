@@ -113,9 +113,16 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
       Resource: ["*"],
     },
     {
-      Sid: "ListRolesUnderThePath",
+      // ListRoles has no resource-level permissions; the tags read are of the path's roles.
+      Sid: "ListRoles",
       Effect: "Allow",
-      Action: ["iam:ListRoles", "iam:ListRoleTags"],
+      Action: ["iam:ListRoles"],
+      Resource: ["*"],
+    },
+    {
+      Sid: "ReadTagsOfRolesUnderThePath",
+      Effect: "Allow",
+      Action: ["iam:ListRoleTags"],
       Resource: [`arn:${ctx.partition}:iam::${ctx.account}:role${config.iam.path}*`],
     },
     {
