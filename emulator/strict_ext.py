@@ -49,6 +49,7 @@ SERVICES = {
     "ec2": "ec2",
     "s3": "s3",
     "ssm": "ssm",
+    "tagging": "resourcegroupstaggingapi",
 }
 
 # The error code each service answers a model violation with (HTTP 400). EC2 and S3 are not
@@ -63,6 +64,7 @@ VALIDATION_CODES = {
     "iam": "ValidationError",
     "sts": "ValidationError",
     "ssm": "ValidationException",
+    "tagging": "InvalidParameterException",
 }
 
 _CREDENTIAL = re.compile(r"Credential=[^/,\s]+/\d{8}/[^/]+/([^/]+)/aws4_request")

@@ -122,7 +122,9 @@ export async function runApply(session: Session, options: ApplyOptions): Promise
         const moved = originalAddress(change.address);
         if (moved !== undefined) {
           await session.state.update((record) => {
-            if (record.moveFrom) delete record.moveFrom.resources[moved];
+            if (!record.moveFrom) return;
+            const { [moved]: _deleted, ...left } = record.moveFrom.resources;
+            record.moveFrom.resources = left;
           });
           return;
         }
@@ -143,7 +145,9 @@ export async function runApply(session: Session, options: ApplyOptions): Promise
     if (ok && plan.move) {
       const region = plan.move.from.region;
       const clients =
-        region === session.graph.context.region || !ctx.clientsIn ? ctx.clients : ctx.clientsIn(region);
+        region === session.graph.context.region || !ctx.clientsIn
+          ? ctx.clients
+          : ctx.clientsIn(region);
       for (const line of await removeLeftovers(clients.sagemaker, plan.move.leftovers))
         ctx.logger.info(line);
     }
@@ -219,7 +223,17 @@ async function recordMoveStart(session: Session, plan: Plan): Promise<void> {
       const address = originalAddress(c.address);
       const node = plan.nodes[c.address];
       if (address === undefined || !node) return [];
-      return [[address, { kind: node.kind, name: node.name, spec: node.spec, dependsOn: node.dependsOn.map((d) => originalAddress(d) ?? d) }]];
+      return [
+        [
+          address,
+          {
+            kind: node.kind,
+            name: node.name,
+            spec: node.spec,
+            dependsOn: node.dependsOn.map((d) => originalAddress(d) ?? d),
+          },
+        ],
+      ];
     }),
   );
   await session.state.update((record) => {

@@ -9,6 +9,7 @@ import type { AwsClients } from "../aws/clients.js";
 import { withContext } from "../aws/errors.js";
 import { MANAGED_BY, TAG_MANAGED_BY, TAG_PROJECT } from "../graph/graph.js";
 import { bucketRegion } from "../plan/data-region.js";
+import { tagsFromList } from "../resources/tags.js";
 
 /** The kinds a tagged resource can be, in the words listings use. */
 export type TaggedKind =
@@ -44,17 +45,19 @@ export async function listTagged(
   let token: string | undefined;
   do {
     const page = token;
-    const out = await withContext(`listing what is tagged for ${scope.project} in ${scope.region}`, () =>
-      clients.tagging.send(
-        new GetResourcesCommand({
-          TagFilters: [
-            { Key: TAG_MANAGED_BY, Values: [MANAGED_BY] },
-            { Key: TAG_PROJECT, Values: [scope.project] },
-          ],
-          ResourceTypeFilters: RESOURCE_TYPES,
-          ...(page !== undefined && { PaginationToken: page }),
-        }),
-      ),
+    const out = await withContext(
+      `listing what is tagged for ${scope.project} in ${scope.region}`,
+      () =>
+        clients.tagging.send(
+          new GetResourcesCommand({
+            TagFilters: [
+              { Key: TAG_MANAGED_BY, Values: [MANAGED_BY] },
+              { Key: TAG_PROJECT, Values: [scope.project] },
+            ],
+            ResourceTypeFilters: RESOURCE_TYPES,
+            ...(page !== undefined && { PaginationToken: page }),
+          }),
+        ),
     );
     for (const mapping of out.ResourceTagMappingList ?? []) {
       const parsed = parseArn(mapping.ResourceARN ?? "");
@@ -98,7 +101,7 @@ async function taggedRoles(
       const tags = await withContext(`reading the tags of role ${name}`, () =>
         clients.iam.send(new ListRoleTagsCommand({ RoleName: name })),
       );
-      const byKey = Object.fromEntries((tags.Tags ?? []).map((t) => [t.Key, t.Value]));
+      const byKey = tagsFromList(tags.Tags);
       if (byKey[TAG_MANAGED_BY] !== MANAGED_BY || byKey[TAG_PROJECT] !== project) continue;
       const address = byKey[ADDRESS_TAG];
       found.push({
@@ -129,9 +132,7 @@ export function parseArn(arn: string): Pick<TaggedResource, "kind" | "name" | "a
     ["sagemaker training job", service === "sagemaker" ? slash("training-job") : undefined],
     [
       "lambda function",
-      service === "lambda" && resource.startsWith("function:")
-        ? resource.split(":")[1]
-        : undefined,
+      service === "lambda" && resource.startsWith("function:") ? resource.split(":")[1] : undefined,
     ],
     [
       "log group",

@@ -37,10 +37,13 @@ export async function janitorCommand(
   deps: JanitorDeps = {},
 ): Promise<number> {
   if (options.orphans === true) {
-    return withSession({ config: options.config, debug: options.debug === true }, async (session) => {
-      for (const line of describeOrphans(await findOrphans(session))) io.out(line);
-      return 0;
-    });
+    return withSession(
+      { config: options.config, debug: options.debug === true },
+      async (session) => {
+        for (const line of describeOrphans(await findOrphans(session))) io.out(line);
+        return 0;
+      },
+    );
   }
   const config = loadConfig(options.config);
   const env = deps.env ?? process.env;

@@ -59,7 +59,8 @@ function ownedKeys(session: Session, state: StateRecord): Set<string> {
   for (const r of Object.values(state.resources)) add(r.kind, here, r.name);
   for (const n of session.graph.nodes) add(n.kind, session.graph.context.region, n.name);
   const moving = state.moveFrom;
-  if (moving) for (const r of Object.values(moving.resources)) add(r.kind, moving.from.region, r.name);
+  if (moving)
+    for (const r of Object.values(moving.resources)) add(r.kind, moving.from.region, r.name);
   for (const d of state.deployments) {
     add("sagemaker.model", here, d.model);
     add("sagemaker.endpoint-config", here, d.endpointConfig);
@@ -110,11 +111,16 @@ export async function removeOrphans(
   for (const orphan of orphans) {
     if (orphan.kind === "s3 bucket" && !includeData) continue;
     const region = orphan.region === "global" ? session.graph.context.region : orphan.region;
-    const context = { ...contextOf({ ...currentIdentity(session), region }), project: orphan.project };
+    const context = {
+      ...contextOf({ ...currentIdentity(session), region }),
+      project: orphan.project,
+    };
     const ctx = contextFor(session.ctx, { context });
     if (orphan.kind in SAGEMAKER_OBJECTS) {
       const kind = SAGEMAKER_OBJECTS[orphan.kind as keyof typeof SAGEMAKER_OBJECTS];
-      removed.push(...(await removeLeftovers(ctx.clients.sagemaker, [{ kind, name: orphan.name }])));
+      removed.push(
+        ...(await removeLeftovers(ctx.clients.sagemaker, [{ kind, name: orphan.name }])),
+      );
       continue;
     }
     await deleteWithHandler(session, ctx, orphan);

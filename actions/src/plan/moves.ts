@@ -26,6 +26,7 @@ import {
 } from "../graph/identity.js";
 import { OperationalError } from "../operational-errors.js";
 import type { Session } from "../session.js";
+import { tagsFromList } from "../resources/tags.js";
 import type { MoveLeftover } from "./types.js";
 
 /** The prefix of a move's old resources in the plan: `previous:sagemaker.endpoint.main`. */
@@ -119,7 +120,9 @@ export function previousNodes(move: MoveSource, desired: readonly Node[]): Node[
   const taken = new Set(desired.map((n) => key(n.kind, move.to.region, n.name)));
   const context = contextOf(move.from);
   return Object.entries(move.resources)
-    .filter(([, r]) => !NOT_DELETED.has(r.kind) && !taken.has(key(r.kind, move.from.region, r.name)))
+    .filter(
+      ([, r]) => !NOT_DELETED.has(r.kind) && !taken.has(key(r.kind, move.from.region, r.name)),
+    )
     .map(([address, r]) => ({
       address: `${PREVIOUS}${address}`,
       kind: r.kind,
@@ -185,7 +188,7 @@ async function statePointer(session: Session): Promise<string | undefined> {
     const found = await readOrUndefined(`reading the IAM role ${role.name}`, () =>
       session.clients.iam.send(new GetRoleCommand({ RoleName: role.name })),
     );
-    const tags = Object.fromEntries((found?.Role?.Tags ?? []).map((t) => [t.Key, t.Value]));
+    const tags = tagsFromList(found?.Role?.Tags);
     const pointer = tags[TAG_STATE];
     if (tags[TAG_MANAGED_BY] === MANAGED_BY && pointer !== undefined) return pointer;
   }

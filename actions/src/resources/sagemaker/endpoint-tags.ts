@@ -12,10 +12,7 @@ const endpointArn = (name: string, ctx: HandlerContext): string =>
   `arn:${ctx.graph.partition}:sagemaker:${ctx.graph.region}:${ctx.graph.account}:endpoint/${name.toLowerCase()}`;
 
 /** The endpoint's tags (undefined when they cannot be listed: nothing is planned for them). */
-export async function readEndpointTags(
-  node: Node,
-  ctx: HandlerContext,
-): Promise<Tags | undefined> {
+export async function readEndpointTags(node: Node, ctx: HandlerContext): Promise<Tags | undefined> {
   const out = await readOrUndefined(`reading the tags of endpoint ${node.name}`, () =>
     ctx.clients.sagemaker.send(
       new ListTagsCommand({ ResourceArn: endpointArn(node.name, ctx), MaxResults: 100 }),

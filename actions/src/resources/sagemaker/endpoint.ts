@@ -88,7 +88,9 @@ export const endpointHandler: ResourceHandler<EndpointSpec, EndpointObserved> = 
     const fields = changedFields(change);
     // A change of tags alone (a project renamed) deploys nothing.
     const after =
-      fields.size === 1 && fields.has("tags") ? observed : await deployEndpoint(node, observed, ctx);
+      fields.size === 1 && fields.has("tags")
+        ? observed
+        : await deployEndpoint(node, observed, ctx);
     if (!fields.has("tags") || !observed.tags) return after;
     await retagEndpoint(node, observed.tags, ctx);
     return { ...after, tags: node.tags };
