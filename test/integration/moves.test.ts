@@ -17,7 +17,9 @@ import {
 import {
   CreateBucketCommand,
   GetBucketLocationCommand,
+  GetObjectCommand,
   ListBucketsCommand,
+  PutObjectCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
 import { CreateTrainingJobCommand, SageMakerClient } from "@aws-sdk/client-sagemaker";
@@ -250,6 +252,37 @@ describe("moves", { timeout: TEST_TIMEOUT_MS }, () => {
 
     const again = await run(config, ["plan"]);
     expect(again.stdout).toContain("No changes");
+  });
+
+  it("refuses a move from another account with the commands that make it, changing nothing", async () => {
+    const project = `mva${randomBytes(3).toString("hex")}`;
+    const { config } = checkout();
+    writeFileSync(
+      config,
+      configText({
+        project,
+        region: "us-east-1",
+        bucket: `${project}-data-\${account}`,
+        endpoint: `${project}-ep`,
+        lambda: `${project}-fn`,
+      }),
+    );
+    expect((await run(config, ["apply", "--auto-approve"])).code).toBe(0);
+    // The record says it was applied in another account (an explicit, shared state bucket).
+    const s3 = new S3Client(aws.s3ClientConfig);
+    const location = { Bucket: `${project}-data-123456789012`, Key: ".mlops/state.json" };
+    const record = JSON.parse(
+      (await (await s3.send(new GetObjectCommand(location))).Body?.transformToString()) ?? "{}",
+    ) as { identity: { account: string } };
+    record.identity.account = "210987654321";
+    await s3.send(new PutObjectCommand({ ...location, Body: JSON.stringify(record) }));
+
+    const refused = await run(config, ["plan"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("was applied in account 210987654321");
+    expect(refused.stderr).toContain(
+      "AWS_PROFILE=<a profile for 210987654321> npx mlops destroy --include-data",
+    );
   });
 
   it("refuses training data in another region before anything is created", async () => {
