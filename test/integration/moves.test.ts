@@ -138,7 +138,10 @@ const lineOf = (out: string, pattern: RegExp): number =>
 
 /** The old serving path went only after the new one was ready. */
 function expectCreateBeforeDestroy(out: string): void {
-  const newEndpointReady = lineOf(out, /^\s*sagemaker\.endpoint\.main: (create|update) done/);
+  const newEndpointReady = lineOf(
+    out,
+    /^\s*sagemaker\.endpoint\.main: (create|update|replace) done/,
+  );
   const newAliasReady = lineOf(out, /^\s*lambda\.provisioned-concurrency\.api: \w+ done/);
   const oldDeletes = out
     .split("\n")
@@ -210,6 +213,41 @@ describe("moves", { timeout: TEST_TIMEOUT_MS }, () => {
     expect(again.stdout).toContain("No changes");
     expect(again.stdout).not.toContain("MOVE");
     expect(again.code).toBe(0);
+  });
+
+  it("a move whose new endpoint fails keeps the old one serving, and the next apply finishes it", async () => {
+    const project = `mvf${randomBytes(3).toString("hex")}`;
+    const { config } = checkout();
+    const east: Identity = {
+      project,
+      region: "us-east-1",
+      bucket: `${project}-\${account}-\${region}`,
+      endpoint: `${project}-ep`,
+      lambda: `${project}-fn`,
+    };
+    writeFileSync(config, configText(east));
+    expect((await run(config, ["apply", "--auto-approve"])).code).toBe(0);
+
+    await aws.control.injectFault("sagemaker:CreateEndpoint", "failed", {
+      resource: east.endpoint,
+    });
+    writeFileSync(config, configText({ ...east, region: "us-west-2" }));
+    const failed = await run(config, ["apply", "--auto-approve"]);
+    expect(failed.code).not.toBe(0);
+    expect(failed.out).not.toMatch(/^- previous:\S+: deleting /m);
+    // The old serving path is untouched.
+    const eastSageMaker = new SageMakerClient(inRegion("us-east-1"));
+    expect(await projectSageMakerNames(eastSageMaker, project)).toContain(east.endpoint);
+    expect(await lambdaNames("us-east-1", east.lambda)).toHaveLength(2);
+
+    const plan = await run(config, ["plan"]);
+    expect(plan.stdout).toContain("MOVE: this plan moves from us-east-1 to us-west-2");
+    const finished = await run(config, ["apply", "--auto-approve"]);
+    expect(finished.code).toBe(0);
+    expectCreateBeforeDestroy(finished.out);
+    expect(await taggedFor(project, "us-east-1")).toEqual([]);
+    expect(await lambdaNames("us-east-1", east.lambda)).toEqual([]);
+    expect((await run(config, ["plan"])).stdout).toContain("No changes");
   });
 
   it("a project rename deletes the old roles, models and endpoint configs and keeps serving", async () => {
