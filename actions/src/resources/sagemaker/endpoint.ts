@@ -45,13 +45,19 @@ export const endpointHandler: ResourceHandler<EndpointSpec, EndpointObserved> = 
     `serves ${node.spec.endpointConfigName ?? "?"} on ${node.spec.instanceType}${node.spec.autoscaling ? ` (auto-scaled ${node.spec.autoscaling.minCapacity}-${node.spec.autoscaling.maxCapacity})` : ""}`,
 
   async read(node, ctx) {
-    const [found, deployments] = await Promise.all([
+    // The tags are read alongside (the ARN is known from the name); SageMaker refuses to list
+    // the tags of a missing endpoint, which matters only when the endpoint exists.
+    const [found, deployments, tags] = await Promise.all([
       readEndpoint(node, ctx),
       ctx.state?.deployments(),
+      readEndpointTags(node, ctx).then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      ),
     ]);
-    // Only of an endpoint that exists: SageMaker lists no tags of a missing one.
-    const tags = found ? await readEndpointTags(node, ctx) : undefined;
-    const observed = found && tags ? { ...found, tags } : found;
+    if (found && "error" in tags) throw tags.error;
+    const observed =
+      found && "value" in tags && tags.value ? { ...found, tags: tags.value } : found;
     if (!observed || !deployments) return observed;
     const history = deploymentHistory(deployments, observed.modelName, node.spec.modelName);
     return history ? { ...observed, history } : observed;
