@@ -401,6 +401,31 @@ describe("orphans", { timeout: TEST_TIMEOUT_MS }, () => {
     const clean = await run(config, ["janitor", "--orphans"]);
     expect(clean.stdout).toContain("No orphans");
 
+    // A record that lists nothing (as one from before resources that already matched were
+    // recorded): an apply with nothing to change lists every resource again, with the identity.
+    const s3 = new S3Client(aws.s3ClientConfig);
+    const location = { Bucket: `${project}-123456789012-us-east-1`, Key: ".mlops/state.json" };
+    const readRecord = async () =>
+      JSON.parse(
+        (await (await s3.send(new GetObjectCommand(location))).Body?.transformToString()) ?? "{}",
+      ) as { version: number; resources: Record<string, unknown>; identity?: unknown };
+    const emptied = { ...(await readRecord()), version: 1, resources: {} };
+    delete emptied.identity;
+    await s3.send(new PutObjectCommand({ ...location, Body: JSON.stringify(emptied) }));
+    const noop = await run(config, ["apply", "--auto-approve"]);
+    expect(noop.out).toContain("No changes");
+    const relisted = await readRecord();
+    expect(relisted.version).toBe(2);
+    expect(relisted.identity).toMatchObject({ project, region: "us-east-1", iamPath: "/mlops/" });
+    expect(Object.keys(relisted.resources)).toEqual(
+      expect.arrayContaining([
+        "sagemaker.endpoint.main",
+        "lambda.provisioned-concurrency.api",
+        "iam.role.lambda",
+        "s3.bucket.data",
+      ]),
+    );
+
     // Left by hand (or by a lost record): a tagged log group and a tagged role under the path.
     const tags = { "mlops:project": project, "mlops:managed-by": "mlops-gitops" };
     await new CloudWatchLogsClient(aws.clientConfig).send(
