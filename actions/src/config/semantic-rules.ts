@@ -15,7 +15,7 @@ import {
   nameProblem,
 } from "../aws/naming.js";
 import { frameworkProblem } from "../aws/pytorch-images.js";
-import { awsLimitProblems, MAX_USER_TAGS } from "./aws-limits.js";
+import { awsLimitProblems, MAX_USER_TAGS, TOOL_TAGS } from "./aws-limits.js";
 import { formatDuration } from "./duration.js";
 import type { ConfigPath } from "./issues.js";
 import type { Config } from "./types.js";
@@ -88,7 +88,7 @@ const rules: Rule[] = [
     Object.keys(c.tags).length > MAX_USER_TAGS
       ? problem(
           ["tags"],
-          `has ${Object.keys(c.tags).length} tags; at most ${MAX_USER_TAGS} (the tool adds 3 of the 50 AWS allows)`,
+          `has ${Object.keys(c.tags).length} tags; at most ${MAX_USER_TAGS} (the tool adds ${TOOL_TAGS} of the 50 AWS allows)`,
         )
       : none,
 
