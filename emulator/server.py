@@ -20,8 +20,10 @@ from . import (
     function_url_serving,
     lambda_ext,
     recorder_ext,
+    region_ext,
     sagemaker_ext,
     speed_ext,
+    tagging_ext,
     tuning_ext,
 )
 from .control import WsgiApp, with_control_routes
@@ -50,6 +52,8 @@ def install_patches() -> None:
     cloudwatch_ext.install()
     speed_ext.install()
     recorder_ext.install()
+    region_ext.install()
+    tagging_ext.install()
 
 
 def build_app(*, strict_requests: bool = True) -> WsgiApp:

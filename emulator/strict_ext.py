@@ -50,6 +50,7 @@ SERVICES = {
     "s3": "s3",
     "ssm": "ssm",
     "monitoring": "cloudwatch",
+    "tagging": "resourcegroupstaggingapi",
 }
 
 # Services whose model lists several protocols: the one the tool's SDK clients speak
@@ -70,6 +71,7 @@ VALIDATION_CODES = {
     "sts": "ValidationError",
     "ssm": "ValidationException",
     "cloudwatch": "ValidationError",
+    "tagging": "InvalidParameterException",
 }
 
 _CREDENTIAL = re.compile(r"Credential=[^/,\s]+/\d{8}/[^/]+/([^/]+)/aws4_request")

@@ -11,7 +11,7 @@ import { systemClock, type Clock } from "./clock.js";
 import type { Config } from "./config/types.js";
 import type { Logger } from "./logger.js";
 import { buildGraph } from "./graph/build-graph.js";
-import type { DesiredGraph } from "./graph/graph.js";
+import { stateKey, type DesiredGraph } from "./graph/graph.js";
 import type { HandlerContext } from "./resources/handler.js";
 import { handlersWith, type HandlerRegistry } from "./resources/registry.js";
 import { fillTemplate } from "./aws/naming.js";
@@ -49,7 +49,7 @@ export async function openSession(config: Config, options: SessionOptions): Prom
   const { account, confirmed } = await accountOf(clients);
   const graph = buildGraph(config, { account, forceTraining: options.forceTraining === true });
   const stateBucket = fillTemplate(config.state.bucket, { account, region: config.region }).value;
-  const state = new StateStore(clients.s3, stateBucket, `${config.state.prefix}state.json`);
+  const state = new StateStore(clients.s3, stateBucket, stateKey(config.state.prefix));
   const ctx: HandlerContext = {
     clients,
     logger: options.logger,
@@ -58,6 +58,7 @@ export async function openSession(config: Config, options: SessionOptions): Prom
     signal: options.signal ?? new AbortController().signal,
     cacheDir: options.cacheDir ?? process.env["MLOPS_CACHE_DIR"] ?? join(tmpdir(), "mlops-cache"),
     state: handlerState(state),
+    ...(options.clients === undefined && { clientsIn: clientsByRegion(config.region, clients) }),
   };
   return {
     config,
@@ -73,6 +74,19 @@ export async function openSession(config: Config, options: SessionOptions): Prom
     state,
     lock: { s3: clients.s3, bucket: stateBucket, key: `${config.state.prefix}lock.json` },
     accountConfirmed: confirmed,
+  };
+}
+
+/** Clients for any region, made once each (a move reaches the region it moves from). */
+function clientsByRegion(home: string, clients: AwsClients): (region: string) => AwsClients {
+  const made = new Map<string, AwsClients>([[home, clients]]);
+  return (region) => {
+    let found = made.get(region);
+    if (!found) {
+      found = createClients(region);
+      made.set(region, found);
+    }
+    return found;
   };
 }
 

@@ -18,7 +18,7 @@ let dir: string;
 let config: string;
 
 const edgeTags = Array.from(
-  { length: 47 },
+  { length: 46 },
   (_, i) =>
     `  k${String(i).padStart(2, "0")}${"k".repeat(125)}: "${"ML team: a/b_c + d@e.f = -".padEnd(256, "v")}"`,
 ).join("\n");

@@ -92,7 +92,12 @@ export class RequestAuthorizer {
       case "s3":
         return this.s3(entry, operation);
       case "iam":
+        // ListRoles has no resource-level permissions.
+        if (operation === "ListRoles") return [auth("iam:ListRoles", "*")];
         return this.iam(form(entry), operation);
+      case "tagging":
+        // The Resource Groups Tagging API has no resource-level permissions.
+        return [auth(`tag:${operation}`, "*")];
       case "sagemaker":
         return this.sagemaker(json(entry), operation);
       case "application-autoscaling":
@@ -138,6 +143,7 @@ export class RequestAuthorizer {
       GetBucketPublicAccessBlock: "s3:GetBucketPublicAccessBlock",
       PutBucketPublicAccessBlock: "s3:PutBucketPublicAccessBlock",
       GetBucketTagging: "s3:GetBucketTagging",
+      GetBucketLocation: "s3:GetBucketLocation",
       PutBucketTagging: "s3:PutBucketTagging",
       GetBucketPolicy: "s3:GetBucketPolicy",
       DeleteBucketPolicy: "s3:DeleteBucketPolicy",

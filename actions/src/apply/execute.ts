@@ -6,7 +6,12 @@ import { retryBusy } from "../aws/retry.js";
 import type { Node } from "../graph/graph.js";
 import type { Observations } from "../plan/compute.js";
 import { reasonText, type Plan, type PlannedChange } from "../plan/types.js";
-import type { Change, HandlerContext, ResourceHandler } from "../resources/handler.js";
+import {
+  contextFor,
+  type Change,
+  type HandlerContext,
+  type ResourceHandler,
+} from "../resources/handler.js";
 import { handlerFor, type HandlerRegistry } from "../resources/registry.js";
 import { formatElapsed, waitIn } from "../wait.js";
 
@@ -111,22 +116,23 @@ export async function executePlan(
 
 /**
  * What each step waits for: creates and updates wait for their dependencies; deletes wait
- * for the deletion of whatever depended on them (reverse order).
+ * for the deletion of whatever depended on them (reverse order); any step waits for its `after`.
  */
 function dependencyEdges(changes: readonly PlannedChange[]): Map<string, string[]> {
   const inPlan = new Map(changes.map((c) => [c.address, c]));
   const edges = new Map<string, string[]>();
   for (const c of changes) {
+    const after = (c.after ?? []).filter((a) => inPlan.has(a));
     if (c.action === "delete") {
       const dependents = changes
         .filter((o) => o.action === "delete" && o.dependsOn.includes(c.address))
         .map((o) => o.address);
-      edges.set(c.address, dependents);
+      edges.set(c.address, [...dependents, ...after]);
     } else {
-      edges.set(
-        c.address,
-        c.dependsOn.filter((d) => inPlan.has(d) && inPlan.get(d)?.action !== "delete"),
-      );
+      edges.set(c.address, [
+        ...c.dependsOn.filter((d) => inPlan.has(d) && inPlan.get(d)?.action !== "delete"),
+        ...after,
+      ]);
     }
   }
   return edges;
@@ -137,11 +143,12 @@ async function runStep(
   plan: Plan,
   observations: Observations,
   handlers: HandlerRegistry,
-  ctx: HandlerContext,
+  runCtx: HandlerContext,
   options: ExecuteOptions,
 ): Promise<StepResult> {
-  const started = ctx.clock.now();
+  const started = runCtx.clock.now();
   const node = plan.nodes[change.address];
+  const ctx = node ? contextFor(runCtx, node) : runCtx;
   const base = { address: change.address, action: change.action };
   if (!node)
     return {

@@ -2,7 +2,11 @@
 // record the result in the state record, release the lock — whatever happens in between.
 import type { Node } from "../graph/graph.js";
 import { computePlan, observe, planHashOf, type Observations } from "../plan/compute.js";
+import { checkDataRegion } from "../plan/data-region.js";
+import { currentIdentity, findMove, originalAddress } from "../plan/moves.js";
 import { adoptions, hasChanges, type Plan, type PlannedChange } from "../plan/types.js";
+import { removeLeftovers } from "../cli/destroy-leftovers.js";
+import type { StepResult as Step } from "./execute.js";
 import { handlerFor } from "../resources/registry.js";
 import type { Session } from "../session.js";
 import { executePlan, type ExecuteOptions, type StepResult } from "./execute.js";
@@ -39,6 +43,11 @@ export interface ApplyOptions {
    * (destroy removes there what the project left behind outside the graph).
    */
   afterApply?: () => Promise<void>;
+  /**
+   * Refuse training data in another region before anything is created (default true; destroy
+   * creates nothing and must work whatever the bucket's region).
+   */
+  checkDataRegion?: boolean;
 }
 
 export interface ApplyResult {
@@ -60,6 +69,7 @@ const DEFAULT_EXECUTE: Omit<ExecuteOptions, "onStepDone" | "pollIntervalMs"> = {
 export async function runApply(session: Session, options: ApplyOptions): Promise<ApplyResult> {
   const { ctx, config } = session;
   await session.accountConfirmed; // nothing is changed in an account STS has not confirmed
+  if (options.checkDataRegion !== false) await checkDataRegion(session);
   const bootstrapped = await bootstrapStateBucket(session, options);
   const lock = await acquireLock(session.lock, {
     operation: options.operation ?? "apply",
@@ -88,10 +98,12 @@ export async function runApply(session: Session, options: ApplyOptions): Promise
     }
     if (!hasChanges(plan)) {
       await options.afterApply?.();
+      await recordApplied(session, plan, [], options.selectNodes === undefined);
       return { plan, applied: false, steps: [], ok: true };
     }
     if (options.adopt !== true) refuseAdoptions(plan);
     if (!(await options.confirm(plan))) return { plan, applied: false, steps: [], ok: true };
+    await recordMoveStart(session, plan);
 
     const steps = await executePlan(plan, observations, session.handlers, ctx, {
       ...DEFAULT_EXECUTE,
@@ -104,12 +116,23 @@ export async function runApply(session: Session, options: ApplyOptions): Promise
       },
     });
     const ok = steps.every((s) => s.status === "done");
+    if (ok && plan.move) {
+      const region = plan.move.from.region;
+      const clients =
+        region === session.graph.context.region || !ctx.clientsIn
+          ? ctx.clients
+          : ctx.clientsIn(region);
+      for (const line of await removeLeftovers(clients.sagemaker, plan.move.leftovers))
+        ctx.logger.info(line);
+    }
     if (ok) await options.afterApply?.();
     const stateGone = plan.changes.some(
       (c) => c.action === "delete" && deletesState(session, plan.nodes[c.address]),
     );
-    if (ok && !stateGone)
+    if (ok && !stateGone) {
+      await recordApplied(session, plan, steps, options.selectNodes === undefined);
       await session.state.update((record) => (record.lastAppliedPlanHash = plan.planHash));
+    }
     return { plan, applied: true, steps, ok };
   } finally {
     await lock.release();
@@ -180,8 +203,21 @@ async function verifyPlan(
   return observations;
 }
 
-/** The state record's entry for a resource the tool makes, changes or (delete) removes. */
+/**
+ * The state record's entry for a resource the tool makes, changes or (delete) removes; a step of
+ * a move on the old identity's resource (`previous:`) updates what the move has left to delete.
+ */
 async function recordManaged(session: Session, change: PlannedChange, node: Node): Promise<void> {
+  const moved = originalAddress(change.address);
+  if (moved !== undefined) {
+    if (change.action !== "delete") return;
+    await session.state.update((record) => {
+      if (!record.moveFrom) return;
+      const { [moved]: _deleted, ...left } = record.moveFrom.resources;
+      record.moveFrom.resources = left;
+    });
+    return;
+  }
   await session.state.update((record) => {
     const { [change.address]: _previous, ...others } = record.resources;
     record.resources = others;
@@ -192,6 +228,72 @@ async function recordManaged(session: Session, change: PlannedChange, node: Node
         spec: node.spec,
         dependsOn: node.dependsOn,
       };
+  });
+}
+
+/**
+ * Before a move's first step: the old identity's resources still to delete, so an interrupted
+ * move is finished by the next apply (a move already in progress keeps its record).
+ */
+async function recordMoveStart(session: Session, plan: Plan): Promise<void> {
+  const move = plan.move;
+  if (!move) return;
+  const resources = Object.fromEntries(
+    plan.changes.flatMap((c) => {
+      const address = originalAddress(c.address);
+      const node = plan.nodes[c.address];
+      if (address === undefined || !node) return [];
+      return [
+        [
+          address,
+          {
+            kind: node.kind,
+            name: node.name,
+            spec: node.spec,
+            dependsOn: node.dependsOn.map((d) => originalAddress(d) ?? d),
+          },
+        ],
+      ];
+    }),
+  );
+  await session.state.update((record) => {
+    record.moveFrom ??= { from: move.from, state: move.fromState, resources };
+  });
+}
+
+/**
+ * After a successful apply (or one with nothing to change): the record lists every resource the
+ * graph has that exists, whether or not this plan changed it, remembers the identity it was
+ * applied with, and a finished move is no longer in progress (`whole`: the plan was of the whole
+ * graph, not of the data alone).
+ */
+async function recordApplied(
+  session: Session,
+  plan: Plan,
+  steps: readonly Step[],
+  whole: boolean,
+): Promise<void> {
+  const done = new Map(steps.map((s) => [s.address, s.status]));
+  const existing = plan.changes.filter(
+    (c) =>
+      originalAddress(c.address) === undefined &&
+      c.action !== "delete" &&
+      (c.action === "noop" ? c.observedDigest !== null : done.get(c.address) === "done"),
+  );
+  await session.state.update((record) => {
+    for (const change of existing) {
+      const node = plan.nodes[change.address];
+      if (!node) continue;
+      record.resources[change.address] = {
+        kind: node.kind,
+        name: node.name,
+        spec: node.spec,
+        dependsOn: node.dependsOn,
+      };
+    }
+    if (!whole) return;
+    record.identity = currentIdentity(session);
+    delete record.moveFrom;
   });
 }
 
@@ -212,6 +314,8 @@ async function freshPlan(
   const planned = await computePlan({
     graph,
     state: options.selectNodes ? { ...state, resources: {} } : state,
+    // A narrowed graph (the data alone) is no place to move the whole project.
+    move: options.selectNodes ? undefined : await findMove(session, state),
     handlers: session.handlers,
     ctx: session.ctx,
     configFile: session.config.file,

@@ -5,10 +5,12 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { canonicalJson } from "../canonical.js";
 import { getJson, putJsonIf } from "../aws/s3-json.js";
 import { OperationalError } from "../operational-errors.js";
+import type { Identity } from "../graph/identity.js";
 import type { HandlerState } from "../resources/handler.js";
 import type { DeploymentRecord, TrainingRecord } from "../resources/state-records.js";
 
-export const STATE_FORMAT_VERSION = 1;
+// 2: the record remembers the identity it was applied with, and a move in progress (moveFrom).
+export const STATE_FORMAT_VERSION = 2;
 
 export interface ManagedResource {
   kind: string;
@@ -20,8 +22,23 @@ export interface ManagedResource {
 // The sections handlers read and write (through HandlerState) are typed beside the handlers.
 export type { DeploymentRecord, TrainingRecord } from "../resources/state-records.js";
 
+/**
+ * A move in progress (written before its first step, cleared after its last): the old
+ * identity's resources still to delete, so an interrupted move is finished by the next apply
+ * even after the new resources took over the addresses in `resources`.
+ */
+export interface MoveInProgress {
+  from: Identity;
+  /** s3://bucket/key of the old identity's state record (it may be the same record). */
+  state: string;
+  resources: Record<string, ManagedResource>;
+}
+
 export interface StateRecord {
   version: typeof STATE_FORMAT_VERSION;
+  /** The identity of the last apply (absent in a record from before version 2: unknown). */
+  identity?: Identity;
+  moveFrom?: MoveInProgress;
   resources: Record<string, ManagedResource>;
   data?: { manifestHash: string; files: number; syncedAt: string };
   training: Record<string, TrainingRecord>;
@@ -33,6 +50,20 @@ export interface StateRecord {
 export function emptyState(): StateRecord {
   return { version: STATE_FORMAT_VERSION, resources: {}, training: {}, deployments: [] };
 }
+
+/** A record as stored: this version, or an older one that migrateRecord() brings up to it. */
+type StoredRecord = StateRecord | (Omit<StateRecord, "version"> & { version: 1 });
+
+/**
+ * Brings an older record up to this version. A version 1 record does not say which identity it
+ * was applied with; it is taken as the current one (it was made before moves were detected).
+ */
+export function migrateRecord(stored: StoredRecord): StateRecord {
+  return { ...stored, version: STATE_FORMAT_VERSION };
+}
+
+/** Where a record lives, as the record's pointers and messages write it. */
+export const stateUri = (bucket: string, key: string): string => `s3://${bucket}/${key}`;
 
 export class StateConflictError extends OperationalError {
   override name = "StateConflictError";
@@ -57,8 +88,8 @@ export class StateStore {
    */
   read(options: { fresh?: boolean } = {}): Promise<StateRecord> {
     if (this.latest === undefined || options.fresh === true) {
-      const reading = getJson<StateRecord>(this.s3, this.bucket, this.key).then(
-        (found) => found?.value ?? emptyState(),
+      const reading = getJson<StoredRecord>(this.s3, this.bucket, this.key).then((found) =>
+        found ? migrateRecord(found.value) : emptyState(),
       );
       this.latest = reading;
       // A failed read is not remembered: the next caller tries again.
@@ -85,11 +116,12 @@ export class StateStore {
     attempts = 5,
   ): Promise<StateRecord> {
     for (let i = 0; i < attempts; i++) {
-      const found = await getJson<StateRecord>(this.s3, this.bucket, this.key);
-      const record = found?.value ?? emptyState();
+      const found = await getJson<StoredRecord>(this.s3, this.bucket, this.key);
+      const record = found ? migrateRecord(found.value) : emptyState();
       const before = canonicalJson(record);
       mutate(record);
-      if (found && canonicalJson(record) === before) return this.remember(record);
+      if (found && canonicalJson(record) === before && found.value.version === record.version)
+        return this.remember(record);
       record.updatedAt = new Date().toISOString();
       const written = await putJsonIf(
         this.s3,

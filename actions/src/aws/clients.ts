@@ -10,6 +10,8 @@ import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { LambdaClient } from "@aws-sdk/client-lambda";
+import { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
+import { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { STSClient } from "@aws-sdk/client-sts";
@@ -27,6 +29,8 @@ const CLIENT_FACTORIES = {
     new S3Client({
       ...common,
       forcePathStyle: Boolean(env["AWS_ENDPOINT_URL_S3"] ?? env["AWS_ENDPOINT_URL"]),
+      // A move reads the old identity's state record in another region's bucket.
+      followRegionRedirects: true,
       // Our uploads carry Content-MD5 (the ETag we compare is the MD5); a CRC32 of every body
       // besides, which the SDK adds by default, costs CPU per upload and checks nothing more.
       // Operations that require a checksum (DeleteObjects) still get one.
@@ -44,6 +48,8 @@ const CLIENT_FACTORIES = {
   ec2: (common: ClientSettings) => new EC2Client(common),
   logs: (common: ClientSettings) => new CloudWatchLogsClient(common),
   cloudwatch: (common: ClientSettings) => new CloudWatchClient(common),
+  /** The Resource Groups Tagging API: what carries the project's tags (orphan listing). */
+  tagging: (common: ClientSettings) => new ResourceGroupsTaggingAPIClient(common),
 };
 
 type Factories = typeof CLIENT_FACTORIES;

@@ -1,12 +1,14 @@
-// `mlops destroy`: deletes what the config manages in reverse dependency order, then the
-// SageMaker models and endpoint configs earlier deployments superseded (destroy-leftovers.ts),
-// and says what it removed. The data bucket and its data (and the state bucket, which holds
+// `mlops destroy`: deletes what the config manages in reverse dependency order (with what a move
+// in progress left of the old identity), then the SageMaker models and endpoint configs earlier
+// deployments superseded (destroy-leftovers.ts) and what carries the project's tags but no state
+// record owns (orphans.ts), and says what it removed. The data bucket and its data (and the state bucket, which holds
 // the lock) stay unless --include-data.
 import { runApply } from "../apply/run-apply.js";
 import type { Plan } from "../plan/types.js";
 import { report } from "./apply-command.js";
 import { confirmer } from "./confirm.js";
 import { findLeftovers, removeLeftovers, type Leftover } from "./destroy-leftovers.js";
+import { describeOrphans, findOrphans, removeOrphans } from "./orphans.js";
 import { withSession, type EngineOptions } from "./engine-command.js";
 import type { Output } from "./output.js";
 import { renderText } from "../plan/render-text.js";
@@ -58,18 +60,23 @@ export async function destroyCommand(
     const ask = confirmer(options.autoApprove, "destroy these resources");
     // Found before the plan runs: --include-data deletes the state record they are read from.
     let leftovers = await findLeftovers(session);
+    // What carries the project's tags but no record owns (an interrupted move, a lost record).
+    const orphans = await findOrphans(session);
     let removed: string[] = [];
     const result = await runApply(session, {
       operation: "destroy",
+      checkDataRegion: false,
       transform: (plan) => toDestroyPlan(plan, options.includeData),
       confirm: async (plan) => {
         leftovers = notInPlan(leftovers, plan);
         io.out(renderText(plan));
         io.out(describeLeftovers(leftovers));
+        if (orphans.length > 0) io.out(describeOrphans(orphans).join("\n"));
         return ask();
       },
       afterApply: async () => {
-        removed = await removeLeftovers(session, leftovers);
+        removed = await removeLeftovers(session.clients.sagemaker, leftovers);
+        removed.push(...(await removeOrphans(session, orphans, options.includeData)));
       },
     });
     const code = report(result, io);

@@ -14,15 +14,23 @@ import {
   ListTagsCommand,
   ListTrainingJobsCommand,
 } from "@aws-sdk/client-sagemaker";
+import type { SageMakerClient } from "@aws-sdk/client-sagemaker";
+import type { StateRecord } from "../apply/state-store.js";
 import { isNotFound, withContext } from "../aws/errors.js";
 import { derivedNames } from "../aws/naming.js";
+import type { Logger } from "../logger.js";
+import type { MoveLeftover } from "../plan/types.js";
 import type { Session } from "../session.js";
 
-export type LeftoverKind = "model" | "endpoint config" | "training job";
+export type Leftover = MoveLeftover;
+export type LeftoverKind = Leftover["kind"];
 
-export interface Leftover {
-  kind: LeftoverKind;
-  name: string;
+/** Where to look: one project's names in one region, and the state record that knew them. */
+export interface LeftoverScope {
+  sagemaker: SageMakerClient;
+  project: string;
+  state: StateRecord;
+  logger: Logger;
 }
 
 const PROJECT_TAG = "mlops:project";
@@ -39,18 +47,27 @@ interface Listed {
  * live model before it is observed); destroy leaves out those its plan deletes.
  */
 export async function findLeftovers(session: Session): Promise<Leftover[]> {
-  const project = session.config.project;
+  return findLeftoversIn({
+    sagemaker: session.clients.sagemaker,
+    project: session.config.project,
+    state: await session.state.read({ fresh: true }),
+    logger: session.ctx.logger,
+  });
+}
+
+/** The leftovers of `scope.project` that `scope.sagemaker`'s region holds. */
+export async function findLeftoversIn(scope: LeftoverScope): Promise<Leftover[]> {
+  const { project, state } = scope;
   const found = new Map<string, Leftover>();
   const add = (kind: LeftoverKind, name: string): void => {
     if (name !== "") found.set(`${kind}:${name}`, { kind, name });
   };
 
-  const state = await session.state.read({ fresh: true });
   const listed = {
-    model: await listDerived(session, "model", project),
-    "endpoint config": await listDerived(session, "endpoint config", project),
-    "training job": (await listTrainingJobs(session, project)).filter((job) => {
-      if (!job.finished) session.ctx.logger.warn(`training job ${job.name} is still running: left`);
+    model: await listDerived(scope, "model", project),
+    "endpoint config": await listDerived(scope, "endpoint config", project),
+    "training job": (await listTrainingJobs(scope, project)).filter((job) => {
+      if (!job.finished) scope.logger.warn(`training job ${job.name} is still running: left`);
       return job.finished;
     }),
   };
@@ -66,7 +83,7 @@ export async function findLeftovers(session: Session): Promise<Leftover[]> {
   for (const kind of ["model", "endpoint config", "training job"] as const) {
     for (const item of listed[kind]) {
       if (found.has(`${kind}:${item.name}`)) continue;
-      if (await taggedFor(session, item.arn, project)) add(kind, item.name);
+      if (await taggedFor(scope, item.arn, project)) add(kind, item.name);
     }
   }
   return [...found.values()].sort(
@@ -75,8 +92,10 @@ export async function findLeftovers(session: Session): Promise<Leftover[]> {
 }
 
 /** Deletes each leftover (one already gone is fine); returns the lines saying what went. */
-export async function removeLeftovers(session: Session, leftovers: Leftover[]): Promise<string[]> {
-  const { sagemaker } = session.clients;
+export async function removeLeftovers(
+  sagemaker: SageMakerClient,
+  leftovers: readonly Leftover[],
+): Promise<string[]> {
   const removed: string[] = [];
   for (const item of leftovers) {
     const deleted = await withContext(`deleting SageMaker ${item.kind} ${item.name}`, async () => {
@@ -98,12 +117,12 @@ export async function removeLeftovers(session: Session, leftovers: Leftover[]): 
   return removed;
 }
 
-async function taggedFor(session: Session, arn: string, project: string): Promise<boolean> {
+async function taggedFor(scope: LeftoverScope, arn: string, project: string): Promise<boolean> {
   let next: string | undefined;
   do {
     const token = next;
     const out = await withContext(`reading the tags of ${arn}`, () =>
-      session.clients.sagemaker.send(
+      scope.sagemaker.send(
         new ListTagsCommand({
           ResourceArn: arn,
           MaxResults: 100,
@@ -119,7 +138,7 @@ async function taggedFor(session: Session, arn: string, project: string): Promis
 
 /** Models or endpoint configs named as the tool derives them for this project. */
 async function listDerived(
-  session: Session,
+  scope: LeftoverScope,
   kind: LeftoverKind,
   project: string,
 ): Promise<Listed[]> {
@@ -127,7 +146,7 @@ async function listDerived(
     kind === "model" ? derivedNames.model(project, "") : derivedNames.endpointConfig(project, "");
   // NameContains is a substring match: "ab-epc-" also finds "xab-epc-...". Keep exact ones.
   const own = new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}[0-9a-f]{8}$`);
-  const { sagemaker } = session.clients;
+  const { sagemaker } = scope;
   const found: Listed[] = [];
   let next: string | undefined;
   do {
@@ -156,7 +175,7 @@ async function listDerived(
 }
 
 /** Training jobs named as the tool names them for this project: `<project>-<8 hex>-<attempt>`. */
-async function listTrainingJobs(session: Session, project: string): Promise<Listed[]> {
+async function listTrainingJobs(scope: LeftoverScope, project: string): Promise<Listed[]> {
   const escaped = project.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   const own = new RegExp(`^${escaped}-[0-9a-f]{8}-\\d+$`);
   const found: Listed[] = [];
@@ -164,7 +183,7 @@ async function listTrainingJobs(session: Session, project: string): Promise<List
   do {
     const token = next;
     const out = await withContext(`listing the training jobs of ${project}`, () =>
-      session.clients.sagemaker.send(
+      scope.sagemaker.send(
         new ListTrainingJobsCommand({
           NameContains: `${project}-`,
           MaxResults: 100,

@@ -1,5 +1,6 @@
 // `mlops janitor`: terminate this project's EC2 runner instances past their expiry tag and, when
-// GITHUB_TOKEN and GITHUB_REPOSITORY are set, remove its stale offline runners.
+// GITHUB_TOKEN and GITHUB_REPOSITORY are set, remove its stale offline runners. With --orphans,
+// only list what carries the project's tags but no state record owns (orphans.ts).
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import { createClients } from "../aws/clients.js";
 import { loadConfig } from "../config/load.js";
@@ -10,12 +11,16 @@ import {
   type RunnerApi,
 } from "../ec2-runner/index.js";
 import { consoleLogger } from "./console-logger.js";
+import { withSession } from "./engine-command.js";
+import { describeOrphans, findOrphans } from "./orphans.js";
 import type { Output } from "./output.js";
 
 export interface JanitorCommandOptions {
   config: string;
   dryRun: boolean;
   debug?: boolean;
+  /** List what carries the project's tags but no state record owns, and do nothing else. */
+  orphans?: boolean;
 }
 
 /** Injected by tests; the CLI builds them from the environment. */
@@ -31,6 +36,15 @@ export async function janitorCommand(
   io: Output,
   deps: JanitorDeps = {},
 ): Promise<number> {
+  if (options.orphans === true) {
+    return withSession(
+      { config: options.config, debug: options.debug === true },
+      async (session) => {
+        for (const line of describeOrphans(await findOrphans(session))) io.out(line);
+        return 0;
+      },
+    );
+  }
   const config = loadConfig(options.config);
   const env = deps.env ?? process.env;
   const logger = consoleLogger({ debug: options.debug === true });

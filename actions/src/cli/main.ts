@@ -376,7 +376,7 @@ const commands: Record<string, Command> = {
     summary: "delete what the config manages",
     synopsis: "--auto-approve [--include-data]",
     description:
-      "Deletes the endpoint, models, scaling, the Lambda and the roles the tool created for this\nproject, in reverse dependency order. The data bucket stays unless --include-data.",
+      "Deletes the endpoint, models, scaling, the Lambda and the roles the tool created for this\nproject, in reverse dependency order. The data bucket stays unless --include-data. Also\nfinishes a move in progress (the old identity's resources) and deletes what carries the\nproject's tags but no state record owns (see mlops janitor --orphans).",
     options: {
       "auto-approve": { ...autoApprove, help: "required: destroy asks for no confirmation" },
       "include-data": {
@@ -451,21 +451,31 @@ const commands: Record<string, Command> = {
   }),
   janitor: lazy({
     summary: "terminate expired EC2 runner instances, remove stale runners",
-    synopsis: "[--dry-run]",
+    synopsis: "[--dry-run] [--orphans]",
     description:
-      "Terminates this project's GPU runner instances past their expiry tag and, when GITHUB_TOKEN\nand GITHUB_REPOSITORY are set, removes its offline self-hosted runners. Run on a schedule.",
+      "Terminates this project's GPU runner instances past their expiry tag and, when GITHUB_TOKEN\nand GITHUB_REPOSITORY are set, removes its offline self-hosted runners. Run on a schedule.\nWith --orphans, only lists what carries the project's tags (Resource Groups Tagging API, and\nthe roles under iam.path) in the config's region and the regions its state record knows,\nbut no state record owns: what an interrupted move or a lost record left. Changes nothing.",
     options: {
       "dry-run": {
         type: "boolean",
         default: false,
         help: "say what would be removed, remove nothing",
       },
+      orphans: {
+        type: "boolean",
+        default: false,
+        help: "list tagged resources no state record owns; change nothing",
+      },
     },
-    examples: ["mlops janitor --dry-run", "mlops janitor"],
+    examples: ["mlops janitor --dry-run", "mlops janitor", "mlops janitor --orphans"],
     load: () => import("./janitor-command.js"),
     run: ({ janitorCommand }, v, _p, io) =>
       janitorCommand(
-        { config: String(v["config"]), dryRun: v["dry-run"] === true, debug: v["debug"] === true },
+        {
+          config: String(v["config"]),
+          dryRun: v["dry-run"] === true,
+          debug: v["debug"] === true,
+          orphans: v["orphans"] === true,
+        },
         io,
       ),
   }),

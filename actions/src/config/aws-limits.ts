@@ -24,8 +24,11 @@ interface Limit {
   readonly source: string;
 }
 
-/** The tags every resource the graph creates gets from the tool (graph/graph.ts resourceTags). */
-export const TOOL_TAGS = 3;
+/**
+ * The most tags a resource the graph creates gets from the tool: graph/graph.ts resourceTags
+ * (3), and the IAM roles' mlops:state pointer (graph/iam-nodes.ts).
+ */
+export const TOOL_TAGS = 4;
 /** The EC2 runner's own tags on its instance and volumes (ec2-runner/names.ts runnerTags). */
 export const RUNNER_TAGS = 8;
 // https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_Tags.html#tag-restrictions: EC2's

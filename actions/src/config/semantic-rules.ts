@@ -16,7 +16,7 @@ import {
 } from "../aws/naming.js";
 import { frameworkProblem } from "../aws/pytorch-images.js";
 import { partitionOf } from "../graph/graph.js";
-import { awsLimitProblems, MAX_USER_TAGS } from "./aws-limits.js";
+import { awsLimitProblems, MAX_USER_TAGS, TOOL_TAGS } from "./aws-limits.js";
 import { formatDuration } from "./duration.js";
 import type { ConfigPath } from "./issues.js";
 import { tuningProblems } from "./tuning-rules.js";
@@ -108,7 +108,7 @@ const rules: Rule[] = [
     Object.keys(c.tags).length > MAX_USER_TAGS
       ? problem(
           ["tags"],
-          `has ${Object.keys(c.tags).length} tags; at most ${MAX_USER_TAGS} (the tool adds 3 of the 50 AWS allows)`,
+          `has ${Object.keys(c.tags).length} tags; at most ${MAX_USER_TAGS} (the tool adds ${TOOL_TAGS} of the 50 AWS allows)`,
         )
       : none,
 

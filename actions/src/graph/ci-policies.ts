@@ -93,6 +93,8 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
         "s3:GetBucketTagging",
         // A bucket policy mlops did not write is shown and removed.
         "s3:GetBucketPolicy",
+        // Training data must be in the training region (plan/data-region.ts).
+        "s3:GetBucketLocation",
       ],
       Resource: bucketArns,
     },
@@ -134,6 +136,28 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
         "sagemaker:ListTags",
       ],
       Resource: sagemakerResources,
+    },
+    {
+      // `mlops janitor --orphans` and destroy find what carries the project's tags; GetResources
+      // has no resource-level permissions. Roles are not in it: they are listed under the IAM
+      // path and their tags read.
+      Sid: "FindOwnedByTag",
+      Effect: "Allow",
+      Action: ["tag:GetResources"],
+      Resource: ["*"],
+    },
+    {
+      // ListRoles has no resource-level permissions; the tags read are of the path's roles.
+      Sid: "ListRoles",
+      Effect: "Allow",
+      Action: ["iam:ListRoles"],
+      Resource: ["*"],
+    },
+    {
+      Sid: "ReadTagsOfRolesUnderThePath",
+      Effect: "Allow",
+      Action: ["iam:ListRoleTags"],
+      Resource: [`arn:${ctx.partition}:iam::${ctx.account}:role${config.iam.path}*`],
     },
     {
       // Application Auto Scaling's Describe calls have no resource-level permissions.
@@ -284,6 +308,8 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
         "sagemaker:UpdateEndpoint",
         "sagemaker:DeleteEndpoint",
         "sagemaker:AddTags",
+        // The endpoint keeps its name across a project rename; its ownership tags follow.
+        "sagemaker:DeleteTags",
       ],
       Resource: sagemakerResources,
     },

@@ -12,6 +12,11 @@ export interface Node<Spec = unknown> {
   spec: Spec;
   /** Addresses this node needs to exist first. */
   dependsOn: string[];
+  /**
+   * Set on a move's old resources only: the identity they were created under (their region,
+   * project, account). Handlers act on them with that context; every other node has the graph's.
+   */
+  context?: GraphContext;
 }
 
 export interface GraphContext {
@@ -29,6 +34,19 @@ export interface DesiredGraph {
 
 export const MANAGED_BY = "mlops-gitops";
 
+/** Tag keys every resource the tool creates carries. */
+export const TAG_PROJECT = "mlops:project";
+export const TAG_MANAGED_BY = "mlops:managed-by";
+/**
+ * On the IAM roles only (global, so readable from any region): the state record the project was
+ * last applied with, s3://bucket/key. A move to a region whose state bucket is another finds the
+ * old record through it.
+ */
+export const TAG_STATE = "mlops:state";
+
+/** Where the state record lives inside its bucket. */
+export const stateKey = (prefix: string): string => `${prefix}state.json`;
+
 export function resourceTags(
   context: GraphContext,
   address: string,
@@ -36,8 +54,8 @@ export function resourceTags(
 ): Record<string, string> {
   return {
     ...configTags,
-    "mlops:project": context.project,
-    "mlops:managed-by": MANAGED_BY,
+    [TAG_PROJECT]: context.project,
+    [TAG_MANAGED_BY]: MANAGED_BY,
     "mlops:address": address,
   };
 }

@@ -2,6 +2,7 @@
 // least-privilege inline policy, and the EC2 runner's instance profile.
 import { derivedNames } from "../aws/naming.js";
 import type { GraphBuilder } from "./graph-builder.js";
+import { stateKey, TAG_STATE } from "./graph.js";
 import {
   ec2RunnerPolicy,
   lambdaExecutionPolicy,
@@ -52,8 +53,9 @@ export function roleArn(b: Pick<GraphBuilder, "config" | "context">, use: RoleUs
 export function addIamNodes(b: GraphBuilder): void {
   const { add, config, context, layout } = b;
   const permissionsBoundary = permissionsBoundaryArn(config, context);
+  const stateRecord = `s3://${layout.stateBucket}/${stateKey(layout.statePrefix)}`;
   const role = (use: RoleUse, trust: PolicyDocument, policy: PolicyDocument): void => {
-    add<RoleSpec>(roleAddress(use), "iam.role", roleName(b, use), {
+    const node = add<RoleSpec>(roleAddress(use), "iam.role", roleName(b, use), {
       path: config.iam.path,
       trust,
       policyName: INLINE_POLICY_NAME,
@@ -61,6 +63,7 @@ export function addIamNodes(b: GraphBuilder): void {
       permissionsBoundary,
       allowedManagedPolicies: config.iam.extraPolicies[use] ?? [],
     });
+    node.tags[TAG_STATE] = stateRecord;
   };
   role(
     "sagemaker",

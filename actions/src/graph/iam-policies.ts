@@ -310,6 +310,8 @@ export function ec2RunnerPolicy(
           "s3:GetBucketPublicAccessBlock",
           "s3:GetBucketTagging",
           "s3:GetBucketPolicy",
+          // `mlops train` checks the data is in the training region before it starts.
+          "s3:GetBucketLocation",
         ],
         Resource: [s3Bucket(ctx, layout.dataBucket)],
       },

@@ -5,6 +5,7 @@ import type { ManagedResource, StateRecord } from "../apply/state-store.js";
 import type { DesiredGraph, GraphContext, Node } from "../graph/graph.js";
 import { MANAGED_BY, topologicalOrder } from "../graph/graph.js";
 import {
+  contextFor,
   DEFAULT_ACTION_REASON,
   type Change,
   type HandlerContext,
@@ -13,7 +14,9 @@ import {
 import { handlerFor, type HandlerRegistry } from "../resources/registry.js";
 import { digest } from "../canonical.js";
 import { sharingReads } from "./read-cache.js";
-import { PLAN_FORMAT_VERSION, type Plan, type PlannedChange } from "./types.js";
+import { moveSummary, previousNodes, SERVING_KINDS, type MoveSource } from "./moves.js";
+import type { Risk } from "../resources/handler.js";
+import { PLAN_FORMAT_VERSION, type Plan, type PlannedChange, type PlannedMove } from "./types.js";
 
 export const READ_CONCURRENCY = 16;
 
@@ -63,7 +66,7 @@ async function readNode(
   handlers: HandlerRegistry,
   ctx: HandlerContext,
 ): Promise<Observation> {
-  const observed = await handlerFor(handlers, node.kind).read(node, ctx);
+  const observed = await handlerFor(handlers, node.kind).read(node, contextFor(ctx, node));
   return { observed, digest: observed === undefined ? null : digest(observed) };
 }
 
@@ -103,6 +106,8 @@ export interface PlanInput {
   handlers: HandlerRegistry;
   ctx: HandlerContext;
   configFile: string;
+  /** The move this plan makes (moves.ts findMove); may still be on its way, like the state. */
+  move?: MoveSource | undefined | Promise<MoveSource | undefined>;
 }
 
 export async function computePlan(
@@ -120,13 +125,17 @@ export async function computePlan(
     observations.set(node.address, await limit(() => readNode(node, handlers, ctx)));
     return node;
   };
-  const [prepared, state] = await Promise.all([
+  const [prepared, state, move] = await Promise.all([
     Promise.all(graph.nodes.map((n) => readWhenReady(preparing.get(n.address) as Promise<Node>))),
     input.state,
+    input.move,
   ]);
   const desired = topologicalOrder(prepared);
-  const orphans = orphanNodes(state, desired);
-  const orphanObservations = await observe(orphans, handlers, ctx);
+  const previous = move ? previousNodes(move, desired) : [];
+  // A resource the move deletes is not deleted a second time as an orphan of the same record.
+  const moving = new Set(previous.map((n) => `${n.kind}|${n.name}`));
+  const orphans = orphanNodes(state, desired).filter((n) => !moving.has(`${n.kind}|${n.name}`));
+  const orphanObservations = await observe([...orphans, ...previous], handlers, ctx);
   for (const [address, seen] of orphanObservations) observations.set(address, seen);
 
   const changes: PlannedChange[] = desired.map((node): PlannedChange => {
@@ -184,7 +193,29 @@ export async function computePlan(
     });
   }
 
-  const nodes = Object.fromEntries([...desired, ...orphans].map((n) => [n.address, n]));
+  // Create before destroy: the old identity's resources go once the new serving path is ready.
+  const serving = desired.filter((n) => SERVING_KINDS.has(n.kind)).map((n) => n.address);
+  for (const node of previous) {
+    const seen = observations.get(node.address);
+    if (seen?.observed === undefined || !move) continue;
+    changes.push({
+      address: node.address,
+      kind: node.kind,
+      name: node.name,
+      action: "delete",
+      actionReason: "moved",
+      reason: `left behind by the move (${moveSummary(move)}): in ${node.context?.region ?? ""}, of project ${node.context?.project ?? ""}`,
+      changes: [],
+      risk: handlerFor(handlers, node.kind).deleteRisk ?? [],
+      dependsOn: node.dependsOn,
+      after: serving,
+      observedDigest: seen.digest,
+    });
+  }
+
+  const nodes = Object.fromEntries(
+    [...desired, ...orphans, ...previous].map((n) => [n.address, n]),
+  );
   const observedHash = digest(changes.map((c) => [c.address, c.observedDigest]));
   const plan: Plan = {
     formatVersion: PLAN_FORMAT_VERSION,
@@ -193,12 +224,27 @@ export async function computePlan(
     account: graph.context.account,
     configFile: relative(process.cwd(), input.configFile) || input.configFile,
     changes,
+    ...(move && { move: plannedMove(move, changes) }),
     nodes,
     observedHash,
     planHash: "",
   };
   plan.planHash = planHashOf(plan);
   return { plan, observations };
+}
+
+/** The move as the plan shows it: its header, and the risks of all it changes. */
+function plannedMove(move: MoveSource, changes: readonly PlannedChange[]): PlannedMove {
+  const risk = new Set<Risk>(["replaces"]);
+  for (const c of changes) for (const r of c.risk) risk.add(r);
+  return {
+    from: move.from,
+    to: move.to,
+    summary: moveSummary(move),
+    risk: [...risk].sort(),
+    fromState: move.fromState,
+    leftovers: move.leftovers,
+  };
 }
 
 /**

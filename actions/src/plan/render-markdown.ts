@@ -1,6 +1,7 @@
 // Markdown rendering: the pull-request comment and job summary. A one-line summary, loud
 // warnings for replacements and deletions, a table, collapsible details and a mermaid graph.
 import { formatValue } from "./format-value.js";
+import { moveLines } from "./move-text.js";
 import { describeRollback } from "./rollback.js";
 import { SYMBOLS, summaryLine } from "./summary.js";
 import { adoptions, hasChanges, reasonText, rollbacks, type Plan } from "./types.js";
@@ -21,6 +22,7 @@ export function renderMarkdown(plan: Plan): string {
   }
   const changed = plan.changes.filter((c) => c.action !== "noop");
   const out = [heading, "", `**${summaryLine(plan)}**`, ""];
+  if (plan.move) out.push("> [!WARNING]", ...moveLines(plan.move).map((l) => `> ${escape(l)}`), "");
   const rolledBack = rollbacks(plan);
   if (rolledBack.length > 0) {
     out.push("> [!CAUTION]", "> **Model rollback.** This plan changes which model serves:");

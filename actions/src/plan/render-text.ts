@@ -1,5 +1,6 @@
 // Terraform-like text rendering for terminals and CI logs. Colour only when asked (on a TTY).
 import { formatValue } from "./format-value.js";
+import { moveLines } from "./move-text.js";
 import { rollbackLines } from "./rollback.js";
 import { SYMBOLS, summaryLine } from "./summary.js";
 import { adoptions, reasonText, type Plan, type PlannedChange } from "./types.js";
@@ -26,6 +27,7 @@ export function renderText(
     `Plan for ${plan.project} in account ${plan.account}, ${plan.region} (${plan.configFile})`,
     "",
   ];
+  if (plan.move) lines.push(...moveLines(plan.move).map((l) => paint("replace", l)), "");
   // First, before any detail: a reviewer must not approve a rollback without seeing it.
   for (const line of rollbackLines(plan))
     lines.push(paint("delete", `!! MODEL ROLLBACK: ${line}`), "");

@@ -1,20 +1,26 @@
-// One plan: read the state record and compute the plan against live AWS. Changes nothing.
+// One plan: read the state record, find a move, and compute the plan against live AWS. Changes
+// nothing; refuses training data in another region before showing anything.
 import type { Session } from "../session.js";
 import { computePlan, type Observations } from "./compute.js";
+import { checkDataRegion } from "./data-region.js";
+import { findMove } from "./moves.js";
 import type { Plan } from "./types.js";
 
 export async function runPlan(
   session: Session,
 ): Promise<{ plan: Plan; observations: Observations }> {
+  const state = session.state.read();
   const [result] = await Promise.all([
     computePlan({
       graph: session.graph,
-      state: session.state.read(),
+      state,
+      move: state.then((record) => findMove(session, record)),
       handlers: session.handlers,
       ctx: session.ctx,
       configFile: session.config.file,
     }),
     session.accountConfirmed,
+    checkDataRegion(session),
   ]);
   return result;
 }

@@ -2,6 +2,7 @@
 // plus the hashes that let apply refuse when the world moved since the plan was made.
 // JSON format documented in docs/plan-format.md; bump PLAN_FORMAT_VERSION whenever its shape changes.
 import type { Node } from "../graph/graph.js";
+import type { Identity } from "../graph/identity.js";
 import {
   DEFAULT_ACTION_REASON,
   type ActionReason,
@@ -12,7 +13,8 @@ import {
 
 // 2: changes may carry `rollback`, and risk "rollback".
 // 3: every change carries `actionReason` (a refusal is `needs-human`, no longer only words).
-// 4: action "adopt" (with `adoptWith`), action reason "not-owned", risk "adopts".
+// 4: action "adopt" (with `adoptWith`), action reason "not-owned", risk "adopts"; a plan may
+//    carry `move` (a change of identity), changes `after`, and actionReason "moved".
 export const PLAN_FORMAT_VERSION = 4;
 
 export type Action =
@@ -38,8 +40,33 @@ export interface PlannedChange {
    */
   adoptWith?: "update" | "replace";
   dependsOn: string[];
+  /**
+   * Steps that must be done before this one, whatever their actions (a move deletes the old
+   * serving path only after the new endpoint and Lambda are ready).
+   */
+  after?: string[];
   /** Digest of what was observed for this address (null: it did not exist). */
   observedDigest: string | null;
+}
+
+/** A SageMaker object of the old identity that is no graph node (superseded, or a finished job). */
+export interface MoveLeftover {
+  kind: "model" | "endpoint config" | "training job";
+  name: string;
+}
+
+/** A change of identity (see graph/identity.ts): what the plan moves from and to. */
+export interface PlannedMove {
+  from: Identity;
+  to: Identity;
+  /** "moves from us-east-1 to us-west-2": the plan's header. */
+  summary: string;
+  /** The risks of the move as a whole (the union of its changes' risks, and "replaces"). */
+  risk: Risk[];
+  /** s3://bucket/key of the old identity's state record. */
+  fromState: string;
+  /** Removed after every step succeeded, in the old identity's region. */
+  leftovers: MoveLeftover[];
 }
 
 export interface Plan {
@@ -49,6 +76,8 @@ export interface Plan {
   account: string;
   configFile: string;
   changes: PlannedChange[];
+  /** Set when the identity changed since the last apply: the plan is a move. */
+  move?: PlannedMove;
   /** Desired nodes (prepared specs) by address: what apply creates or updates. */
   nodes: Record<string, Node>;
   /** Hash of every observed digest: the live state the plan was computed from. */

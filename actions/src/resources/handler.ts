@@ -47,6 +47,7 @@ export interface FieldChange {
  * - `needs-human`: a refusal; apply stops at this resource without touching it;
  * - `not-in-config`: delete, the state record has it and the config no longer does;
  * - `not-owned`: adopt, it exists but the tool did not make it (no ownership tags, no record).
+ * - `moved`: delete, a resource of the identity the project moved from (plan.move).
  */
 export type ActionReason =
   | "up-to-date"
@@ -60,7 +61,8 @@ export type ActionReason =
   | "failed-before"
   | "needs-human"
   | "not-in-config"
-  | "not-owned";
+  | "not-owned"
+  | "moved";
 
 /** The reason an action has unless its handler says otherwise. */
 export const DEFAULT_ACTION_REASON: Record<Change["action"], ActionReason> = {
@@ -112,6 +114,19 @@ export interface HandlerContext {
   cacheDir: string;
   /** The state record's handler sections (absent: work from what AWS says alone). */
   state?: HandlerState;
+  /** Clients for another region (a move's old resources); absent: `clients` serve every node. */
+  clientsIn?: (region: string) => AwsClients;
+}
+
+/** The context a handler acts on `node` with: its own identity's for a move's old resources. */
+export function contextFor(ctx: HandlerContext, node: Pick<Node, "context">): HandlerContext {
+  const own = node.context;
+  if (own === undefined) return ctx;
+  const clients =
+    own.region === ctx.graph.region || ctx.clientsIn === undefined
+      ? ctx.clients
+      : ctx.clientsIn(own.region);
+  return { ...ctx, graph: own, clients };
 }
 
 export type Status = "pending" | "ready" | "failed";

@@ -40,7 +40,7 @@ const COMMANDS: Record<string, readonly string[]> = {
   destroy: ["--auto-approve", "--include-data"],
   unlock: [],
   "iam-policy": ["--for", "--account", "--trust", "--repository", "--environment"],
-  janitor: ["--dry-run"],
+  janitor: ["--dry-run", "--orphans"],
   invoke: ["--image", "--url", "--top-k", "--format"],
   import: ["--endpoint", "--function", "--project", "--region", "--force"],
   emulator: ["--port"],

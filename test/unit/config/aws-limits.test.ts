@@ -46,9 +46,9 @@ const CASES: Case[] = [
     path: `tags.${"k".repeat(129)}`,
   },
   {
-    what: "tag count (50, the tool adds 3)",
-    under: sub("tags:\n  team: ml\n", tags(47)),
-    over: sub("tags:\n  team: ml\n", tags(48)),
+    what: "tag count (50, the tool adds 4)",
+    under: sub("tags:\n  team: ml\n", tags(46)),
+    over: sub("tags:\n  team: ml\n", tags(47)),
     path: "tags",
   },
   {

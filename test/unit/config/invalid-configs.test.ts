@@ -263,7 +263,7 @@ const cases: Case[] = [
     edit: sub("  team: ml\n", Array.from({ length: 48 }, (_, i) => `  t${i}: v\n`).join("")),
     line: 5,
     path: "tags",
-    message: "has 48 tags; at most 47",
+    message: "has 48 tags; at most 46",
   },
 
   // --- Data ---

@@ -4,6 +4,7 @@
 import { ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { LambdaClient } from "@aws-sdk/client-lambda";
@@ -51,6 +52,7 @@ export function mockedClients() {
     ec2: new EC2Client(clientConfig),
     logs: new CloudWatchLogsClient(clientConfig),
     cloudwatch: new CloudWatchClient(clientConfig),
+    tagging: new ResourceGroupsTaggingAPIClient(clientConfig),
   };
   return {
     clients,

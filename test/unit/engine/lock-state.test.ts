@@ -194,7 +194,7 @@ describe("state record", () => {
   it("reads an empty record when there is none yet", async () => {
     const { aws } = setup();
     await expect(new StateStore(aws.clients.s3, BUCKET, STATE_KEY).read()).resolves.toEqual({
-      version: 1,
+      version: 2,
       resources: {},
       training: {},
       deployments: [],

@@ -29,6 +29,8 @@ export interface EndpointObserved {
    * moves them at any time, and they would make every saved plan stale ("live state changed").
    */
   variants: { name: string }[];
+  /** Its tags, as the handler's read() lists them (absent while polling). */
+  tags?: Record<string, string>;
   /**
    * From the state record's deployment history: when and how the served model was deployed,
    * and when the model the config asks for last served before. Set by the handler's read().

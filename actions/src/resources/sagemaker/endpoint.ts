@@ -8,10 +8,11 @@ import type { EndpointSpec } from "../../graph/sagemaker-nodes.js";
 import { removeScaling, variantResourceId } from "../autoscaling/variant-scaling.js";
 import { dependencyOf } from "../kinds.js";
 import type { Change, ModelRollback, ResourceHandler, Risk, Status } from "../handler.js";
-import { noop } from "../handler.js";
+import { changedFields, noop } from "../handler.js";
 import { tagsToList } from "../tags.js";
 import { deployEndpoint } from "./endpoint-deploy.js";
 import { recordDeployment } from "./endpoint-gc.js";
+import { readEndpointTags, retagEndpoint, withTagChange } from "./endpoint-tags.js";
 import {
   BUSY_STATUSES,
   brokenEndpoint,
@@ -45,16 +46,26 @@ export const endpointHandler: ResourceHandler<EndpointSpec, EndpointObserved> = 
     `serves ${node.spec.endpointConfigName ?? "?"} on ${node.spec.instanceType}${node.spec.autoscaling ? ` (auto-scaled ${node.spec.autoscaling.minCapacity}-${node.spec.autoscaling.maxCapacity})` : ""}`,
 
   async read(node, ctx) {
-    const [observed, deployments] = await Promise.all([
+    // The tags are read alongside (the ARN is known from the name); SageMaker refuses to list
+    // the tags of a missing endpoint, which matters only when the endpoint exists.
+    const [found, deployments, tags] = await Promise.all([
       readEndpoint(node, ctx),
       ctx.state?.deployments(),
+      readEndpointTags(node, ctx).then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      ),
     ]);
+    if (found && "error" in tags) throw tags.error;
+    const observed =
+      found && "value" in tags && tags.value ? { ...found, tags: tags.value } : found;
     if (!observed || !deployments) return observed;
     const history = deploymentHistory(deployments, observed.modelName, node.spec.modelName);
     return history ? { ...observed, history } : observed;
   },
 
-  diff: (node, observed) => diffEndpoint(node.spec, observed),
+  diff: (node, observed) =>
+    withTagChange(diffEndpoint(node.spec, observed), node.tags, observed.tags),
 
   async create(node, ctx) {
     const spec = node.spec;
@@ -80,7 +91,17 @@ export const endpointHandler: ResourceHandler<EndpointSpec, EndpointObserved> = 
     };
   },
 
-  update: (node, observed, _change, ctx) => deployEndpoint(node, observed, ctx),
+  async update(node, observed, change, ctx) {
+    const fields = changedFields(change);
+    // A change of tags alone (a project renamed) deploys nothing.
+    const after =
+      fields.size === 1 && fields.has("tags")
+        ? observed
+        : await deployEndpoint(node, observed, ctx);
+    if (!fields.has("tags") || !observed.tags) return after;
+    await retagEndpoint(node, observed.tags, ctx);
+    return { ...after, tags: node.tags };
+  },
 
   async delete(node, observed, ctx) {
     // AWS asks for scaling to be removed first (it would also try to, with our permissions). A
