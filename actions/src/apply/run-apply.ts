@@ -7,6 +7,7 @@ import { handlerFor } from "../resources/registry.js";
 import type { Session } from "../session.js";
 import { executePlan, type ExecuteOptions, type StepResult } from "./execute.js";
 import { acquireLock } from "./lock.js";
+import { recordServed } from "../environments/served.js";
 import { pollInterval } from "../wait.js";
 import { OperationalError } from "../operational-errors.js";
 
@@ -87,6 +88,7 @@ export async function runApply(session: Session, options: ApplyOptions): Promise
         handlers: session.handlers,
         ctx,
         configFile: config.file,
+        ...(session.stage && { stage: session.stage }),
       }));
       if (options.transform) {
         plan = options.transform(plan);
@@ -125,6 +127,8 @@ export async function runApply(session: Session, options: ApplyOptions): Promise
     );
     if (ok && !stateGone)
       await session.state.update((record) => (record.lastAppliedPlanHash = plan.planHash));
+    const deployed = plan.stage?.deploys;
+    if (ok && deployed) await recordServed(session.state, deployed, new Date(ctx.clock.now()));
     return { plan, applied: true, steps, ok };
   } finally {
     await lock.release();

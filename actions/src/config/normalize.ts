@@ -3,7 +3,13 @@
 // shapes below hold.
 import { dirname, resolve } from "node:path";
 import { parseDuration } from "./duration.js";
-import type { Config, DataSource, LambdaConfig } from "./types.js";
+import type {
+  AutoscalingConfig,
+  Config,
+  DataSource,
+  EnvironmentConfig,
+  LambdaConfig,
+} from "./types.js";
 
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-argument -- schema-validated data */
 
@@ -82,16 +88,7 @@ export function normalize(raw: any, file: string): Config {
         maxBatchSize: d.maxBatchSize,
         rollbackAlarms: d.rollbackAlarms,
       },
-      ...(e.autoscaling !== undefined && {
-        autoscaling: {
-          minCapacity: e.autoscaling.minCapacity,
-          maxCapacity: e.autoscaling.maxCapacity,
-          targetInvocationsPerInstance: e.autoscaling.targetInvocationsPerInstance,
-          scaleInCooldownSeconds: seconds(e.autoscaling.scaleInCooldown),
-          scaleOutCooldownSeconds: seconds(e.autoscaling.scaleOutCooldown),
-          disableScaleIn: e.autoscaling.disableScaleIn,
-        },
-      }),
+      ...(e.autoscaling !== undefined && { autoscaling: autoscalingConfig(e.autoscaling) }),
     },
     iam: {
       path: raw.iam.path,
@@ -103,7 +100,39 @@ export function normalize(raw: any, file: string): Config {
     file,
   };
   if (raw.lambda !== undefined) config.lambda = lambdaConfig(raw.lambda, dir);
+  if (raw.environments !== undefined) config.environments = environmentsConfig(raw.environments);
   return config;
+}
+
+function autoscalingConfig(a: any): AutoscalingConfig {
+  return {
+    minCapacity: a.minCapacity,
+    maxCapacity: a.maxCapacity,
+    targetInvocationsPerInstance: a.targetInvocationsPerInstance,
+    scaleInCooldownSeconds: seconds(a.scaleInCooldown),
+    scaleOutCooldownSeconds: seconds(a.scaleOutCooldown),
+    disableScaleIn: a.disableScaleIn,
+  };
+}
+
+function environmentsConfig(raw: any): Record<string, EnvironmentConfig> {
+  const out: Record<string, EnvironmentConfig> = {};
+  for (const [name, env] of Object.entries<any>(raw)) {
+    const e = env.endpoint ?? {};
+    out[name] = {
+      approval: env.approval === true,
+      tags: env.tags ?? {},
+      endpoint: {
+        ...(e.instanceType !== undefined && { instanceType: e.instanceType }),
+        ...(e.initialInstanceCount !== undefined && {
+          initialInstanceCount: e.initialInstanceCount,
+        }),
+        ...(e.autoscaling !== undefined && { autoscaling: autoscalingConfig(e.autoscaling) }),
+      },
+      lambda: { ...env.lambda },
+    };
+  }
+  return out;
 }
 
 function lambdaConfig(l: any, dir: string): LambdaConfig {

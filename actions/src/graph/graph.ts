@@ -20,6 +20,8 @@ export interface GraphContext {
   account: string;
   /** `aws` or `aws-cn`/`aws-us-gov`, for ARNs. */
   partition: string;
+  /** The stage of a config with `environments:` (an environment's name, or "build"). */
+  environment?: string;
 }
 
 export interface DesiredGraph {
@@ -39,6 +41,7 @@ export function resourceTags(
     "mlops:project": context.project,
     "mlops:managed-by": MANAGED_BY,
     "mlops:address": address,
+    ...(context.environment !== undefined && { "mlops:environment": context.environment }),
   };
 }
 

@@ -8,7 +8,7 @@ import { DEFAULT_ACTION_REASON, type Change, type HandlerContext } from "../reso
 import { handlerFor, type HandlerRegistry } from "../resources/registry.js";
 import { digest } from "../canonical.js";
 import { sharingReads } from "./read-cache.js";
-import { PLAN_FORMAT_VERSION, type Plan, type PlannedChange } from "./types.js";
+import { PLAN_FORMAT_VERSION, type Plan, type PlannedChange, type PlanStage } from "./types.js";
 
 export const READ_CONCURRENCY = 16;
 
@@ -98,6 +98,8 @@ export interface PlanInput {
   handlers: HandlerRegistry;
   ctx: HandlerContext;
   configFile: string;
+  /** A config with `environments:`: the stage, recorded in the plan. */
+  stage?: PlanStage;
 }
 
 export async function computePlan(
@@ -187,6 +189,7 @@ export async function computePlan(
     changes,
     nodes,
     observedHash,
+    ...(input.stage !== undefined && { stage: input.stage }),
     planHash: "",
   };
   plan.planHash = planHashOf(plan);

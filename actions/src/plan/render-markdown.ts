@@ -2,6 +2,7 @@
 // warnings for replacements and deletions, a table, collapsible details and a mermaid graph.
 import { formatValue } from "./format-value.js";
 import { describeRollback } from "./rollback.js";
+import { stageLine } from "./stage-line.js";
 import { SYMBOLS, summaryLine } from "./summary.js";
 import { hasChanges, reasonText, rollbacks, type Plan } from "./types.js";
 
@@ -14,7 +15,9 @@ const RISK_TEXT: Record<string, string> = {
 };
 
 export function renderMarkdown(plan: Plan): string {
-  const heading = `### mlops plan for \`${plan.project}\` (${plan.region})`;
+  const heading = plan.stage
+    ? `### ${escape(stageLine(plan.stage))} (\`${plan.project}\`, ${plan.region})`
+    : `### mlops plan for \`${plan.project}\` (${plan.region})`;
   if (!hasChanges(plan)) {
     return [heading, "", `✅ ${summaryLine(plan)}`, "", footer(plan)].join("\n");
   }

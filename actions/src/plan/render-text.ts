@@ -1,6 +1,7 @@
 // Terraform-like text rendering for terminals and CI logs. Colour only when asked (on a TTY).
 import { formatValue } from "./format-value.js";
 import { rollbackLines } from "./rollback.js";
+import { stageLine } from "./stage-line.js";
 import { SYMBOLS, summaryLine } from "./summary.js";
 import { reasonText, type Plan, type PlannedChange } from "./types.js";
 
@@ -23,6 +24,7 @@ export function renderText(
     options.colour ? `${COLOURS[action] ?? ""}${text}${RESET}` : text;
   const lines = [
     `Plan for ${plan.project} in account ${plan.account}, ${plan.region} (${plan.configFile})`,
+    ...(plan.stage ? [`Stage ${stageLine(plan.stage)}`] : []),
     "",
   ];
   // First, before any detail: a reviewer must not approve a rollback without seeing it.

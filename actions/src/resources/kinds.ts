@@ -17,6 +17,7 @@ import type {
   ModelSpec,
   TrainingSpec,
 } from "../graph/sagemaker-nodes.js";
+import type { ModelPackageGroupSpec, ModelPackageSpec } from "../graph/registry-nodes.js";
 import type { PreparedDatasetSpec } from "./s3/dataset.js";
 
 /** Kind -> the spec of its (prepared) nodes. */
@@ -35,6 +36,8 @@ export interface KindSpecs {
   "sagemaker.endpoint-config": EndpointConfigSpec;
   "sagemaker.endpoint": EndpointSpec;
   "autoscaling.variant": AutoscalingSpec;
+  "sagemaker.model-package-group": ModelPackageGroupSpec;
+  "sagemaker.model-package": ModelPackageSpec;
 }
 
 export type Kind = keyof KindSpecs;

@@ -12,6 +12,8 @@ export interface TrainingRecord {
   artifact?: string;
   metrics?: Record<string, number>;
   finishedAt?: string;
+  /** The model registry version this run was registered as (configs with `environments:`). */
+  registration?: { arn: string; version: number };
 }
 
 export interface DeploymentRecord {
