@@ -13,7 +13,7 @@ from types import FrameType
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import make_server
 
-from . import autoscaling_ext, lambda_ext, recorder_ext, sagemaker_ext, speed_ext
+from . import autoscaling_ext, lambda_ext, recorder_ext, registry_ext, sagemaker_ext, speed_ext
 from .control import WsgiApp, with_control_routes
 from .state import SCHEDULER, SETTINGS
 from .strict_ext import strict
@@ -25,6 +25,7 @@ WARM_BACKENDS = ("s3", "sagemaker", "lambda", "applicationautoscaling", "iam", "
 def install_patches() -> None:
     """Add the missing operations. Must run before the first request builds the Flask apps."""
     sagemaker_ext.install()
+    registry_ext.install()
     lambda_ext.install()
     autoscaling_ext.install()
     speed_ext.install()

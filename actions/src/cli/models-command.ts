@@ -4,7 +4,7 @@ import { loadConfig } from "../config/load.js";
 import { servedVersion } from "../environments/served.js";
 import { BUILD_STAGE, environmentNames } from "../environments/stages.js";
 import { modelPackageGroupName } from "../graph/registry-nodes.js";
-import { describeVersion, listVersions, META } from "../registry/versions.js";
+import { describeVersion, listVersions, META, parseMetricsText } from "../registry/versions.js";
 import { withSession, type EngineOptions } from "./engine-command.js";
 import type { Output } from "./output.js";
 import { UsageError } from "./usage-error.js";
@@ -49,7 +49,7 @@ export async function modelsCommand(options: ModelsCommandOptions, io: Output): 
         version: d.version,
         created: d.createdAt,
         status: d.status,
-        metrics: parseMetrics(d.metadata[META.metrics]),
+        metrics: parseMetricsText(d.metadata[META.metrics]),
         deployedIn: served.get(d.version) ?? [],
         ...(d.metadata[META.job] !== undefined && { trainingJob: d.metadata[META.job] }),
         description: d.description,
@@ -61,15 +61,6 @@ export async function modelsCommand(options: ModelsCommandOptions, io: Output): 
   });
   io.out(options.format === "json" ? JSON.stringify(rows, null, 2) : table(rows));
   return 0;
-}
-
-function parseMetrics(text: string | undefined): Record<string, number> {
-  if (text === undefined) return {};
-  try {
-    return JSON.parse(text) as Record<string, number>;
-  } catch {
-    return {};
-  }
 }
 
 function table(rows: readonly ModelVersionRow[]): string {

@@ -71,7 +71,7 @@ export async function listVersions(
       out.push({
         version: s.ModelPackageVersion,
         arn: s.ModelPackageArn,
-        status: (s.ModelApprovalStatus ?? "PendingManualApproval"),
+        status: s.ModelApprovalStatus ?? "PendingManualApproval",
         createdAt: s.CreationTime?.toISOString() ?? "",
       });
     }
@@ -97,7 +97,7 @@ function details(out: DescribeModelPackageCommandOutput): VersionDetails {
   return {
     version: out.ModelPackageVersion ?? 0,
     arn: out.ModelPackageArn ?? "",
-    status: (out.ModelApprovalStatus ?? "PendingManualApproval"),
+    status: out.ModelApprovalStatus ?? "PendingManualApproval",
     createdAt: out.CreationTime?.toISOString() ?? "",
     image: container?.Image ?? "",
     artifact: container?.ModelDataUrl ?? "",
@@ -119,4 +119,22 @@ export async function findRegistration(
     if (found?.metadata[META.fingerprint] === fingerprint) return found;
   }
   return undefined;
+}
+
+/** Metrics as the registry's metadata holds them: "test_accuracy=0.91 test_loss=0.3". */
+export function metricsText(metrics: Record<string, number>): string {
+  return Object.entries(metrics)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(" ");
+}
+
+/** The metrics back from metricsText (a name may itself hold "="; the value is after the last). */
+export function parseMetricsText(text: string | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const pair of (text ?? "").split(" ")) {
+    const eq = pair.lastIndexOf("=");
+    const value = Number(pair.slice(eq + 1));
+    if (eq > 0 && Number.isFinite(value)) out[pair.slice(0, eq)] = value;
+  }
+  return out;
 }

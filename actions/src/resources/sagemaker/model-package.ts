@@ -11,7 +11,6 @@
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { CreateModelPackageCommand } from "@aws-sdk/client-sagemaker";
 import { withContext } from "../../aws/errors.js";
-import { canonicalJson } from "../../canonical.js";
 import type { Node } from "../../graph/graph.js";
 import type { ModelPackageSpec } from "../../graph/registry-nodes.js";
 import { TRAINING } from "../../graph/sagemaker-nodes.js";
@@ -20,6 +19,7 @@ import {
   describeVersion,
   findRegistration,
   META,
+  metricsText,
   type ApprovalStatus,
 } from "../../registry/versions.js";
 import { provenance } from "../../registry/provenance.js";
@@ -191,7 +191,7 @@ function metadata(
     [META.job, job],
     [META.data, node.spec.dataManifestHash],
     [META.code, node.spec.codeHash],
-    [META.metrics, canonicalJson(metrics)],
+    [META.metrics, metricsText(metrics)],
     [META.gate, gate],
     [META.commit, origin.commit],
     [META.run, origin.runUrl],
@@ -201,10 +201,22 @@ function metadata(
   ];
   return Object.fromEntries(
     entries.flatMap(([k, v]) =>
-      v === undefined || v === "" ? [] : [[k, clip(v, METADATA_VALUE_MAX)]],
+      v === undefined || v === ""
+        ? []
+        : [[metadataText(k), clip(metadataText(v), METADATA_VALUE_MAX)]],
     ),
   );
 }
+
+/**
+ * Metadata keys and values may use only letters, spaces, digits and _.:/=+-@ (AWS's pattern):
+ * anything else becomes a space ("(>= 0.5)" reads " = 0.5 ").
+ */
+const metadataText = (text: string): string =>
+  text
+    .replace(/[^\p{L}\p{Z}\p{N}_.:/=+\-@]/gu, " ")
+    .replace(/ {2,}/g, " ")
+    .trim();
 
 /** The run's metrics as JSON beside its model artifact: ModelMetrics points at it. */
 async function writeMetrics(
