@@ -17,6 +17,7 @@ import {
 import { frameworkProblem } from "../aws/pytorch-images.js";
 import { awsLimitProblems, MAX_USER_TAGS } from "./aws-limits.js";
 import { formatDuration } from "./duration.js";
+import { environmentProblems } from "./environment-rules.js";
 import type { ConfigPath } from "./issues.js";
 import type { Config } from "./types.js";
 
@@ -352,7 +353,11 @@ const rules: Rule[] = [
 ];
 
 export function semanticProblems(config: Config): Problem[] {
-  return [...rules.flatMap((rule) => rule(config)), ...awsLimitProblems(config)];
+  return [
+    ...rules.flatMap((rule) => rule(config)),
+    ...environmentProblems(config),
+    ...awsLimitProblems(config),
+  ];
 }
 
 function optional(path: ConfigPath, message: string | undefined): Problem[] {
