@@ -471,6 +471,11 @@ const commands: Record<string, Command> = {
         value: "OWNER/REPO",
         help: "whose workflows may assume the role (--trust; default $GITHUB_REPOSITORY)",
       },
+      stage: {
+        type: "string",
+        value: "STAGE",
+        help: "with environments: build (default) or an environment, whose deploy role this is",
+      },
       environment: {
         type: "string",
         value: "NAME",
@@ -491,6 +496,7 @@ const commands: Record<string, Command> = {
           trust: v["trust"] === true,
           repository: optionalString(v["repository"]),
           environment: optionalString(v["environment"]),
+          stage: optionalString(v["stage"]),
         },
         io,
       ),
@@ -600,5 +606,7 @@ function optionalVersion(value: unknown, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (typeof value === "string" && /^[1-9]\d*$/.test(value) && Number.isSafeInteger(n)) return n;
-  throw new UsageError(`${flag} takes a model version number (1, 2, ...), got ${JSON.stringify(value)}`);
+  throw new UsageError(
+    `${flag} takes a model version number (1, 2, ...), got ${JSON.stringify(value)}`,
+  );
 }

@@ -32,7 +32,7 @@ const COMMANDS: Record<string, readonly string[]> = {
   sync: [],
   destroy: ["--auto-approve", "--include-data"],
   unlock: [],
-  "iam-policy": ["--for", "--account", "--trust", "--repository", "--environment"],
+  "iam-policy": ["--for", "--account", "--trust", "--repository", "--environment", "--stage"],
   janitor: ["--dry-run"],
   emulator: ["--port"],
 };
