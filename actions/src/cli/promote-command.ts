@@ -5,19 +5,14 @@
 import { runApply } from "../apply/run-apply.js";
 import { loadConfig } from "../config/load.js";
 import type { Config } from "../config/types.js";
-import { environmentStateStore, servedVersion } from "../environments/served.js";
-import { BUILD_STAGE, environmentNames, requireEnvironment } from "../environments/stages.js";
-import { modelPackageGroupName } from "../graph/registry-nodes.js";
-import { approve, pin } from "../registry/approval.js";
-import { describeVersion, listVersions, type VersionDetails } from "../registry/versions.js";
-import type { Session } from "../session.js";
+import { BUILD_STAGE, requireEnvironment } from "../environments/stages.js";
+import { promoteVersion } from "../registry/promote.js";
 import { renderText } from "../plan/render-text.js";
 import { report } from "./apply-command.js";
 import { confirmer } from "./confirm.js";
 import { withSession, type EngineOptions } from "./engine-command.js";
 import type { Output } from "./output.js";
 import { UsageError } from "./usage-error.js";
-import { OperationalError } from "../operational-errors.js";
 
 export interface PromoteCommandOptions extends EngineOptions {
   to: string;
@@ -28,18 +23,19 @@ export interface PromoteCommandOptions extends EngineOptions {
 export async function promoteCommand(options: PromoteCommandOptions, io: Output): Promise<number> {
   const config = loadConfig(options.config);
   const environment = approvalEnvironment(config, options.to, "promote --to");
-  const chosen = await withSession({ ...options, environment: BUILD_STAGE }, async (build) => {
-    const version = await versionToPromote(build, config, environment, options.version);
-    if (await approve(build.clients.sagemaker, version, environment)) {
-      io.out(`Approved model version ${version.version} for ${environment}.`);
-    }
-    await pin(
-      environmentStateStore(build.clients.s3, config, environment, build.graph.context.account),
-      version.version,
-    );
-    return version;
-  });
-  io.out(`${environment} now deploys model version ${chosen.version} (${chosen.artifact}).`);
+  const { version, approvedNow } = await withSession(
+    { ...options, environment: BUILD_STAGE },
+    (build) =>
+      promoteVersion(
+        build.clients,
+        build.graph.context.account,
+        config,
+        environment,
+        options.version,
+      ),
+  );
+  if (approvedNow) io.out(`Approved model version ${version.version} for ${environment}.`);
+  io.out(`${environment} now deploys model version ${version.version} (${version.artifact}).`);
   return applyEnvironment(options, environment, "promote", io);
 }
 
@@ -54,33 +50,6 @@ export function approvalEnvironment(config: Config, name: string, flag: string):
     );
   }
   return name;
-}
-
-async function versionToPromote(
-  build: Session,
-  config: Config,
-  environment: string,
-  requested: number | undefined,
-): Promise<VersionDetails> {
-  const { sagemaker, s3 } = build.clients;
-  const versions = await listVersions(sagemaker, modelPackageGroupName(config.project));
-  const names = environmentNames(config);
-  const before = names[names.indexOf(environment) - 1];
-  const tested =
-    before === undefined
-      ? undefined
-      : (await servedVersion(s3, config, before, build.graph.context.account))?.version;
-  const number = requested ?? tested ?? versions.find((v) => v.status !== "Rejected")?.version;
-  const summary = versions.find((v) => v.version === number);
-  const details = summary && (await describeVersion(sagemaker, summary.arn));
-  if (!details) {
-    throw new OperationalError(
-      number === undefined
-        ? `the registry ${modelPackageGroupName(config.project)} has no version to promote yet`
-        : `the registry ${modelPackageGroupName(config.project)} has no version ${number}`,
-    );
-  }
-  return details;
 }
 
 /** Applies the environment (its plan deploys the pinned version), asking unless --auto-approve. */

@@ -11,6 +11,8 @@ import { runPlan } from "../plan/run-plan.js";
 import { summaryLine } from "../plan/summary.js";
 import { hasChanges, type Plan } from "../plan/types.js";
 import { openSession } from "../session.js";
+import { environmentNames } from "../environments/stages.js";
+import { renderStages } from "../plan/render-stages.js";
 import { httpStatus, upsertPlanComment } from "./comments.js";
 import { runContext } from "./context.js";
 import { booleanInput, stringInput } from "./inputs.js";
@@ -31,11 +33,22 @@ export async function planAction(): Promise<void> {
 
   const config = loadConfig(configPath);
   let plan: Plan;
+  // A config with `environments:`: the build stage's plan is the one a merge applies (and binds
+  // to); each environment's plan is shown after it ("production: model v7 -> v8, waiting ...").
+  const environments: Plan[] = [];
   try {
     plan = await inGroup(`Plan ${configPath}`, async () => {
       const session = await openSession(config, { logger });
       return (await runPlan(session)).plan;
     });
+    for (const environment of environmentNames(config)) {
+      environments.push(
+        await inGroup(`Plan ${environment}`, async () => {
+          const session = await openSession(config, { logger, environment });
+          return (await runPlan(session)).plan;
+        }),
+      );
+    }
   } catch (error) {
     if (!pr?.fromFork) throw error;
     // Workflows started from forks get no AWS credentials: the config is valid, that is all
@@ -51,11 +64,15 @@ export async function planAction(): Promise<void> {
   }
 
   writeFileSync(planFile, renderJson(plan));
-  const markdown = renderMarkdown(plan);
+  const markdown =
+    environments.length > 0
+      ? renderStages([plan, ...environments], "markdown", false)
+      : renderMarkdown(plan);
   const { body, truncated } = planCommentBody(plan, {
     configPath,
     runUrl: run.runUrl,
     sha: pr?.headSha ?? run.sha,
+    ...(environments.length > 0 && { environments }),
   });
   writeFileSync(markdownFile, `${body}\n`);
   core.setOutput("has-changes", String(hasChanges(plan)));
