@@ -8,6 +8,9 @@
   are added to (and overwrite same-named keys of) the existing ones, and ``ModelApprovalStatus``
   and ``ApprovalDescription`` stay when the request has none (moto replaces all three with the
   request's, ``None`` included).
+- ``DeleteModelPackage`` and ``DeleteModelPackageGroup`` (moto answers 500): a version is
+  removed by name or ARN; a group only once it has no versions; a missing one is a
+  ``ValidationException`` "... does not exist.", as Describe words it.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import json
 from typing import Any
 
 from moto.core.responses import ActionResult
+from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.models import ModelPackage, sagemaker_backends
 from moto.sagemaker.responses import SageMakerResponse
 
@@ -67,6 +71,35 @@ def update_model_package(self: SageMakerResponse) -> ActionResult:
     return result
 
 
+def delete_model_package(self: SageMakerResponse) -> ActionResult:
+    name = _body(self).get("ModelPackageName", "")
+    backend = _backend(self)
+    with MUTATION_LOCK:
+        arn = backend.model_package_name_mapping.get(name, name)
+        if backend.model_packages.pop(arn, None) is None:
+            raise ValidationError(f"Model package {name} does not exist.")
+        for key in [k for k, v in backend.model_package_name_mapping.items() if v == arn]:
+            del backend.model_package_name_mapping[key]
+    return ActionResult({})
+
+
+def delete_model_package_group(self: SageMakerResponse) -> ActionResult:
+    name = _body(self).get("ModelPackageGroupName", "")
+    backend = _backend(self)
+    with MUTATION_LOCK:
+        group = name.split("/")[-1]
+        if group not in backend.model_package_groups:
+            raise ValidationError(f"ModelPackageGroup {name} does not exist.")
+        if any(p.model_package_group_name == group for p in backend.model_packages.values()):
+            raise ValidationError(
+                f"Model package group {group} has model packages; delete them first."
+            )
+        del backend.model_package_groups[group]
+    return ActionResult({})
+
+
 def install() -> None:
+    SageMakerResponse.delete_model_package = delete_model_package  # type: ignore[attr-defined]
+    SageMakerResponse.delete_model_package_group = delete_model_package_group  # type: ignore[attr-defined]
     SageMakerResponse.create_model_package = create_model_package  # type: ignore[method-assign]
     SageMakerResponse.update_model_package = update_model_package  # type: ignore[method-assign]

@@ -1,10 +1,13 @@
 // The emulator's model registry additions (emulator/registry_ext.py) against AWS's documented
 // behaviour, over HTTP with the real SDK: ClientToken makes CreateModelPackage idempotent,
 // UpdateModelPackage changes only what it names, ModelMetrics and the approval status
-// round-trip, and ListModelPackages filters by approval status and sorts by creation time.
+// round-trip, ListModelPackages filters by approval status and sorts by creation time, and
+// versions and groups can be deleted (moto answers 500).
 import {
   CreateModelPackageCommand,
   CreateModelPackageGroupCommand,
+  DeleteModelPackageCommand,
+  DeleteModelPackageGroupCommand,
   DescribeModelPackageCommand,
   ListModelPackagesCommand,
   SageMakerClient,
@@ -105,5 +108,25 @@ describe("the model registry in the emulator", () => {
       }),
     );
     expect(approved.ModelPackageSummaryList?.map((s) => s.ModelPackageVersion)).toEqual([1]);
+  });
+
+  it("deletes a group only once its versions are deleted", async () => {
+    await expect(
+      sagemaker.send(new DeleteModelPackageGroupCommand({ ModelPackageGroupName: group })),
+    ).rejects.toThrow(/has model packages/);
+    const versions =
+      (await sagemaker.send(new ListModelPackagesCommand({ ModelPackageGroupName: group })))
+        .ModelPackageSummaryList ?? [];
+    for (const v of versions)
+      await sagemaker.send(new DeleteModelPackageCommand({ ModelPackageName: v.ModelPackageArn }));
+    await expect(
+      sagemaker.send(
+        new DescribeModelPackageCommand({ ModelPackageName: versions[0]?.ModelPackageArn }),
+      ),
+    ).rejects.toThrow(/not found|does not exist/);
+    await sagemaker.send(new DeleteModelPackageGroupCommand({ ModelPackageGroupName: group }));
+    await expect(
+      sagemaker.send(new DeleteModelPackageGroupCommand({ ModelPackageGroupName: group })),
+    ).rejects.toThrow(/does not exist/);
   });
 });

@@ -31,7 +31,7 @@ const SAGEMAKER_NOT_FOUND = [
   "Could not find training job",
   "Requested resource not found",
   // DescribeModelPackage of a missing version (moto: "Model package ARN not found").
-  "Model package",
+  " not found",
   "does not exist",
 ];
 
