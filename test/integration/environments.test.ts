@@ -71,7 +71,9 @@ const mlops = async (...args: string[]): Promise<CliRun> => {
   const run = await cli(args);
   return run;
 };
-const ok = (run: CliRun): void => expect(run.code, run.out).toBe(0);
+const ok = (run: CliRun): void => {
+  expect(run.code, run.out).toBe(0);
+};
 
 /** The model an environment's endpoint serves: its name, artifact and image. */
 async function served(environment: string) {

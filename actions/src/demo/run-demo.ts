@@ -259,7 +259,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       check,
       sagemaker,
       endpoint: ENDPOINT,
-      writeStagedConfig: () => { writeConfig(5, 3, true); },
+      writeStagedConfig: () => {
+        writeConfig(5, 3, true);
+      },
     });
     return result;
   } finally {

@@ -10,7 +10,9 @@ let ws: Workspace;
 beforeEach(() => {
   ws = makeWorkspace();
 });
-afterEach(() => ws.remove());
+afterEach(() => {
+  ws.remove();
+});
 
 const withEnvironments = (block: string): string =>
   ws.write("mlops.yaml", `${BASE_CONFIG}\nenvironments:\n${block}`);
@@ -63,9 +65,9 @@ describe("an environment's config", () => {
     expect(environmentConfig(config, "staging").endpoint.initialInstanceCount).toBe(
       config.endpoint.initialInstanceCount,
     );
-    expect(() => requireEnvironment(config, "qa")).toThrow(
-      /declares no environment "qa"; it declares build, staging, production/,
-    );
+    expect(() => {
+      requireEnvironment(config, "qa");
+    }).toThrow(/declares no environment "qa"; it declares build, staging, production/);
   });
 });
 
