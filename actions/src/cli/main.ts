@@ -424,6 +424,11 @@ const commands: Record<string, Command> = {
     description:
       "Deletes the endpoint, models, scaling, the Lambda and the roles the tool created for this\nproject, in reverse dependency order. The data bucket stays unless --include-data.",
     options: {
+      env: {
+        type: "string",
+        value: "STAGE",
+        help: "with environments: the stage to destroy (build, the default, or an environment; environments first)",
+      },
       "auto-approve": { ...autoApprove, help: "required: destroy asks for no confirmation" },
       "include-data": {
         type: "boolean",
@@ -448,7 +453,13 @@ const commands: Record<string, Command> = {
     synopsis: "LOCK_ID",
     description:
       "Removes the project's apply lock, only if its ID is the one given (an apply waiting for the\nlock prints it). Use it only when the holder is known to be gone.",
-    options: {},
+    options: {
+      env: {
+        type: "string",
+        value: "STAGE",
+        help: "with environments: whose lock (build, the default, or an environment)",
+      },
+    },
     examples: ["mlops unlock 6f1c2a9e-0b7d-4c55-9e1a-3d2f0c8b7a41"],
     load: () => import("./unlock-command.js"),
     run: ({ unlockCommand }, v, p, io) => unlockCommand({ ...engine(v), id: p[0] }, io),
