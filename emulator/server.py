@@ -21,6 +21,7 @@ from . import (
     lambda_ext,
     recorder_ext,
     region_ext,
+    registry_ext,
     sagemaker_ext,
     speed_ext,
     tagging_ext,
@@ -46,6 +47,7 @@ def install_patches() -> None:
     """Add the missing operations. Must run before the first request builds the Flask apps."""
     sagemaker_ext.install()
     tuning_ext.install()
+    registry_ext.install()
     lambda_ext.install()
     function_url_ext.install()
     autoscaling_ext.install()

@@ -10,7 +10,16 @@ import { withContext } from "./aws/errors.js";
 import { systemClock, type Clock } from "./clock.js";
 import type { Config } from "./config/types.js";
 import type { Logger } from "./logger.js";
-import { buildGraph } from "./graph/build-graph.js";
+import { buildGraph, type Stage } from "./graph/build-graph.js";
+import { chooseRelease } from "./environments/release.js";
+import { servedNow } from "./environments/served.js";
+import {
+  BUILD_STAGE,
+  buildStageConfig,
+  environmentConfig,
+  requireEnvironment,
+} from "./environments/stages.js";
+import type { PlanStage } from "./plan/types.js";
 import { stateKey, type DesiredGraph } from "./graph/graph.js";
 import type { HandlerContext } from "./resources/handler.js";
 import { handlersWith, type HandlerRegistry } from "./resources/registry.js";
@@ -30,6 +39,8 @@ export interface Session {
    * named it). Plans await it before they report, applies before they change anything.
    */
   accountConfirmed: Promise<void>;
+  /** A config with `environments:`: the stage this session works on, as its plans record it. */
+  stage?: PlanStage;
 }
 
 export interface SessionOptions {
@@ -42,14 +53,20 @@ export interface SessionOptions {
   forceTraining?: boolean;
   followLogs?: boolean;
   verifyData?: boolean;
+  /** A config with `environments:`: the stage ("build", the default, or an environment). */
+  environment?: string;
 }
 
 export async function openSession(config: Config, options: SessionOptions): Promise<Session> {
   const clients = options.clients ?? createClients(config.region);
   const { account, confirmed } = await accountOf(clients);
-  const graph = buildGraph(config, { account, forceTraining: options.forceTraining === true });
-  const stateBucket = fillTemplate(config.state.bucket, { account, region: config.region }).value;
-  const state = new StateStore(clients.s3, stateBucket, stateKey(config.state.prefix));
+  const staged = await stageOf(config, options.environment, clients, account);
+  const graph = buildGraph(staged.config, {
+    account,
+    forceTraining: options.forceTraining === true,
+    ...(staged.stage && { stage: staged.stage }),
+  });
+  const { state, stateBucket } = staged;
   const ctx: HandlerContext = {
     clients,
     logger: options.logger,
@@ -61,7 +78,7 @@ export async function openSession(config: Config, options: SessionOptions): Prom
     ...(options.clients === undefined && { clientsIn: clientsByRegion(config.region, clients) }),
   };
   return {
-    config,
+    config: staged.config,
     clients,
     graph,
     handlers:
@@ -72,8 +89,60 @@ export async function openSession(config: Config, options: SessionOptions): Prom
       }),
     ctx,
     state,
-    lock: { s3: clients.s3, bucket: stateBucket, key: `${config.state.prefix}lock.json` },
+    lock: { s3: clients.s3, bucket: stateBucket, key: `${staged.config.state.prefix}lock.json` },
     accountConfirmed: confirmed,
+    ...(staged.planStage && { stage: staged.planStage }),
+  };
+}
+
+interface Staged {
+  config: Config;
+  state: StateStore;
+  stateBucket: string;
+  stage?: Stage;
+  planStage?: PlanStage;
+}
+
+/**
+ * The stage a session works on. Without `environments:`, the config as it is. With it, the
+ * build stage (the default) or an environment: its derived config, its own state record and
+ * lock, and the registry version it deploys, chosen now so the plan records it.
+ */
+async function stageOf(
+  config: Config,
+  environment: string | undefined,
+  clients: AwsClients,
+  account: string,
+): Promise<Staged> {
+  if (environment !== undefined) requireEnvironment(config, environment);
+  const name = environment ?? (config.environments ? BUILD_STAGE : undefined);
+  const stageConfig =
+    name === undefined
+      ? config
+      : name === BUILD_STAGE
+        ? buildStageConfig(config)
+        : environmentConfig(config, name);
+  const stateBucket = fillTemplate(stageConfig.state.bucket, {
+    account,
+    region: stageConfig.region,
+  }).value;
+  const state = new StateStore(clients.s3, stateBucket, stateKey(stageConfig.state.prefix));
+  const base = { config: stageConfig, state, stateBucket };
+  if (name === undefined) return base;
+  if (name === BUILD_STAGE) return { ...base, stage: { kind: "build" }, planStage: { name } };
+  const record = await state.read();
+  const { release, candidate } = await chooseRelease(clients.sagemaker, config, name, record);
+  const served = servedNow(record)?.version;
+  return {
+    ...base,
+    stage: { kind: "environment", name, buildProject: config.project, release },
+    planStage: {
+      name,
+      approval: config.environments?.[name]?.approval === true,
+      ...(served !== undefined && { served }),
+      ...(release && { deploys: { version: release.version, arn: release.arn } }),
+      ...(candidate && { waiting: candidate.version }),
+    },
   };
 }
 

@@ -119,7 +119,14 @@ describe("workflows", () => {
       group: "mlops-deploy-dog-breeds",
       "cancel-in-progress": false,
     });
-    expect(w.jobs["deploy"]?.environment).toBe("production");
+    // A config with environments names the build stage's environment (no reviewers) instead.
+    expect(w.jobs["deploy"]?.environment).toBe(
+      "${{ vars.MLOPS_BUILD_ENVIRONMENT || 'production' }}",
+    );
+    // Production waits for its reviewers in the production environment, after staging.
+    expect(w.jobs["production"]?.environment).toBe("production");
+    expect((w.jobs["production"] as { needs?: string }).needs).toBe("staging");
+    expect((w.jobs["staging"] as { needs?: string }).needs).toBe("deploy");
     const project = (
       parseYaml(readFileSync(join(REPO, "config/mlops.yaml"), "utf8")) as {
         project: string;
@@ -143,7 +150,10 @@ describe("workflows", () => {
   });
 
   it("applies only reviewed plans on push; unreviewed ones only on a manual dispatch", () => {
-    const applies = steps(load("deploy.yml")).filter((step) => step.uses === "./actions/apply");
+    // The stages after the build deploy registry versions, not a plan made on the pull request.
+    const applies = steps(load("deploy.yml")).filter(
+      (step) => step.uses === "./actions/apply" && step.with?.["environment"] === undefined,
+    );
     expect(applies.length).toBeGreaterThan(0);
     for (const step of applies) {
       expect(step.with?.["require-plan-match"]).toBe("true");

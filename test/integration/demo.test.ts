@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import { EXPECTED_MINIMAL_CHANGE, findRepoRoot, runDemo } from "../../actions/src/demo/run-demo.js";
+import { STAGED_STEPS } from "../../actions/src/demo/staged-demo.js";
 
 it(
   "runs the whole pipeline end to end and predicts the true class of a held-out image",
@@ -35,6 +36,7 @@ it(
       "converged",
       "an unsigned call to the AWS_IAM URL is refused",
       "prediction through the Function URL (mlops invoke, signed)",
+      ...STAGED_STEPS,
     ]);
     expect(result.steps.every((s) => s.ok)).toBe(true);
     const minimal = result.steps.find((s) => s.name.startsWith("the change plans"));

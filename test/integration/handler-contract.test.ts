@@ -198,12 +198,17 @@ const updates: Record<string, Edit> = {
   "cloudwatch.alarm": {
     edit: (n) => ({ ...n, spec: { ...(n.spec as AlarmSpec), threshold: 5 } }),
   },
+  "sagemaker.model-package-group": { immutable: "a name and a description that says what it is" },
+  "sagemaker.model-package": {
+    immutable: "a registered version is history (promote moves its approval)",
+  },
 };
 
 /** Kinds whose delete() leaves the thing in place on purpose (read still finds it). */
 const KEPT_ON_DELETE: Record<string, string> = {
   "s3.dataset": "the objects stay; only `mlops destroy --include-data` removes them",
   "training.run": "runs are history, not resources",
+  "sagemaker.model-package": "versions are history: they go with their group",
 };
 
 const roleName = (use: string): string =>
@@ -233,7 +238,16 @@ beforeAll(async () => {
   const runnerNodes = ec2.nodes.filter(
     (n) => n.address === "iam.role.ec2" || n.kind === "iam.instance-profile",
   );
-  const all = [...session.graph.nodes, ...runnerNodes];
+  // The model registry comes with environments: the build stage's graph of the same config.
+  const staged = buildGraph(
+    {
+      ...config,
+      environments: { staging: { approval: false, tags: {}, endpoint: {}, lambda: {} } },
+    },
+    { account: session.graph.context.account, stage: { kind: "build" } },
+  );
+  const registryNodes = staged.nodes.filter((n) => n.kind.startsWith("sagemaker.model-package"));
+  const all = [...session.graph.nodes, ...runnerNodes, ...registryNodes];
   unprepared = new Map(all.map((n) => [n.address, n]));
   const preparing = startPreparing(all, handlers, ctx);
   nodes = topologicalOrder(
@@ -260,7 +274,7 @@ describe("the handler contract, every kind (shared emulator)", { timeout: TEST_T
   });
 
   // it.each needs its rows before beforeAll has built the graph: rows are indices.
-  const rows = Array.from({ length: 26 }, (_, i) => i);
+  const rows = Array.from({ length: 28 }, (_, i) => i);
   const at = (i: number, order: "forward" | "reverse"): Node | undefined =>
     (order === "forward" ? nodes : [...nodes].reverse())[i];
 

@@ -266,6 +266,18 @@ export class RequestAuthorizer {
       return [auth(action, "*")];
     if (operation === "ListTags" || operation === "AddTags" || operation === "DeleteTags")
       return [auth(action, text(b["ResourceArn"]))];
+    // The model registry: groups by name, versions by ARN (a new version: one in its group).
+    if (operation === "ListModelPackages") return [auth(action, "*")];
+    if (/ModelPackageGroup$/.test(operation)) {
+      const group = sm("model-package-group", "ModelPackageGroupName");
+      return [auth(action, group), ...(operation.startsWith("Create") ? tagged(group) : [])];
+    }
+    if (operation === "CreateModelPackage") {
+      const version = sm("model-package", "ModelPackageGroupName").concat("/next");
+      return [auth(action, version), ...tagged(version)];
+    }
+    if (operation === "DescribeModelPackage") return [auth(action, text(b["ModelPackageName"]))];
+    if (operation === "UpdateModelPackage") return [auth(action, text(b["ModelPackageArn"]))];
     const byName: [RegExp, string, string][] = [
       [/EndpointConfig$/, "endpoint-config", "EndpointConfigName"],
       [/Endpoint$/, "endpoint", "EndpointName"],

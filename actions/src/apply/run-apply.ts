@@ -12,6 +12,7 @@ import type { Session } from "../session.js";
 import { executePlan, type ExecuteOptions, type StepResult } from "./execute.js";
 import { acquireLock } from "./lock.js";
 import { emptyState, type StateRecord } from "./state-store.js";
+import { recordServed } from "../environments/served.js";
 import { pollInterval } from "../wait.js";
 import { OperationalError } from "../operational-errors.js";
 
@@ -133,6 +134,8 @@ export async function runApply(session: Session, options: ApplyOptions): Promise
       await recordApplied(session, plan, steps, options.selectNodes === undefined);
       await session.state.update((record) => (record.lastAppliedPlanHash = plan.planHash));
     }
+    const deployed = plan.stage?.deploys;
+    if (ok && deployed) await recordServed(session.state, deployed, new Date(ctx.clock.now()));
     return { plan, applied: true, steps, ok };
   } finally {
     await lock.release();
@@ -319,6 +322,7 @@ async function freshPlan(
     handlers: session.handlers,
     ctx: session.ctx,
     configFile: session.config.file,
+    ...(session.stage && { stage: session.stage }),
   });
   if (!options.transform) return planned;
   const plan = options.transform(planned.plan);

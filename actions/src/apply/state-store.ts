@@ -45,7 +45,25 @@ export interface StateRecord {
   deployments: DeploymentRecord[];
   lastAppliedPlanHash?: string;
   updatedAt?: string;
+  /** An environment's record (configs with `environments:`): which registry version it serves. */
+  environment?: EnvironmentRecord;
 }
+
+export interface EnvironmentRecord {
+  /** The version promote or rollback chose; the environment deploys it while it is Approved. */
+  pinned?: number;
+  /** Versions deployed, oldest first: the last is the one served now. */
+  served?: ServedVersion[];
+}
+
+export interface ServedVersion {
+  version: number;
+  arn: string;
+  at: string;
+}
+
+/** At most this many served versions are remembered (rollback goes back through them). */
+export const MAX_SERVED_RECORDS = 50;
 
 export function emptyState(): StateRecord {
   return { version: STATE_FORMAT_VERSION, resources: {}, training: {}, deployments: [] };

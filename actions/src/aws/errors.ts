@@ -30,6 +30,8 @@ const SAGEMAKER_NOT_FOUND = [
   // not found".
   "Could not find training job",
   "Requested resource not found",
+  // DescribeModelPackage of a missing version (moto: "Model package ARN not found").
+  " not found",
   "does not exist",
 ];
 

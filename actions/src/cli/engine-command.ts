@@ -10,6 +10,8 @@ import { interruptSignal } from "./interrupt.js";
 export interface EngineOptions {
   config: string;
   debug: boolean;
+  /** A config with `environments:`: the stage to work on (default: the build stage). */
+  environment?: string;
 }
 
 export async function withSession<T>(
@@ -34,6 +36,7 @@ export async function withSession<T>(
       ...(hooks.forceTraining === true && { forceTraining: true }),
       ...(hooks.followLogs === true && { followLogs: true }),
       ...(hooks.verifyData === true && { verifyData: true }),
+      ...(options.environment !== undefined && { environment: options.environment }),
     });
     return await run(session, logger);
   } finally {

@@ -9,6 +9,8 @@ import { boundaryPolicy, ciPolicy, type CiRole } from "../graph/ci-policies.js";
 import { partitionOf } from "../graph/graph.js";
 import type { PolicyDocument } from "../graph/iam-policies.js";
 import type { Output } from "./output.js";
+import { BUILD_STAGE, requireEnvironment } from "../environments/stages.js";
+import { stagePolicy } from "../graph/stage-policies.js";
 import { UsageError } from "./usage-error.js";
 
 export interface IamPolicyOptions {
@@ -19,8 +21,10 @@ export interface IamPolicyOptions {
   trust?: boolean;
   /** OWNER/REPO whose workflows may assume the role (--trust); default $GITHUB_REPOSITORY. */
   repository?: string | undefined;
-  /** The deploy jobs' GitHub environment (--trust --for deploy); default production. */
+  /** The deploy jobs' GitHub environment (--trust --for deploy); default production, or --stage. */
   environment?: string | undefined;
+  /** A config with `environments:`: the stage whose deploy role this is (default: build). */
+  stage?: string | undefined;
 }
 
 export async function iamPolicyCommand(options: IamPolicyOptions, io: Output): Promise<number> {
@@ -36,7 +40,9 @@ export async function iamPolicyCommand(options: IamPolicyOptions, io: Output): P
     const repository = options.repository ?? process.env["GITHUB_REPOSITORY"];
     if (repository === undefined || !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository))
       throw new UsageError("--trust needs --repository OWNER/REPO");
-    const environment = options.environment ?? "production";
+    const environment =
+      options.environment ??
+      (options.stage !== undefined && options.stage !== BUILD_STAGE ? options.stage : "production");
     io.out(
       JSON.stringify(
         githubTrustPolicy(
@@ -58,9 +64,13 @@ export async function iamPolicyCommand(options: IamPolicyOptions, io: Output): P
     }
     return 0;
   }
+  if (options.stage !== undefined) requireEnvironment(config, options.stage);
   const graph = buildGraph(config, { account });
-  const policy =
-    options.role === "boundary" ? boundaryPolicy(graph) : ciPolicy(config, graph, options.role);
+  const policy = config.environments
+    ? stagePolicy(config, account, options.role, options.stage)
+    : options.role === "boundary"
+      ? boundaryPolicy(graph)
+      : ciPolicy(config, graph, options.role);
   io.out(JSON.stringify(policy, null, 2));
   return 0;
 }

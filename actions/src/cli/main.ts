@@ -40,6 +40,7 @@ function lazy<M>(
 const engine = (v: Values): EngineOptions => ({
   config: String(v["config"]),
   debug: v["debug"] === true,
+  ...(typeof v["env"] === "string" && { environment: v["env"] }),
 });
 const optionalString = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 const autoApprove: OptionHelp = {
@@ -197,6 +198,11 @@ const commands: Record<string, Command> = {
     description:
       "Reads the live account and diffs it against the config: every resource to create, update,\nreplace or delete, with the fields and the reason. Changes nothing. --out saves the plan so\n`mlops apply --plan` applies exactly it.",
     options: {
+      env: {
+        type: "string",
+        value: "STAGE",
+        help: "with environments: the stage (default: every stage, one section each)",
+      },
       out: { type: "string", value: "PLAN.json", help: "also write the plan as JSON" },
       "markdown-out": {
         type: "string",
@@ -259,6 +265,11 @@ const commands: Record<string, Command> = {
     description:
       "Plans, shows the plan, asks, then applies it under the project's lock. With --plan, applies\nexactly that saved plan, or nothing if the account or the config moved since it was made.\nA plan that adopts resources mlops did not make is refused, changing nothing, without --adopt.\nSafe to interrupt: Ctrl-C finishes the steps in flight, and a re-run converges.",
     options: {
+      env: {
+        type: "string",
+        value: "STAGE",
+        help: "with environments: the stage (build, the default for apply, or an environment)",
+      },
       plan: {
         type: "string",
         value: "PLAN.json",
@@ -362,6 +373,87 @@ const commands: Record<string, Command> = {
       );
     },
   }),
+  promote: lazy({
+    summary: "approve a model version for an environment, then deploy it there",
+    synopsis: "--to ENV [--version N] [--auto-approve]",
+    description:
+      "Sets the registry version's ModelApprovalStatus to Approved, with an ApprovalDescription\nnaming who approved it and the workflow run, pins ENV (an environment with approval: true)\nto it and applies ENV. Default version: the one the environment before ENV serves. Never\nretrains: ENV's model uses the version's artifact and image.",
+    options: {
+      to: { type: "string", value: "ENV", help: "the environment to promote to" },
+      version: {
+        type: "string",
+        value: "N",
+        help: "the registry version (default: what the stage before serves)",
+      },
+      "auto-approve": autoApprove,
+    },
+    examples: [
+      "mlops promote --to production",
+      "mlops promote --to production --version 7 --auto-approve",
+    ],
+    load: () => import("./promote-command.js"),
+    run: ({ promoteCommand }, v, _p, io) => {
+      const version = optionalVersion(v["version"], "--version");
+      return promoteCommand(
+        {
+          ...engine(v),
+          to: required(v["to"], "--to"),
+          ...(version !== undefined && { version }),
+          autoApprove: v["auto-approve"] === true,
+        },
+        io,
+      );
+    },
+  }),
+  rollback: lazy({
+    summary: "deploy an earlier approved model version to an environment",
+    synopsis: "--env ENV [--to N] [--auto-approve]",
+    description:
+      "Pins ENV to an earlier approved registry version (default: the one it served before the\ncurrent one) and applies it through the same plan and verified endpoint cutover as any\ndeployment. The next promote moves it forward again.",
+    options: {
+      env: { type: "string", value: "ENV", help: "the environment to roll back" },
+      to: {
+        type: "string",
+        value: "N",
+        help: "the registry version (default: the one served before)",
+      },
+      "auto-approve": autoApprove,
+    },
+    examples: [
+      "mlops rollback --env production",
+      "mlops rollback --env production --to 6 --auto-approve",
+    ],
+    load: () => import("./rollback-command.js"),
+    run: ({ rollbackCommand }, v, _p, io) => {
+      const to = optionalVersion(v["to"], "--to");
+      const { environment: _stage, ...options } = engine(v);
+      return rollbackCommand(
+        {
+          ...options,
+          env: required(v["env"], "--env"),
+          ...(to !== undefined && { to }),
+          autoApprove: v["auto-approve"] === true,
+        },
+        io,
+      );
+    },
+  }),
+  models: lazy({
+    summary: "list the model registry's versions and where each is deployed",
+    synopsis: "[--format table|json]",
+    description:
+      "Lists the project's registered model versions, newest first: version, when it was\nregistered, its metrics, its approval status and the environments serving it.",
+    options: {
+      format: { type: "string", default: "table", value: "table|json", help: "output format" },
+    },
+    examples: ["mlops models", "mlops models --format json"],
+    load: () => import("./models-command.js"),
+    run: ({ modelsCommand }, v, _p, io) =>
+      modelsCommand(
+        { ...engine(v), format: oneOf(v["format"], ["table", "json"], "--format") },
+        io,
+      ),
+  }),
   sync: lazy({
     summary: "sync the data set to S3, checked against a listing",
     synopsis: "",
@@ -378,6 +470,11 @@ const commands: Record<string, Command> = {
     description:
       "Deletes the endpoint, models, scaling, the Lambda and the roles the tool created for this\nproject, in reverse dependency order. The data bucket stays unless --include-data. Also\nfinishes a move in progress (the old identity's resources) and deletes what carries the\nproject's tags but no state record owns (see mlops janitor --orphans).",
     options: {
+      env: {
+        type: "string",
+        value: "STAGE",
+        help: "with environments: the stage to destroy (build, the default, or an environment; environments first)",
+      },
       "auto-approve": { ...autoApprove, help: "required: destroy asks for no confirmation" },
       "include-data": {
         type: "boolean",
@@ -402,7 +499,13 @@ const commands: Record<string, Command> = {
     synopsis: "LOCK_ID",
     description:
       "Removes the project's apply lock, only if its ID is the one given (an apply waiting for the\nlock prints it). Use it only when the holder is known to be gone.",
-    options: {},
+    options: {
+      env: {
+        type: "string",
+        value: "STAGE",
+        help: "with environments: whose lock (build, the default, or an environment)",
+      },
+    },
     examples: ["mlops unlock 6f1c2a9e-0b7d-4c55-9e1a-3d2f0c8b7a41"],
     load: () => import("./unlock-command.js"),
     run: ({ unlockCommand }, v, p, io) => unlockCommand({ ...engine(v), id: p[0] }, io),
@@ -425,6 +528,11 @@ const commands: Record<string, Command> = {
         value: "OWNER/REPO",
         help: "whose workflows may assume the role (--trust; default $GITHUB_REPOSITORY)",
       },
+      stage: {
+        type: "string",
+        value: "STAGE",
+        help: "with environments: build (default) or an environment, whose deploy role this is",
+      },
       environment: {
         type: "string",
         value: "NAME",
@@ -445,6 +553,7 @@ const commands: Record<string, Command> = {
           trust: v["trust"] === true,
           repository: optionalString(v["repository"]),
           environment: optionalString(v["environment"]),
+          stage: optionalString(v["stage"]),
         },
         io,
       ),
@@ -628,5 +737,20 @@ function oneOf<T extends string>(value: unknown, allowed: readonly T[], flag: st
 function isParseArgsError(error: unknown): boolean {
   return (
     error instanceof TypeError && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS")
+  );
+}
+
+function required(value: unknown, flag: string): string {
+  if (typeof value === "string" && value !== "") return value;
+  throw new UsageError(`${flag} is required`);
+}
+
+/** A registry version number (1, 2, ...), when given. */
+function optionalVersion(value: unknown, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (typeof value === "string" && /^[1-9]\d*$/.test(value) && Number.isSafeInteger(n)) return n;
+  throw new UsageError(
+    `${flag} takes a model version number (1, 2, ...), got ${JSON.stringify(value)}`,
   );
 }

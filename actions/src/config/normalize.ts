@@ -4,8 +4,10 @@
 import { dirname, resolve } from "node:path";
 import { parseDuration } from "./duration.js";
 import type {
+  AutoscalingConfig,
   Config,
   DataSource,
+  EnvironmentConfig,
   FunctionUrlConfig,
   FunctionUrlCors,
   LambdaConfig,
@@ -93,16 +95,7 @@ export function normalize(raw: any, file: string): Config {
         maxBatchSize: d.maxBatchSize,
         rollbackAlarms: d.rollbackAlarms,
       },
-      ...(e.autoscaling !== undefined && {
-        autoscaling: {
-          minCapacity: e.autoscaling.minCapacity,
-          maxCapacity: e.autoscaling.maxCapacity,
-          targetInvocationsPerInstance: e.autoscaling.targetInvocationsPerInstance,
-          scaleInCooldownSeconds: seconds(e.autoscaling.scaleInCooldown),
-          scaleOutCooldownSeconds: seconds(e.autoscaling.scaleOutCooldown),
-          disableScaleIn: e.autoscaling.disableScaleIn,
-        },
-      }),
+      ...(e.autoscaling !== undefined && { autoscaling: autoscalingConfig(e.autoscaling) }),
     },
     monitoring: monitoringConfig(raw.monitoring),
     iam: {
@@ -116,6 +109,7 @@ export function normalize(raw: any, file: string): Config {
     file,
   };
   if (raw.lambda !== undefined) config.lambda = lambdaConfig(raw.lambda, dir);
+  if (raw.environments !== undefined) config.environments = environmentsConfig(raw.environments);
   return config;
 }
 
@@ -139,6 +133,37 @@ function monitoringConfig(m: any): MonitoringConfig {
     },
     ...(m.topicArn !== undefined && { topicArn: m.topicArn }),
   };
+}
+
+function autoscalingConfig(a: any): AutoscalingConfig {
+  return {
+    minCapacity: a.minCapacity,
+    maxCapacity: a.maxCapacity,
+    targetInvocationsPerInstance: a.targetInvocationsPerInstance,
+    scaleInCooldownSeconds: seconds(a.scaleInCooldown),
+    scaleOutCooldownSeconds: seconds(a.scaleOutCooldown),
+    disableScaleIn: a.disableScaleIn,
+  };
+}
+
+function environmentsConfig(raw: any): Record<string, EnvironmentConfig> {
+  const out: Record<string, EnvironmentConfig> = {};
+  for (const [name, env] of Object.entries<any>(raw)) {
+    const e = env.endpoint ?? {};
+    out[name] = {
+      approval: env.approval === true,
+      tags: env.tags ?? {},
+      endpoint: {
+        ...(e.instanceType !== undefined && { instanceType: e.instanceType }),
+        ...(e.initialInstanceCount !== undefined && {
+          initialInstanceCount: e.initialInstanceCount,
+        }),
+        ...(e.autoscaling !== undefined && { autoscaling: autoscalingConfig(e.autoscaling) }),
+      },
+      lambda: { ...env.lambda },
+    };
+  }
+  return out;
 }
 
 function lambdaConfig(l: any, dir: string): LambdaConfig {

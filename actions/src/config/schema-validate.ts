@@ -29,9 +29,23 @@ export function validateAgainstSchema(parsed: ParsedYaml): ConfigIssue[] {
   if (validate(parsed.data)) return [];
   const seen = new Set<string>();
   const issues: ConfigIssue[] = [];
+  // A key the names' schema refuses (it says why) is not also reported as unknown.
+  const refusedNames = new Set(
+    (validate.errors ?? [])
+      .filter((e) => e.keyword === "propertyNames")
+      .map(
+        (e) => `${e.instancePath}/${String((e.params as { propertyName?: unknown }).propertyName)}`,
+      ),
+  );
   for (const error of validate.errors ?? []) {
     // Errors about one property name are summed up by their "propertyNames" error.
     if (error.propertyName !== undefined) continue;
+    const extra = (error.params as { additionalProperty?: unknown }).additionalProperty;
+    if (
+      error.keyword === "additionalProperties" &&
+      refusedNames.has(`${error.instancePath}/${String(extra)}`)
+    )
+      continue;
     const issue = toIssue(parsed, error);
     const key = `${issue.line}:${issue.column}:${issue.message}`;
     if (!seen.has(key)) {

@@ -18,6 +18,7 @@ import { frameworkProblem } from "../aws/pytorch-images.js";
 import { partitionOf } from "../graph/graph.js";
 import { awsLimitProblems, MAX_USER_TAGS, TOOL_TAGS } from "./aws-limits.js";
 import { formatDuration } from "./duration.js";
+import { environmentProblems } from "./environment-rules.js";
 import type { ConfigPath } from "./issues.js";
 import { tuningProblems } from "./tuning-rules.js";
 import type { Config } from "./types.js";
@@ -420,6 +421,7 @@ const rules: Rule[] = [
 export function semanticProblems(config: Config): Problem[] {
   return [
     ...rules.flatMap((rule) => rule(config)),
+    ...environmentProblems(config),
     ...awsLimitProblems(config),
     ...tuningProblems(config),
   ];

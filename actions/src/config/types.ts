@@ -212,6 +212,11 @@ export interface Config {
   lambda?: LambdaConfig;
   monitoring: MonitoringConfig;
   iam: IamConfig;
+  /**
+   * Deployment stages (staging, production, ...) in the order a model moves through them; absent:
+   * one implicit environment, as before. Data, training and the registry belong to the build stage.
+   */
+  environments?: Record<string, EnvironmentConfig>;
   /** Absolute path of the file this came from. */
   file: string;
 }
@@ -220,3 +225,16 @@ export type DataSource =
   | { kind: "local"; path: string }
   | { kind: "archive"; url: string }
   | { kind: "s3"; bucket: string; prefix: string };
+
+/** What one environment overrides; everything else is the config's. */
+export interface EnvironmentConfig {
+  /** true: serves only a registry version approved for it (`mlops promote`); false: the newest passing. */
+  approval: boolean;
+  tags: Record<string, string>;
+  endpoint: {
+    instanceType?: string;
+    initialInstanceCount?: number;
+    autoscaling?: AutoscalingConfig;
+  };
+  lambda: { provisionedConcurrency?: number; reservedConcurrency?: number };
+}

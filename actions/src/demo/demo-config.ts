@@ -5,6 +5,8 @@ export function demoConfig(options: {
   maxCapacity: number;
   epochs: number;
   python: string;
+  /** Adds staging and production (approval) environments. */
+  environments?: boolean;
 }): string {
   return `# yaml-language-server: $schema=${options.repoRoot}/schemas/mlops.schema.json
 # Written by \`npm run demo\`: the dog-breed service's shape on generated shapes data.
@@ -42,5 +44,12 @@ lambda:
   url:
     auth: AWS_IAM
     cors: { allowOrigins: [http://localhost:3000] }
-`;
+${
+  options.environments === true
+    ? `environments:
+  staging: { lambda: { provisionedConcurrency: 1 } }
+  production: { approval: true, endpoint: { autoscaling: { minCapacity: 1, maxCapacity: ${options.maxCapacity + 1}, targetInvocationsPerInstance: 20 } } }
+`
+    : ""
+}`;
 }

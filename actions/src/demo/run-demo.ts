@@ -31,6 +31,7 @@ import { serveFunctionLocally, startEmulator } from "../emulator/index.js";
 import { callFunctionUrl } from "../invoke/function-url-client.js";
 import type { Plan } from "../plan/types.js";
 import { demoConfig } from "./demo-config.js";
+import { runStagedDemo } from "./staged-demo.js";
 import { localRuntime, startLocalModelServer } from "./local-model-server.js";
 import { OperationalError } from "../operational-errors.js";
 
@@ -111,10 +112,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   mkdirSync(workDir, { recursive: true });
   const dataDir = join(workDir, "data");
   const configFile = join(workDir, "mlops.yaml");
-  const writeConfig = (maxCapacity: number, epochs: number): void => {
+  const writeConfig = (maxCapacity: number, epochs: number, environments = false): void => {
     writeFileSync(
       configFile,
-      demoConfig({ repoRoot, dataDir, maxCapacity, epochs, python: PYTHON }),
+      demoConfig({ repoRoot, dataDir, maxCapacity, epochs, python: PYTHON, environments }),
     );
   };
 
@@ -263,6 +264,18 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       top[0]?.label === result.prediction.trueLabel,
       `true class ${result.prediction.trueLabel}; top 3: ${top.map((p) => `${p.label} ${(p.probability * 100).toFixed(1)}%`).join(", ")}`,
     );
+
+    // 7. staging, the approval, production: the model trained above, never trained again
+    await runStagedDemo({
+      mlops,
+      say,
+      check,
+      sagemaker,
+      endpoint: ENDPOINT,
+      writeStagedConfig: () => {
+        writeConfig(5, 3, true);
+      },
+    });
     return result;
   } finally {
     if (options.keep) {

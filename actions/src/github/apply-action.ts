@@ -10,6 +10,8 @@ import { refuseUnreviewedRollback } from "../plan/rollback.js";
 import { runPlan } from "../plan/run-plan.js";
 import { PLAN_FORMAT_VERSION, type Plan } from "../plan/types.js";
 import { openSession } from "../session.js";
+import { approvalEnvironment } from "../cli/promote-command.js";
+import { promoteVersion } from "../registry/promote.js";
 import { reportApply } from "./apply-outputs.js";
 import { PLAN_COMMENT_AUTHOR, reviewedPlanForCommit } from "./comments.js";
 import { runContext } from "./context.js";
@@ -41,7 +43,25 @@ export async function applyAction(): Promise<void> {
   const logger = actionsLogger();
 
   const config = loadConfig(configPath);
-  const session = await openSession(config, { logger });
+  // A config with `environments:`: which stage this job applies (default: the build stage), and
+  // whether it first promotes (approves and pins) the version the stage before it serves.
+  const environment = stringInput("environment");
+  if (booleanInput("promote", false)) {
+    if (environment === undefined) throw new InputError("promote: true needs environment");
+    const build = await openSession(config, { logger });
+    const { version } = await promoteVersion(
+      build.clients,
+      build.graph.context.account,
+      config,
+      approvalEnvironment(config, environment, "promote"),
+      undefined,
+    );
+    core.info(`model version ${version.version} approved for ${environment} (${version.artifact})`);
+  }
+  const session = await openSession(config, {
+    logger,
+    ...(environment !== undefined && { environment }),
+  });
   const plan = await inGroup(`Plan ${configPath} at ${run.sha.slice(0, 7)}`, async () => {
     const { plan: fresh } = await runPlan(session);
     core.info(`${fresh.changes.filter((c) => c.action !== "noop").length} change(s) planned`);

@@ -17,6 +17,8 @@ import { hasChanges, type Plan } from "../plan/types.js";
 import { openSession, type Session } from "../session.js";
 import { collectStatus } from "../status/collect.js";
 import { renderStatusMarkdown } from "../status/render.js";
+import { environmentNames } from "../environments/stages.js";
+import { renderStages } from "../plan/render-stages.js";
 import { httpStatus, upsertPlanComment } from "./comments.js";
 import { runContext } from "./context.js";
 import { booleanInput, stringInput } from "./inputs.js";
@@ -40,10 +42,21 @@ export async function planAction(): Promise<void> {
   let plan: Plan;
   let observations: Observations;
   let session: Session;
+  // A config with `environments:`: the build stage's plan is the one a merge applies (and binds
+  // to); each environment's plan is shown after it ("production: model v7 -> v8, waiting ...").
+  const environments: Plan[] = [];
   try {
     session = await openSession(config, { logger });
     const opened = session;
     ({ plan, observations } = await inGroup(`Plan ${configPath}`, () => runPlan(opened)));
+    for (const environment of environmentNames(config)) {
+      environments.push(
+        await inGroup(`Plan ${environment}`, async () => {
+          const stage = await openSession(config, { logger, environment });
+          return (await runPlan(stage)).plan;
+        }),
+      );
+    }
   } catch (error) {
     if (!pr?.fromFork) throw error;
     // Workflows started from forks get no AWS credentials: the config is valid, that is all
@@ -59,15 +72,24 @@ export async function planAction(): Promise<void> {
   }
 
   writeFileSync(planFile, renderJson(plan));
-  const markdown = renderMarkdown(plan);
+  const markdown =
+    environments.length > 0
+      ? renderStages([plan, ...environments], "markdown", false)
+      : renderMarkdown(plan);
   const { body, truncated } = planCommentBody(plan, {
     configPath,
     runUrl: run.runUrl,
     sha: pr?.headSha ?? run.sha,
-    cost: renderCostMarkdown(
-      estimateLive(config, observations, PRICE_TABLE),
-      estimateCost(config, PRICE_TABLE),
-    ),
+    // The estimate prices the config's one endpoint and Lambda; with environments each stage
+    // differs, which it does not model yet, so it is left out rather than shown wrong.
+    ...(environments.length > 0
+      ? { environments }
+      : {
+          cost: renderCostMarkdown(
+            estimateLive(config, observations, PRICE_TABLE),
+            estimateCost(config, PRICE_TABLE),
+          ),
+        }),
   });
   writeFileSync(markdownFile, `${body}\n`);
   core.setOutput("has-changes", String(hasChanges(plan)));

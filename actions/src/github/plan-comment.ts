@@ -1,5 +1,6 @@
 // The sticky plan comment's body: the hidden marker and plan digest first (so truncation never
 // touches them), the markdown plan cut to fit GitHub's limit, and where it was planned.
+import { renderStages } from "../plan/render-stages.js";
 import { renderMarkdown } from "../plan/render-markdown.js";
 import type { Plan } from "../plan/types.js";
 import { COMMENT_LIMIT } from "./comments.js";
@@ -16,12 +17,22 @@ export interface CommentBody {
 
 export function planCommentBody(
   plan: Plan,
-  options: { configPath: string; runUrl: string; sha: string; cost?: string },
+  options: {
+    configPath: string;
+    runUrl: string;
+    sha: string;
+    /** The cost estimate's markdown, shown after the plan. */
+    cost?: string;
+    /** A config with `environments:`: their plans, a section each after the build stage's. */
+    environments?: readonly Plan[];
+  },
 ): CommentBody {
   const head = `${commentMarker(options.configPath)}\n${encodeDigest(planDigest(plan))}\n`;
   const cost = options.cost !== undefined ? `\n\n${options.cost}` : "";
   const foot = `${cost}\n\n<sub>Planned at ${options.sha.slice(0, 7)} in [this run](${options.runUrl}); this comment is updated on every push.</sub>`;
-  const markdown = renderMarkdown(plan);
+  const markdown = options.environments
+    ? renderStages([plan, ...options.environments], "markdown", false)
+    : renderMarkdown(plan);
   const note =
     `> [!NOTE]\n> This plan is too long for a comment (${markdown.length.toLocaleString("en-US")} characters) and was cut here. ` +
     `The full plan is in the [run summary](${options.runUrl}) and in the plan artifact.`;

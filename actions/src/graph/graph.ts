@@ -25,6 +25,8 @@ export interface GraphContext {
   account: string;
   /** `aws` or `aws-cn`/`aws-us-gov`, for ARNs. */
   partition: string;
+  /** The stage of a config with `environments:` (an environment's name, or "build"). */
+  environment?: string;
 }
 
 export interface DesiredGraph {
@@ -57,6 +59,7 @@ export function resourceTags(
     [TAG_PROJECT]: context.project,
     [TAG_MANAGED_BY]: MANAGED_BY,
     "mlops:address": address,
+    ...(context.environment !== undefined && { "mlops:environment": context.environment }),
   };
 }
 

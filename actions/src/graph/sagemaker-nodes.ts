@@ -63,6 +63,16 @@ export interface ModelSpec {
   qualityGate?: QualityGate;
   /** Filled by prepare() from the training node. */
   trainingFingerprint?: string;
+  /** An environment's model: the registry version it serves (its image is `image`). */
+  registered?: RegisteredModel;
+}
+
+export interface RegisteredModel {
+  version: number;
+  packageArn: string;
+  artifact: string;
+  /** The environment deploys only approved versions: checked again when the model is created. */
+  requireApproval: boolean;
 }
 
 export interface EndpointConfigSpec {
@@ -106,9 +116,12 @@ export interface AutoscalingSpec {
 
 /** Content-derived names: the same inputs always give the same Model and EndpointConfig. */
 export function modelName(project: string, spec: ModelSpec): string {
+  const source = spec.registered
+    ? { a: spec.registered.artifact }
+    : { f: spec.trainingFingerprint };
   return derivedNames.model(
     project,
-    digest({ f: spec.trainingFingerprint, i: spec.image, r: spec.roleArn }).slice(0, 8),
+    digest({ ...source, i: spec.image, r: spec.roleArn }).slice(0, 8),
   );
 }
 
@@ -125,11 +138,10 @@ function tuningSpec(tuning: TuningConfig): TuningSpec {
   return spec;
 }
 
-/** Training, the Model and the EndpointConfig. */
+/** The training run, content-addressed by its inputs. */
 export function addTrainingNodes(b: GraphBuilder): void {
   const { add, config, context, layout } = b;
   const t = config.training;
-  const e = config.endpoint;
   const sagemakerRole = roleArn(b, "sagemaker");
   const trainingImage =
     t.image ?? pytorchImageUri("training", context.region, t.framework.version, t.instance.type);
@@ -165,18 +177,45 @@ export function addTrainingNodes(b: GraphBuilder): void {
     },
     [DATASET, roleAddress("sagemaker")],
   );
+}
 
+/**
+ * The Model and the EndpointConfig. The Model serves the training run of this graph or, in an
+ * environment, the registry version chosen for it (`b.release`): the same artifact and image
+ * the version names, so every environment serves the model byte for byte, never retrained.
+ */
+export function addModelNodes(b: GraphBuilder): void {
+  const { add, config, context, layout, release } = b;
+  const e = config.endpoint;
+  const sagemakerRole = roleArn(b, "sagemaker");
   add<ModelSpec>(
     MODEL,
     "sagemaker.model",
-    "(named from the trained model)",
-    {
-      image: pytorchImageUri("inference", context.region, t.framework.version, e.instanceType),
-      roleArn: sagemakerRole,
-      region: context.region,
-      ...(config.model.qualityGate !== undefined && { qualityGate: config.model.qualityGate }),
-    },
-    [TRAINING, roleAddress("sagemaker")],
+    release ? `(named from model version ${release.version})` : "(named from the trained model)",
+    release
+      ? {
+          image: release.image,
+          roleArn: sagemakerRole,
+          region: context.region,
+          registered: {
+            version: release.version,
+            packageArn: release.arn,
+            artifact: release.artifact,
+            requireApproval: release.requireApproval,
+          },
+        }
+      : {
+          image: pytorchImageUri(
+            "inference",
+            context.region,
+            config.training.framework.version,
+            e.instanceType,
+          ),
+          roleArn: sagemakerRole,
+          region: context.region,
+          ...(config.model.qualityGate !== undefined && { qualityGate: config.model.qualityGate }),
+        },
+    release ? [roleAddress("sagemaker")] : [TRAINING, roleAddress("sagemaker")],
   );
 
   add<EndpointConfigSpec>(

@@ -16,7 +16,7 @@ import { digest } from "../canonical.js";
 import { sharingReads } from "./read-cache.js";
 import { moveSummary, previousNodes, SERVING_KINDS, type MoveSource } from "./moves.js";
 import type { Risk } from "../resources/handler.js";
-import { PLAN_FORMAT_VERSION, type Plan, type PlannedChange, type PlannedMove } from "./types.js";
+import { PLAN_FORMAT_VERSION, type Plan, type PlannedChange, type PlannedMove, type PlanStage } from "./types.js";
 
 export const READ_CONCURRENCY = 16;
 
@@ -108,6 +108,8 @@ export interface PlanInput {
   configFile: string;
   /** The move this plan makes (moves.ts findMove); may still be on its way, like the state. */
   move?: MoveSource | undefined | Promise<MoveSource | undefined>;
+  /** A config with `environments:`: the stage, recorded in the plan. */
+  stage?: PlanStage;
 }
 
 export async function computePlan(
@@ -227,6 +229,7 @@ export async function computePlan(
     ...(move && { move: plannedMove(move, changes) }),
     nodes,
     observedHash,
+    ...(input.stage !== undefined && { stage: input.stage }),
     planHash: "",
   };
   plan.planHash = planHashOf(plan);

@@ -3,6 +3,7 @@
 import { formatValue } from "./format-value.js";
 import { moveLines } from "./move-text.js";
 import { describeRollback } from "./rollback.js";
+import { stageLine } from "./stage-line.js";
 import { SYMBOLS, summaryLine } from "./summary.js";
 import { adoptions, hasChanges, reasonText, rollbacks, type Plan } from "./types.js";
 
@@ -16,7 +17,9 @@ const RISK_TEXT: Record<string, string> = {
 };
 
 export function renderMarkdown(plan: Plan): string {
-  const heading = `### mlops plan for \`${plan.project}\` (${plan.region})`;
+  const heading = plan.stage
+    ? `### ${escape(stageLine(plan.stage))} (\`${plan.project}\`, ${plan.region})`
+    : `### mlops plan for \`${plan.project}\` (${plan.region})`;
   if (!hasChanges(plan)) {
     return [heading, "", `✅ ${summaryLine(plan)}`, "", footer(plan)].join("\n");
   }

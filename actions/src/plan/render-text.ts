@@ -2,6 +2,7 @@
 import { formatValue } from "./format-value.js";
 import { moveLines } from "./move-text.js";
 import { rollbackLines } from "./rollback.js";
+import { stageLine } from "./stage-line.js";
 import { SYMBOLS, summaryLine } from "./summary.js";
 import { adoptions, reasonText, type Plan, type PlannedChange } from "./types.js";
 
@@ -25,6 +26,7 @@ export function renderText(
     options.colour ? `${COLOURS[action] ?? ""}${text}${RESET}` : text;
   const lines = [
     `Plan for ${plan.project} in account ${plan.account}, ${plan.region} (${plan.configFile})`,
+    ...(plan.stage ? [`Stage ${stageLine(plan.stage)}`] : []),
     "",
   ];
   if (plan.move) lines.push(...moveLines(plan.move).map((l) => paint("replace", l)), "");

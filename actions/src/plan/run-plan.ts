@@ -18,6 +18,7 @@ export async function runPlan(
       handlers: session.handlers,
       ctx: session.ctx,
       configFile: session.config.file,
+      ...(session.stage && { stage: session.stage }),
     }),
     session.accountConfirmed,
     checkDataRegion(session),

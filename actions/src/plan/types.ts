@@ -82,8 +82,21 @@ export interface Plan {
   nodes: Record<string, Node>;
   /** Hash of every observed digest: the live state the plan was computed from. */
   observedHash: string;
+  /** A config with `environments:`: the stage this plan is for and the model versions it moves. */
+  stage?: PlanStage;
   /** Hash of everything above: reviewers and apply bind to this. */
   planHash: string;
+}
+
+export interface PlanStage {
+  /** "build" or an environment's name. */
+  name: string;
+  /** The registry version served now and the one this plan deploys (absent: none). */
+  served?: number;
+  deploys?: { version: number; arn: string };
+  /** A newer version that passed the gate and waits (for approval, in an environment that needs it). */
+  waiting?: number;
+  approval?: boolean;
 }
 
 export interface PlanCounts {

@@ -20,6 +20,7 @@ import type {
   ModelSpec,
   TrainingSpec,
 } from "../graph/sagemaker-nodes.js";
+import type { ModelPackageGroupSpec, ModelPackageSpec } from "../graph/registry-nodes.js";
 import type { PreparedDatasetSpec } from "./s3/dataset.js";
 
 /** Kind -> the spec of its (prepared) nodes. */
@@ -41,6 +42,8 @@ export interface KindSpecs {
   "sagemaker.endpoint": EndpointSpec;
   "autoscaling.variant": AutoscalingSpec;
   "cloudwatch.alarm": AlarmSpec;
+  "sagemaker.model-package-group": ModelPackageGroupSpec;
+  "sagemaker.model-package": ModelPackageSpec;
 }
 
 export type Kind = keyof KindSpecs;

@@ -17,6 +17,8 @@ import { datasetHandlerWith, type DatasetOptions } from "./s3/dataset.js";
 import { endpointHandler } from "./sagemaker/endpoint.js";
 import { endpointConfigHandler } from "./sagemaker/endpoint-config.js";
 import { modelHandler } from "./sagemaker/model.js";
+import { modelPackageHandler } from "./sagemaker/model-package.js";
+import { modelPackageGroupHandler } from "./sagemaker/model-package-group.js";
 import { trainingHandlerWith, type TrainingOptions } from "./training/run.js";
 
 /**
@@ -55,6 +57,8 @@ export function handlersWith(options: HandlerOptions): TypedRegistry {
     "sagemaker.endpoint": endpointHandler,
     "autoscaling.variant": autoscalingHandler,
     "cloudwatch.alarm": alarmHandler,
+    "sagemaker.model-package-group": modelPackageGroupHandler,
+    "sagemaker.model-package": modelPackageHandler,
   };
 }
 

@@ -14,6 +14,8 @@ export interface TrainingRecord {
   finishedAt?: string;
   /** A tuned run: the search whose best trial this record is (job, artifact and metrics). */
   tuning?: TuningResult;
+  /** The model registry version this run was registered as (configs with `environments:`). */
+  registration?: { arn: string; version: number };
 }
 
 /** One trial of a search, as SageMaker (or the local backend) reports it. */

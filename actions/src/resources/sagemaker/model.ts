@@ -12,6 +12,8 @@ import { modelName, TRAINING, type ModelSpec } from "../../graph/sagemaker-nodes
 import { derivedNames } from "../../aws/naming.js";
 import { checkGate } from "../../training/metrics.js";
 import type { TrainingObserved } from "../../training/sagemaker-job.js";
+import { describeVersion } from "../../registry/versions.js";
+import type { TrainingRecord } from "../state-records.js";
 import { describeJob } from "../../training/sagemaker-runner.js";
 import { dependencyOf } from "../kinds.js";
 import type { HandlerContext, ResourceHandler } from "../handler.js";
@@ -43,6 +45,13 @@ export const modelHandler: ResourceHandler<ModelSpec, ModelObserved> = {
   kind: "sagemaker.model",
 
   prepare(node, _ctx, deps) {
+    // An environment's model: the registry version chosen for it, no training run here.
+    if (node.spec.registered) {
+      return Promise.resolve({
+        ...node,
+        name: modelName(node.tags["mlops:project"] ?? "", node.spec),
+      });
+    }
     const training = dependencyOf(node, deps, "training.run");
     const fingerprint = training.spec.fingerprint;
     if (fingerprint === undefined)
@@ -78,7 +87,9 @@ export const modelHandler: ResourceHandler<ModelSpec, ModelObserved> = {
   diff: () => noop("immutable, named from its content"),
 
   async create(node, ctx) {
-    const artifact = await trainedArtifact(node, ctx);
+    const artifact = node.spec.registered
+      ? await registeredArtifact(node, ctx)
+      : await trainedArtifact(node, ctx);
     await withContext(`creating model ${node.name}`, () =>
       ctx.clients.sagemaker.send(
         new CreateModelCommand({
@@ -108,7 +119,7 @@ export const modelHandler: ResourceHandler<ModelSpec, ModelObserved> = {
 /** The artifact of the training run this model is named after, once it passed the gate. */
 async function trainedArtifact(node: Node<ModelSpec>, ctx: HandlerContext): Promise<string> {
   const fingerprint = node.spec.trainingFingerprint ?? "";
-  const run = (await ctx.state?.trainingRun(fingerprint)) ?? (await findSageMakerRun(node, ctx));
+  const run = await findCompletedRun(fingerprint, node.tags["mlops:project"] ?? "", ctx);
   if (!run?.artifact || run.status !== "Completed") {
     throw new OperationalError(
       `${node.address}: no completed training run with fingerprint ${fingerprint.slice(0, 8)} is recorded`,
@@ -132,15 +143,43 @@ async function trainedArtifact(node: Node<ModelSpec>, ctx: HandlerContext): Prom
 }
 
 /**
- * The state record is a cache: if it was lost, the SageMaker job (named from the fingerprint)
- * still says where its model is.
+ * The registry version an environment deploys, checked again now: an environment that needs
+ * approval deploys only a version that is Approved at this moment (approval can be withdrawn
+ * between plan and apply), and only the artifact and image the version names.
  */
-async function findSageMakerRun(
-  node: Node<ModelSpec>,
+async function registeredArtifact(node: Node<ModelSpec>, ctx: HandlerContext): Promise<string> {
+  const registered = node.spec.registered;
+  if (!registered) throw new Error(`${node.address} has no registry version`); // Internal invariant.
+  const version = await describeVersion(ctx.clients.sagemaker, registered.packageArn);
+  if (!version) {
+    throw new OperationalError(
+      `${node.address}: model version ${registered.version} (${registered.packageArn}) is no longer in the registry; make a new plan`,
+    );
+  }
+  if (registered.requireApproval && version.status !== "Approved") {
+    throw new OperationalError(
+      `${node.address}: model version ${registered.version} is ${version.status}, not Approved; this environment deploys only approved versions (mlops promote)`,
+    );
+  }
+  if (version.artifact !== registered.artifact || version.image !== node.spec.image) {
+    throw new OperationalError(
+      `${node.address}: model version ${registered.version} now names another artifact or image than the plan; make a new plan`,
+    );
+  }
+  return version.artifact;
+}
+
+/**
+ * The completed training run with this fingerprint. The state record is a cache: if it was
+ * lost, the SageMaker job (named from the fingerprint) still says where its model is.
+ */
+export async function findCompletedRun(
+  fingerprint: string,
+  project: string,
   ctx: HandlerContext,
-): Promise<TrainingObserved | undefined> {
-  const fingerprint = node.spec.trainingFingerprint ?? "";
-  const project = node.tags["mlops:project"] ?? "";
+): Promise<TrainingRecord | TrainingObserved | undefined> {
+  const recorded = await ctx.state?.trainingRun(fingerprint);
+  if (recorded) return recorded;
   let latest: TrainingObserved | undefined;
   for (let attempt = 1; attempt <= 50; attempt++) {
     const seen = await describeJob(

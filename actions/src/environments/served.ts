@@ -1,0 +1,54 @@
+// Which registry version an environment serves: its state record says (each apply that deploys
+// a version appends it). `servedVersion` is the one question other commands ask (`mlops
+// models`, status); `recordServed` is apply's answer to it.
+import type { S3Client } from "@aws-sdk/client-s3";
+import {
+  MAX_SERVED_RECORDS,
+  StateStore,
+  type ServedVersion,
+  type StateRecord,
+} from "../apply/state-store.js";
+import { fillTemplate } from "../aws/naming.js";
+import type { Config } from "../config/types.js";
+import { environmentConfig } from "./stages.js";
+
+/** The environment's state record (and lock) location, the one its sessions use. */
+export function environmentStateStore(
+  s3: S3Client,
+  config: Config,
+  environment: string,
+  account: string,
+): StateStore {
+  const env = environmentConfig(config, environment);
+  const bucket = fillTemplate(env.state.bucket, { account, region: env.region }).value;
+  return new StateStore(s3, bucket, `${env.state.prefix}state.json`);
+}
+
+/** The version the record says is served now, if any. */
+export const servedNow = (record: StateRecord): ServedVersion | undefined =>
+  record.environment?.served?.at(-1);
+
+/** Which registry version environment `environment` serves (undefined: none yet). */
+export async function servedVersion(
+  s3: S3Client,
+  config: Config,
+  environment: string,
+  account: string,
+): Promise<ServedVersion | undefined> {
+  return servedNow(await environmentStateStore(s3, config, environment, account).read());
+}
+
+/** Appends the version an apply deployed (nothing when it is the one served already). */
+export async function recordServed(
+  store: StateStore,
+  deployed: { version: number; arn: string },
+  at: Date,
+): Promise<void> {
+  await store.update((record) => {
+    const environment = (record.environment ??= {});
+    const served = (environment.served ??= []);
+    if (served.at(-1)?.version === deployed.version) return;
+    served.push({ version: deployed.version, arn: deployed.arn, at: at.toISOString() });
+    if (served.length > MAX_SERVED_RECORDS) served.splice(0, served.length - MAX_SERVED_RECORDS);
+  });
+}

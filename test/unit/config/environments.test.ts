@@ -1,0 +1,95 @@
+// `environments:` in the config: what validate refuses (with the field and why), and what one
+// environment's derived config is (its names, overrides and state location).
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { loadConfig } from "../../../actions/src/config/load.js";
+import { environmentConfig, requireEnvironment } from "../../../actions/src/environments/stages.js";
+import { stageLine } from "../../../actions/src/plan/stage-line.js";
+import { BASE_CONFIG, issuesOf, makeWorkspace, type Workspace } from "./helpers.js";
+
+let ws: Workspace;
+beforeEach(() => {
+  ws = makeWorkspace();
+});
+afterEach(() => {
+  ws.remove();
+});
+
+const withEnvironments = (block: string): string =>
+  ws.write("mlops.yaml", `${BASE_CONFIG}\nenvironments:\n${block}`);
+const messages = (file: string): string[] => issuesOf(file).map((i) => `${i.path}: ${i.message}`);
+
+describe("environments in validate", () => {
+  it("refuses keys that belong to the build stage, saying why", () => {
+    const file = withEnvironments("  production:\n    training: { backend: local }\n");
+    expect(messages(file)).toEqual([
+      expect.stringMatching(
+        /^environments\.production\.training: key "training" is not allowed: Data, training, the model registry/,
+      ),
+    ]);
+  });
+
+  it("refuses the build stage's name and names AWS would refuse", () => {
+    const file = withEnvironments("  build: {}\n  Prod: {}\n");
+    expect(messages(file)).toHaveLength(2);
+  });
+
+  it("refuses an instance type that needs another inference image", () => {
+    const file = withEnvironments("  production:\n    endpoint: { instanceType: ml.g5.xlarge }\n");
+    expect(messages(file).join("\n")).toMatch(
+      /environments\.production\.endpoint\.instanceType: ml\.g5\.xlarge needs the GPU inference image/,
+    );
+  });
+
+  it("refuses reserved tag prefixes and provisioned above reserved concurrency", () => {
+    const file = withEnvironments(
+      '  staging:\n    tags: { "mlops:stage": x }\n    lambda: { provisionedConcurrency: 9, reservedConcurrency: 3 }\n',
+    );
+    const found = messages(file).join("\n");
+    expect(found).toContain('tag key "mlops:stage" uses a reserved prefix');
+    expect(found).toContain("provisioned concurrency 9 is above the reserved concurrency 3");
+  });
+});
+
+describe("an environment's config", () => {
+  it("carries the environment in every name and applies its overrides", () => {
+    const config = loadConfig(
+      withEnvironments(
+        "  staging: {}\n  production:\n    approval: true\n    endpoint: { initialInstanceCount: 3 }\n",
+      ),
+    );
+    const production = environmentConfig(config, "production");
+    expect(production.project).toBe("pets-production");
+    expect(production.endpoint.name).toBe(`${config.endpoint.name}-production`);
+    expect(production.endpoint.initialInstanceCount).toBe(3);
+    expect(production.state.prefix).toBe(`${config.state.prefix}environments/production/`);
+    expect(environmentConfig(config, "staging").endpoint.initialInstanceCount).toBe(
+      config.endpoint.initialInstanceCount,
+    );
+    expect(() => {
+      requireEnvironment(config, "qa");
+    }).toThrow(/declares no environment "qa"; it declares build, staging, production/);
+  });
+});
+
+describe("a stage's line in the plan", () => {
+  it("says what moves and what waits for approval", () => {
+    expect(stageLine({ name: "staging", served: 1, deploys: { version: 2, arn: "a" } })).toBe(
+      "staging: model v1 -> v2",
+    );
+    expect(
+      stageLine({
+        name: "production",
+        approval: true,
+        served: 7,
+        deploys: { version: 7, arn: "a" },
+        waiting: 8,
+      }),
+    ).toBe("production: model v7 -> v8, waiting for approval");
+    expect(stageLine({ name: "production", approval: true, waiting: 1 })).toBe(
+      "production: model none -> v1, waiting for approval",
+    );
+    expect(stageLine({ name: "staging", served: 2, deploys: { version: 2, arn: "a" } })).toBe(
+      "staging: model v2, unchanged",
+    );
+  });
+});
