@@ -12,8 +12,7 @@ import type { EndpointObserved } from "../resources/sagemaker/endpoint-observe.j
 import { estimateCost, totals, type CostEstimate } from "./estimate.js";
 import type { PriceTable } from "./price-table.js";
 
-const observed = <T>(o: Observations, address: string): T | undefined =>
-  o.get(address)?.observed as T | undefined;
+const observed = (o: Observations, address: string): unknown => o.get(address)?.observed;
 
 /** What the live resources cost per month; what does not exist yet costs nothing. */
 export function estimateLive(
@@ -21,10 +20,11 @@ export function estimateLive(
   observations: Observations,
   table: PriceTable,
 ): CostEstimate {
-  const endpoint = observed<EndpointObserved>(observations, ENDPOINT);
-  const scaling = observed<AutoscalingObserved>(observations, AUTOSCALING);
-  const fn = observed<FunctionObserved>(observations, FUNCTION);
-  const provisioned = observed<ProvisionedObserved>(observations, PROVISIONED_CONCURRENCY);
+  const endpoint = observed(observations, ENDPOINT) as EndpointObserved | undefined;
+  const scaling = observed(observations, AUTOSCALING) as AutoscalingObserved | undefined;
+  const fn = observed(observations, FUNCTION) as FunctionObserved | undefined;
+  const provisioned = observed(observations, PROVISIONED_CONCURRENCY) as
+    ProvisionedObserved | undefined;
   const e = config.endpoint;
   const live: Config = {
     ...config,
