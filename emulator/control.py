@@ -118,26 +118,33 @@ def _endpoint_status(body: dict[str, Any]) -> dict[str, Any]:
     return {"ok": True}
 
 
+def _function_url_target(body: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return function_url_serving.register_target(body)
+    except ValueError as exc:
+        raise ControlError(400, str(exc)) from exc
+
+
+# The POST routes: each takes the JSON body.
+_POST_ROUTES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "faults": _post_faults,
+    "reset": _reset,
+    "tuning-outcome": _tuning_outcome,
+    "function-url-targets": _function_url_target,
+    "endpoint-status": _endpoint_status,
+}
+
+
 def _route(method: str, path: str, environ: dict[str, Any]) -> dict[str, Any]:
     route = path[len(PREFIX) :].rstrip("/")
     if (method, route) == ("GET", "health"):
         return {"ok": True, "moto": moto.__version__}
     if (method, route) == ("GET", "faults"):
         return {"faults": FAULTS.pending()}
-    if (method, route) == ("POST", "faults"):
-        return _post_faults(_read_json(environ))
-    if (method, route) == ("POST", "reset"):
-        return _reset(_read_json(environ))
-    if (method, route) == ("POST", "tuning-outcome"):
-        return _tuning_outcome(_read_json(environ))
-    if (method, route) == ("POST", "function-url-targets"):
-        try:
-            return function_url_serving.register_target(_read_json(environ))
-        except ValueError as exc:
-            raise ControlError(400, str(exc)) from exc
-    if (method, route) == ("POST", "endpoint-status"):
-        return _endpoint_status(_read_json(environ))
-    raise ControlError(404, f"no control route {method} {path}")
+    handler = _POST_ROUTES.get(route) if method == "POST" else None
+    if handler is None:
+        raise ControlError(404, f"no control route {method} {path}")
+    return handler(_read_json(environ))
 
 
 def with_control_routes(app: WsgiApp) -> WsgiApp:

@@ -16,7 +16,13 @@ import { digest } from "../canonical.js";
 import { sharingReads } from "./read-cache.js";
 import { moveSummary, previousNodes, SERVING_KINDS, type MoveSource } from "./moves.js";
 import type { Risk } from "../resources/handler.js";
-import { PLAN_FORMAT_VERSION, type Plan, type PlannedChange, type PlannedMove, type PlanStage } from "./types.js";
+import {
+  PLAN_FORMAT_VERSION,
+  type Plan,
+  type PlannedChange,
+  type PlannedMove,
+  type PlanStage,
+} from "./types.js";
 
 export const READ_CONCURRENCY = 16;
 
