@@ -4,6 +4,7 @@
 // transfer and savings plans are left out, and a price the table lacks is "no price".
 import type { Config } from "../config/types.js";
 import type { PriceTable } from "./price-table.js";
+import { gridSize } from "../training/tuning-search.js";
 
 /** AWS's month for list prices: 730 hours. */
 export const HOURS_PER_MONTH = 730;
@@ -72,15 +73,17 @@ function provisionedConcurrencyLine(config: Config, table: PriceTable): CostLine
 function trainingLine(config: Config, table: PriceTable): CostLine {
   const t = config.training;
   const hours = t.maxRuntimeSeconds / 3600;
-  const what = `${t.instance.count} x ${t.instance.type} x ${hours} h at most${t.spot.enabled ? ", spot" : ""}`;
+  // A search's upper bound is its whole budget of trials, each bounded like a single run.
+  const search = t.tuning?.enabled === true ? t.tuning : undefined;
+  const trials = search ? (search.maxJobs ?? gridSize(search.parameters)) : 1;
+  const what = `${search ? `${trials} trials x ` : ""}${t.instance.count} x ${t.instance.type} x ${hours} h at most${t.spot.enabled ? ", spot" : ""}`;
   const base = { address: "training.run.main", what, per: "run" as const };
   if (t.backend !== "sagemaker")
     return { ...base, noPrice: `no price for the ${t.backend} backend (not a SageMaker job)` };
   const hourly = table.sagemakerTraining[config.region]?.[t.instance.type];
   if (hourly === undefined)
     return { ...base, noPrice: noPrice(`${t.instance.type} training`, config.region) };
-  // Hook for tuning (issue 19): a tuning run's upper bound is maxJobs such runs.
-  const high = t.instance.count * hours * hourly;
+  const high = trials * t.instance.count * hours * hourly;
   return { ...base, usd: { low: t.spot.enabled ? high * SPOT_LOW_FRACTION : high, high } };
 }
 

@@ -103,6 +103,33 @@ describe("the cost of config/mlops.yaml", () => {
     expect(spot.lines[2]?.usd).toEqual({ low: 0.4, high: 4 });
   });
 
+  it("a search's upper bound is its whole budget of trials", () => {
+    const tuning = {
+      enabled: true,
+      objective: { metric: "valid:loss", goal: "minimize" as const },
+      strategy: "random" as const,
+      maxJobs: 12,
+      maxParallelJobs: 3,
+      earlyStopping: false,
+      warmStart: true,
+      seed: 1,
+      parameters: {
+        lr: { type: "continuous" as const, min: 0.001, max: 0.1, scaling: "log" as const },
+      },
+    };
+    const single = estimateCost(dogBreeds, table).lines[2];
+    const tuned = estimateCost({ ...dogBreeds, training: { ...dogBreeds.training, tuning } }, table)
+      .lines[2];
+    expect(tuned?.what).toMatch(/^12 trials x /);
+    expect(tuned?.usd?.high).toBeCloseTo(12 * (single?.usd?.high ?? NaN));
+    // Declared but off (only `mlops train --tune` runs it): the plan prices one run.
+    const off = { ...tuning, enabled: false };
+    expect(
+      estimateCost({ ...dogBreeds, training: { ...dogBreeds.training, tuning: off } }, table)
+        .lines[2]?.usd,
+    ).toEqual(single?.usd);
+  });
+
   it("the pull request's delta runs from what the plan read live to the config", () => {
     const live = (entries: Record<string, unknown>): Observations =>
       new Map(Object.entries(entries).map(([a, observed]) => [a, { observed, digest: "x" }]));
