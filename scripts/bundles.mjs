@@ -24,6 +24,7 @@ const common = {
   minifyWhitespace: true,
   charset: "utf8",
   banner: { js: requireShim },
+  mainFields: ["module", "main"],
 };
 
 function entryPoints() {
