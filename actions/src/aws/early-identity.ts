@@ -15,8 +15,12 @@ let started: { region: string; identity: Promise<GetCallerIdentityCommandOutput>
 export function startIdentityCheck(env: NodeJS.ProcessEnv = process.env): void {
   const region = env["AWS_REGION"] ?? env["AWS_DEFAULT_REGION"];
   if (region === undefined || region === "") return;
-  const identity = new STSClient(clientSettings(region)).send(new GetCallerIdentityCommand({}));
-  identity.catch(() => undefined); // taken by the session, which reports it; never unhandled
+  // Whatever goes wrong (a bad region included) is the session's to report, as its own request's
+  // failure would be: a rejection, never a throw before the action's error handling is loaded.
+  const identity = Promise.resolve().then(() =>
+    new STSClient(clientSettings(region)).send(new GetCallerIdentityCommand({})),
+  );
+  identity.catch(() => undefined); // taken by the session; never an unhandled rejection
   started = { region, identity };
 }
 
