@@ -1,11 +1,12 @@
 // Everything one run of the engine needs, built once from a loaded Config: AWS clients, the
 // account from STS, the desired graph, and where state and lock live.
-import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
+import { GetCallerIdentityCommand, type GetCallerIdentityCommandOutput } from "@aws-sdk/client-sts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { handlerState, StateStore } from "./apply/state-store.js";
 import type { LockLocation } from "./apply/lock.js";
 import { createClients, type AwsClients } from "./aws/clients.js";
+import { takeEarlyIdentity } from "./aws/early-identity.js";
 import { withContext } from "./aws/errors.js";
 import { systemClock, type Clock } from "./clock.js";
 import type { Config } from "./config/types.js";
@@ -59,7 +60,9 @@ export interface SessionOptions {
 
 export async function openSession(config: Config, options: SessionOptions): Promise<Session> {
   const clients = options.clients ?? createClients(config.region);
-  const { account, confirmed } = await accountOf(clients);
+  // Injected clients (tests) are asked themselves; an entry's early answer is for the real ones.
+  const early = options.clients === undefined ? takeEarlyIdentity(config.region) : undefined;
+  const { account, confirmed } = await accountOf(clients, early);
   const staged = await stageOf(config, options.environment, clients, account);
   const graph = buildGraph(staged.config, {
     account,
@@ -168,10 +171,12 @@ function clientsByRegion(home: string, clients: AwsClients): (region: string) =>
  */
 async function accountOf(
   clients: AwsClients,
+  early: Promise<GetCallerIdentityCommandOutput> | undefined,
 ): Promise<{ account: string; confirmed: Promise<void> }> {
   const ask = () =>
-    withContext("asking STS who we are (are AWS credentials configured?)", () =>
-      clients.sts.send(new GetCallerIdentityCommand({})),
+    withContext(
+      "asking STS who we are (are AWS credentials configured?)",
+      () => early ?? clients.sts.send(new GetCallerIdentityCommand({})),
     );
   const credentials = await Promise.resolve()
     .then(() => clients.sts.config.credentials())

@@ -14,11 +14,7 @@ import { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-
 import { S3Client } from "@aws-sdk/client-s3";
 import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { STSClient } from "@aws-sdk/client-sts";
-
-interface ClientSettings {
-  region: string;
-  maxAttempts: number;
-}
+import { clientSettings, type ClientSettings } from "./client-settings.js";
 
 /** Sockets per S3 endpoint: a data sync keeps up to 128 small uploads in flight (SDK default 50). */
 const S3_MAX_SOCKETS = 256;
@@ -55,7 +51,7 @@ type Factories = typeof CLIENT_FACTORIES;
 export type AwsClients = { [K in keyof Factories]: ReturnType<Factories[K]> };
 
 export function createClients(region: string, env: NodeJS.ProcessEnv = process.env): AwsClients {
-  const common: ClientSettings = { region, maxAttempts: 5 };
+  const common = clientSettings(region);
   const services = Object.keys(CLIENT_FACTORIES) as (keyof Factories)[];
   return lazyRecord(services, (service) => CLIENT_FACTORIES[service](common, env)) as AwsClients;
 }

@@ -1,8 +1,11 @@
 // Entry of actions/plan (bundled to actions/dist/plan.js): the action is planAction() in
 // ../github/plan-action.ts, where tests can import it.
 import { enableCompileCache } from "../compile-cache.js";
-import { runAction } from "../github/report-error.js";
 
-// Before the action's code (the AWS SDK) is loaded, so that it is compiled from the cache.
+// Before any other code (the AWS SDK, @actions/core) is loaded, so that it is compiled from the
+// cache: everything else is imported dynamically.
 enableCompileCache();
+// Its first AWS request goes out now and is answered while the rest of the SDK loads.
+(await import("../aws/early-identity.js")).startIdentityCheck();
+const { runAction } = await import("../github/report-error.js");
 await runAction(async () => (await import("../github/plan-action.js")).planAction());
