@@ -62,10 +62,13 @@ describe("plan action", () => {
     const plan = JSON.parse(readFileSync(join(w.dir, "mlops-plan.json"), "utf8")) as Plan;
     expect(plan.planHash).toBe(first.outputs["plan-hash"]);
     expect(existsSync(join(w.dir, "mlops-plan.md"))).toBe(true);
-    // The cost section: nothing runs yet, and the shipped table has no prices (never a guess).
+    // The cost section from the shipped table: nothing runs yet, one ml.m5.large for 730 h at
+    // $0.115, and no price (never a guess) for the training instance the table lacks.
     const comment = readFileSync(join(w.dir, "mlops-plan.md"), "utf8");
     expect(comment).toContain("**Cost** (an estimate, not a bill");
-    expect(comment).toContain("monthly estimate: $0.00 -> no price");
+    expect(comment).toContain("| `sagemaker.endpoint.main` | 1 x ml.m5.large | $83.95 per month |");
+    expect(comment).toContain("no price for ml.m5.xlarge training in us-east-1");
+    expect(comment).toContain("monthly estimate: $0.00 -> $83.95");
     expect(first.summary).toContain(`### mlops plan for \`${w.project}\``);
     const posts = gh.calls.filter((c) => c.method === "POST");
     expect(posts).toHaveLength(1);
