@@ -1,11 +1,17 @@
-// One plan: read the state record and compute the plan against live AWS. Changes nothing.
+// One plan: read the state record and compute the plan against live AWS, with the config's cost
+// estimate from the shipped price table. Changes nothing.
+import { estimateCost, type CostEstimate } from "../cost/estimate.js";
+import { PRICE_TABLE } from "../cost/prices.generated.js";
 import type { Session } from "../session.js";
 import { computePlan, type Observations } from "./compute.js";
 import type { Plan } from "./types.js";
 
+/** A plan fresh from the account, so it always carries its cost estimate. */
+export type CostedPlan = Plan & { cost: CostEstimate };
+
 export async function runPlan(
   session: Session,
-): Promise<{ plan: Plan; observations: Observations }> {
+): Promise<{ plan: CostedPlan; observations: Observations }> {
   const [result] = await Promise.all([
     computePlan({
       graph: session.graph,
@@ -16,5 +22,5 @@ export async function runPlan(
     }),
     session.accountConfirmed,
   ]);
-  return result;
+  return { ...result, plan: { ...result.plan, cost: estimateCost(session.config, PRICE_TABLE) } };
 }

@@ -1,6 +1,7 @@
 // The plan is plain, versioned, serialisable data: what will be done to each resource and why,
 // plus the hashes that let apply refuse when the world moved since the plan was made.
 // JSON format documented in docs/plan-format.md; bump PLAN_FORMAT_VERSION whenever its shape changes.
+import type { CostEstimate } from "../cost/estimate.js";
 import type { Node } from "../graph/graph.js";
 import {
   DEFAULT_ACTION_REASON,
@@ -12,7 +13,8 @@ import {
 
 // 2: changes may carry `rollback`, and risk "rollback".
 // 3: every change carries `actionReason` (a refusal is `needs-human`, no longer only words).
-export const PLAN_FORMAT_VERSION = 3;
+// 4: the plan may carry `cost`, the estimate from the shipped price table (outside the hash).
+export const PLAN_FORMAT_VERSION = 4;
 
 export type Action = "create" | "update" | "replace" | "delete" | "noop" | "train" | "wait";
 
@@ -48,6 +50,11 @@ export interface Plan {
   observedHash: string;
   /** Hash of everything above: reviewers and apply bind to this. */
   planHash: string;
+  /**
+   * What the config costs, estimated from the price table shipped with the tool. Outside the
+   * hash: a new price table changes no resource, so it must not invalidate a reviewed plan.
+   */
+  cost?: CostEstimate;
 }
 
 export interface PlanCounts {
