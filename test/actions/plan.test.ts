@@ -71,7 +71,7 @@ describe("plan action", () => {
     expect(comment).toContain("no price for ml.m5.xlarge training in us-east-1");
     expect(comment).toContain("monthly estimate: $0.00 -> $83.95");
     // The JSON plan carries the same estimate, outside the hash a review binds to.
-    expect(plan.cost).toMatchObject({ region: "us-east-1", takenAt: "2026-07-30" });
+    expect(plan.cost).toMatchObject({ region: "us-east-1", takenAt: "2026-06-27" });
     expect(plan.cost?.lines[0]?.address).toBe("sagemaker.endpoint.main");
     expect(plan.cost?.monthly?.high).toBeCloseTo(83.95, 9);
     const { cost: _cost, ...withoutCost } = plan;

@@ -103,7 +103,7 @@ describe("the cost of config/mlops.yaml", () => {
     // price, so it says so instead of guessing.
     expect(e.lines[2]?.noPrice).toBe("no price for ml.m5.xlarge training in us-east-1");
     const text = renderCostText(e);
-    expect(text).toContain("us-east-1, list prices of 2026-07-30; an estimate, not a bill");
+    expect(text).toContain("us-east-1, list prices of 2026-06-27; an estimate, not a bill");
     expect(text).toContain("$83.95-$251.85 per month  (1-3 x ml.m5.large)");
     expect(text).toContain("$8.76 per month  (2 x 512 MB provisioned (arm64))");
     expect(text).toContain("no price for ml.m5.xlarge training in us-east-1");
@@ -130,6 +130,30 @@ describe("the cost of config/mlops.yaml", () => {
       `monthly estimate: $92.71-$260.61 -> $92.71-$${(10 * hosting * 730 + concurrency).toFixed(2)}`,
     );
     expect(markdown.split("\n").at(-1)).toBe("monthly estimate: $92.71-$260.61 -> $92.71-$848.26");
+  });
+
+  it("config/full.example.yaml's instance types, priced in us-east-1: GPUs, spot as a range", () => {
+    const full = loadConfig(
+      ws.write(
+        "config/full.yaml",
+        readFileSync(join(REPO, "config/full.example.yaml"), "utf8").replaceAll(
+          "eu-west-1",
+          "us-east-1",
+        ),
+      ),
+    );
+    const e = estimateCost(full, PRICE_TABLE);
+    // 2-8 x ml.g5.xlarge at $1.4084 for 730 h; 4 x 1 GB arm64 provisioned; a spot training run
+    // of 5 x ml.g5.2xlarge x 3 h at $1.515, from 10% of on-demand.
+    expect(e.lines.map((l) => [l.address, l.usd])).toEqual([
+      ["sagemaker.endpoint.main", { low: 2 * 1.4084 * 730, high: 8 * 1.4084 * 730 }],
+      [
+        "lambda.provisioned-concurrency.api",
+        { low: 4 * 730 * 3600 * 0.0000033334, high: 4 * 730 * 3600 * 0.0000033334 },
+      ],
+      ["training.run.main", { low: 5 * 3 * 1.515 * 0.1, high: 5 * 3 * 1.515 }],
+    ]);
+    expect(renderCostText(e)).toContain("$2056.26-$8225.06 per month  (2-8 x ml.g5.xlarge)");
   });
 
   it("the shipped table prices nothing outside the regions it covers", () => {
