@@ -6,6 +6,7 @@ import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { planHashOf } from "../../actions/src/plan/compute.js";
 import type { Plan } from "../../actions/src/plan/types.js";
 import { useEmulator } from "../support/emulator.js";
 import { startFakeGitHub, type FakeGitHub } from "./fake-github.js";
@@ -62,10 +63,19 @@ describe("plan action", () => {
     const plan = JSON.parse(readFileSync(join(w.dir, "mlops-plan.json"), "utf8")) as Plan;
     expect(plan.planHash).toBe(first.outputs["plan-hash"]);
     expect(existsSync(join(w.dir, "mlops-plan.md"))).toBe(true);
-    // The cost section: nothing runs yet, and the shipped table has no prices (never a guess).
+    // The cost section from the shipped table: nothing runs yet, one ml.m5.large for 730 h at
+    // $0.115, and no price (never a guess) for the training instance the table lacks.
     const comment = readFileSync(join(w.dir, "mlops-plan.md"), "utf8");
     expect(comment).toContain("**Cost** (an estimate, not a bill");
-    expect(comment).toContain("monthly estimate: $0.00 -> no price");
+    expect(comment).toContain("| `sagemaker.endpoint.main` | 1 x ml.m5.large | $83.95 per month |");
+    expect(comment).toContain("no price for ml.m5.xlarge training in us-east-1");
+    expect(comment).toContain("monthly estimate: $0.00 -> $83.95");
+    // The JSON plan carries the same estimate, outside the hash a review binds to.
+    expect(plan.cost).toMatchObject({ region: "us-east-1", takenAt: "2026-06-27" });
+    expect(plan.cost?.lines[0]?.address).toBe("sagemaker.endpoint.main");
+    expect(plan.cost?.monthly?.high).toBeCloseTo(83.95, 9);
+    const { cost: _cost, ...withoutCost } = plan;
+    expect(planHashOf(withoutCost)).toBe(plan.planHash);
     expect(first.summary).toContain(`### mlops plan for \`${w.project}\``);
     const posts = gh.calls.filter((c) => c.method === "POST");
     expect(posts).toHaveLength(1);

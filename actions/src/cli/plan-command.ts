@@ -1,8 +1,7 @@
 // `mlops plan`: what apply would do, as text, markdown or JSON; --out saves the plan for
 // `mlops apply --plan`. With --detailed-exitcode: 0 no changes, 2 changes, 1 error.
 import { writeFileSync } from "node:fs";
-import { estimateCost, renderCostText } from "../cost/estimate.js";
-import { PRICE_TABLE } from "../cost/prices.generated.js";
+import { renderCostText } from "../cost/estimate.js";
 import { renderJson } from "../plan/render-json.js";
 import { renderMarkdown } from "../plan/render-markdown.js";
 import { renderText } from "../plan/render-text.js";
@@ -36,8 +35,7 @@ export async function planCommand(options: PlanCommandOptions, io: Output): Prom
   return withSession(options, async (session) => {
     const { plan } = await runPlan(session);
     io.out(renderPlan(plan, options.format, options.format === "text" && process.stdout.isTTY));
-    if (options.format === "text")
-      io.out(`\n${renderCostText(estimateCost(session.config, PRICE_TABLE))}`);
+    if (options.format === "text") io.out(`\n${renderCostText(plan.cost)}`);
     if (options.out) writeFileSync(options.out, renderJson(plan));
     if (options.markdownOut) writeFileSync(options.markdownOut, `${renderMarkdown(plan)}\n`);
     return options.detailedExitcode && hasChanges(plan) ? 2 : 0;

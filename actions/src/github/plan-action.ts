@@ -5,13 +5,13 @@ import * as core from "@actions/core";
 import * as github from "@actions/github";
 import { writeFileSync } from "node:fs";
 import { DEFAULT_CONFIG_PATH, loadConfig } from "../config/load.js";
-import { estimateCost, renderCostMarkdown } from "../cost/estimate.js";
+import { renderCostMarkdown } from "../cost/estimate.js";
 import { estimateLive } from "../cost/live.js";
 import { PRICE_TABLE } from "../cost/prices.generated.js";
 import type { Observations } from "../plan/compute.js";
 import { renderJson } from "../plan/render-json.js";
 import { renderMarkdown } from "../plan/render-markdown.js";
-import { runPlan } from "../plan/run-plan.js";
+import { runPlan, type CostedPlan } from "../plan/run-plan.js";
 import { summaryLine } from "../plan/summary.js";
 import { hasChanges, type Plan } from "../plan/types.js";
 import { openSession, type Session } from "../session.js";
@@ -39,7 +39,7 @@ export async function planAction(): Promise<void> {
   const logger = actionsLogger();
 
   const config = loadConfig(configPath);
-  let plan: Plan;
+  let plan: CostedPlan;
   let observations: Observations;
   let session: Session;
   // A config with `environments:`: the build stage's plan is the one a merge applies (and binds
@@ -80,16 +80,11 @@ export async function planAction(): Promise<void> {
     configPath,
     runUrl: run.runUrl,
     sha: pr?.headSha ?? run.sha,
-    // The estimate prices the config's one endpoint and Lambda; with environments each stage
-    // differs, which it does not model yet, so it is left out rather than shown wrong.
+    // The comment's estimate is the config's one endpoint and Lambda; with environments each
+    // stage's plan carries its own (the JSON plans), not summed here yet.
     ...(environments.length > 0
       ? { environments }
-      : {
-          cost: renderCostMarkdown(
-            estimateLive(config, observations, PRICE_TABLE),
-            estimateCost(config, PRICE_TABLE),
-          ),
-        }),
+      : { cost: renderCostMarkdown(estimateLive(config, observations, PRICE_TABLE), plan.cost) }),
   });
   writeFileSync(markdownFile, `${body}\n`);
   core.setOutput("has-changes", String(hasChanges(plan)));

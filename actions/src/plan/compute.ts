@@ -320,10 +320,11 @@ const replaces = (change: PlannedChange): boolean =>
   change.action === "replace" || change.adoptWith === "replace";
 
 /**
- * The plan's hash: everything but the hash itself and where the config file was read from
- * (a PR plan and the merge's apply may run from different working directories).
+ * The plan's hash: everything but the hash itself, where the config file was read from (a PR
+ * plan and the merge's apply may run from different working directories) and the cost estimate
+ * (prices, not resources).
  */
 export function planHashOf(plan: Plan): string {
-  const { planHash: _hash, configFile: _file, ...body } = plan;
+  const { planHash: _hash, configFile: _file, cost: _cost, ...body } = plan;
   return digest(body);
 }

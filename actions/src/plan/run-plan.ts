@@ -1,14 +1,20 @@
-// One plan: read the state record, find a move, and compute the plan against live AWS. Changes
-// nothing; refuses training data in another region before showing anything.
+// One plan: read the state record, find a move, and compute the plan against live AWS, with the
+// config's cost estimate from the shipped price table. Changes nothing; refuses training data in
+// another region before showing anything.
+import { estimateCost, type CostEstimate } from "../cost/estimate.js";
+import { PRICE_TABLE } from "../cost/prices.generated.js";
 import type { Session } from "../session.js";
 import { computePlan, type Observations } from "./compute.js";
 import { checkDataRegion } from "./data-region.js";
 import { findMove } from "./moves.js";
 import type { Plan } from "./types.js";
 
+/** A plan fresh from the account, so it always carries its cost estimate. */
+export type CostedPlan = Plan & { cost: CostEstimate };
+
 export async function runPlan(
   session: Session,
-): Promise<{ plan: Plan; observations: Observations }> {
+): Promise<{ plan: CostedPlan; observations: Observations }> {
   const state = session.state.read();
   const [result] = await Promise.all([
     computePlan({
@@ -23,5 +29,5 @@ export async function runPlan(
     session.accountConfirmed,
     checkDataRegion(session),
   ]);
-  return result;
+  return { ...result, plan: { ...result.plan, cost: estimateCost(session.config, PRICE_TABLE) } };
 }

@@ -1,6 +1,7 @@
 // The plan is plain, versioned, serialisable data: what will be done to each resource and why,
 // plus the hashes that let apply refuse when the world moved since the plan was made.
 // JSON format documented in docs/plan-format.md; bump PLAN_FORMAT_VERSION whenever its shape changes.
+import type { CostEstimate } from "../cost/estimate.js";
 import type { Node } from "../graph/graph.js";
 import type { Identity } from "../graph/identity.js";
 import {
@@ -14,7 +15,8 @@ import {
 // 2: changes may carry `rollback`, and risk "rollback".
 // 3: every change carries `actionReason` (a refusal is `needs-human`, no longer only words).
 // 4: action "adopt" (with `adoptWith`), action reason "not-owned", risk "adopts"; a plan may
-//    carry `move` (a change of identity), changes `after`, and actionReason "moved".
+//    carry `move` (a change of identity), changes `after`, and actionReason "moved"; `stage`
+//    (environments); `cost`, the estimate from the shipped price table (outside the hash).
 export const PLAN_FORMAT_VERSION = 4;
 
 export type Action =
@@ -86,6 +88,11 @@ export interface Plan {
   stage?: PlanStage;
   /** Hash of everything above: reviewers and apply bind to this. */
   planHash: string;
+  /**
+   * What the config costs, estimated from the price table shipped with the tool. Outside the
+   * hash: a new price table changes no resource, so it must not invalidate a reviewed plan.
+   */
+  cost?: CostEstimate;
 }
 
 export interface PlanStage {

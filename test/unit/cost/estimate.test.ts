@@ -84,13 +84,83 @@ describe("the cost of config/mlops.yaml", () => {
     expect(e.incomplete).toBe(false);
   });
 
-  it("with the shipped table: every line says no price, never a guess", () => {
-    expect(PRICE_TABLE.takenAt).toBeNull();
+  it("with the shipped table (us-east-1): the plan's numbers are the hand calculation", () => {
+    const hosting = PRICE_TABLE.sagemakerHosting["us-east-1"]?.["ml.m5.large"] ?? NaN;
+    const provisioned = PRICE_TABLE.lambdaProvisionedConcurrency["us-east-1"]?.arm64 ?? NaN;
+    // Endpoint: 1-3 x ml.m5.large for 730 h; provisioned concurrency: 2 x 0.5 GB for 730 h.
+    const endpointLow = 1 * hosting * 730;
+    const endpointHigh = 3 * hosting * 730;
+    const concurrency = 2 * 0.5 * 730 * 3600 * provisioned;
+    expect([endpointLow, endpointHigh, concurrency]).toEqual([
+      expect.closeTo(83.95, 9),
+      expect.closeTo(251.85, 9),
+      expect.closeTo(8.7601752, 9),
+    ]);
     const e = estimateCost(dogBreeds, PRICE_TABLE);
+    expect(e.lines[0]?.usd).toEqual({ low: endpointLow, high: endpointHigh });
+    expect(e.lines[1]?.usd).toEqual({ low: concurrency, high: concurrency });
+    // The training run's upper bound: the shipped table has no verified ml.m5.xlarge training
+    // price, so it says so instead of guessing.
+    expect(e.lines[2]?.noPrice).toBe("no price for ml.m5.xlarge training in us-east-1");
+    const text = renderCostText(e);
+    expect(text).toContain("us-east-1, list prices of 2026-06-27; an estimate, not a bill");
+    expect(text).toContain("$83.95-$251.85 per month  (1-3 x ml.m5.large)");
+    expect(text).toContain("$8.76 per month  (2 x 512 MB provisioned (arm64))");
+    expect(text).toContain("no price for ml.m5.xlarge training in us-east-1");
+    expect(text.split("\n").at(-1)).toBe("  $92.71-$260.61 per month");
+    // A scaling change (max 3 -> 10) in the pull request's comment: the column and the delta.
+    const scaled: Config = {
+      ...dogBreeds,
+      endpoint: {
+        ...dogBreeds.endpoint,
+        autoscaling: {
+          ...(dogBreeds.endpoint.autoscaling as NonNullable<Config["endpoint"]["autoscaling"]>),
+          maxCapacity: 10,
+        },
+      },
+    };
+    const markdown = renderCostMarkdown(e, estimateCost(scaled, PRICE_TABLE));
+    expect(markdown).toContain(
+      "| `sagemaker.endpoint.main` | 1-10 x ml.m5.large | $83.95-$839.50 per month |",
+    );
+    expect(markdown).toContain(
+      "| `lambda.provisioned-concurrency.api` | 2 x 512 MB provisioned (arm64) | $8.76 per month |",
+    );
+    expect(markdown.split("\n").at(-1)).toBe(
+      `monthly estimate: $92.71-$260.61 -> $92.71-$${(10 * hosting * 730 + concurrency).toFixed(2)}`,
+    );
+    expect(markdown.split("\n").at(-1)).toBe("monthly estimate: $92.71-$260.61 -> $92.71-$848.26");
+  });
+
+  it("config/full.example.yaml's instance types, priced in us-east-1: GPUs, spot as a range", () => {
+    const full = loadConfig(
+      ws.write(
+        "config/full.yaml",
+        readFileSync(join(REPO, "config/full.example.yaml"), "utf8").replaceAll(
+          "eu-west-1",
+          "us-east-1",
+        ),
+      ),
+    );
+    const e = estimateCost(full, PRICE_TABLE);
+    // 2-8 x ml.g5.xlarge at $1.4084 for 730 h; 4 x 1 GB arm64 provisioned; a spot training run
+    // of 5 x ml.g5.2xlarge x 3 h at $1.515, from 10% of on-demand.
+    expect(e.lines.map((l) => [l.address, l.usd])).toEqual([
+      ["sagemaker.endpoint.main", { low: 2 * 1.4084 * 730, high: 8 * 1.4084 * 730 }],
+      [
+        "lambda.provisioned-concurrency.api",
+        { low: 4 * 730 * 3600 * 0.0000033334, high: 4 * 730 * 3600 * 0.0000033334 },
+      ],
+      ["training.run.main", { low: 5 * 3 * 1.515 * 0.1, high: 5 * 3 * 1.515 }],
+    ]);
+    expect(renderCostText(e)).toContain("$2056.26-$8225.06 per month  (2-8 x ml.g5.xlarge)");
+  });
+
+  it("the shipped table prices nothing outside the regions it covers", () => {
+    expect(regionsCovered(PRICE_TABLE)).toEqual(["us-east-1"]);
+    const e = estimateCost({ ...dogBreeds, region: "eu-west-1" }, PRICE_TABLE);
     expect(e.lines.map((l) => l.usd)).toEqual([undefined, undefined, undefined]);
-    expect(e.lines[0]?.noPrice).toBe("no price for ml.m5.large hosting in us-east-1");
     expect(e.monthly).toBeUndefined();
-    expect(renderCostText(e)).toContain("an estimate, not a bill");
   });
 
   it("an unknown region or instance type is no price; spot is a range", () => {
