@@ -12,6 +12,7 @@ RollingBack for ``SETTINGS.update_delay_s``, then InService on the old config.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 from moto.core.responses import ActionResult
@@ -272,6 +273,51 @@ def list_models(self: SageMakerResponse) -> ActionResult:
     )
 
 
+_TRAINING_JOB_SORT_KEYS: dict[str, Callable[[Any], Any]] = {
+    "Name": lambda job: job.training_job_name,
+    "CreationTime": lambda job: job.creation_time,
+    "Status": lambda job: job.training_job_status,
+}
+
+
+def list_training_jobs(self: SageMakerResponse) -> ActionResult:
+    """ListTrainingJobs as AWS answers it: filtered (NameContains, StatusEquals), sorted (SortBy,
+    SortOrder; default CreationTime, Ascending), then paged (MaxResults, default 10). moto 5.2.1
+    pages first, filters the page and never sorts, so "the newest 5 jobs of this project" in a
+    busy account came back empty."""
+    contains = self._get_param("NameContains")
+    status = self._get_param("StatusEquals")
+    sort_by = self._get_param("SortBy", "CreationTime")
+    descending = self._get_param("SortOrder", "Ascending") == "Descending"
+    max_results = self._get_int_param("MaxResults") or 10
+    start = int(self._get_param("NextToken") or 0)
+    jobs = [
+        job
+        for job in self.sagemaker_backend.training_jobs.values()
+        if (not contains or contains in job.training_job_name)
+        and (not status or job.training_job_status == status)
+    ]
+    jobs.sort(key=_TRAINING_JOB_SORT_KEYS.get(sort_by, _TRAINING_JOB_SORT_KEYS["CreationTime"]))
+    if descending:
+        jobs.reverse()
+    page = jobs[start : start + max_results]
+    summaries = [
+        {
+            "TrainingJobName": job.training_job_name,
+            "TrainingJobArn": job.arn,
+            "CreationTime": job.creation_time,
+            "TrainingEndTime": job.training_end_time,
+            "LastModifiedTime": job.last_modified_time,
+            "TrainingJobStatus": job.training_job_status,
+        }
+        for job in page
+    ]
+    result: dict[str, Any] = {"TrainingJobSummaries": summaries}
+    if start + max_results < len(jobs):
+        result["NextToken"] = str(start + max_results)
+    return ActionResult(result)
+
+
 TERMINAL_TRAINING_STATUSES = frozenset({"Completed", "Failed", "Stopped"})
 
 
@@ -297,5 +343,6 @@ def install() -> None:
     SageMakerResponse.delete_training_job = delete_training_job  # type: ignore[attr-defined]
     FakeEndpointConfig.validate_instance_type = _any_instance_type  # type: ignore[method-assign]
     SageMakerResponse.list_models = list_models  # type: ignore[method-assign]
+    SageMakerResponse.list_training_jobs = list_training_jobs  # type: ignore[method-assign]
     SageMakerResponse.update_endpoint = update_endpoint  # type: ignore[attr-defined]
     SageMakerResponse.create_endpoint = create_endpoint  # type: ignore[method-assign]

@@ -42,7 +42,9 @@ import {
   DescribeEndpointCommand,
   DescribeEndpointConfigCommand,
   ListEndpointsCommand,
+  CreateTrainingJobCommand,
   ListModelsCommand,
+  ListTrainingJobsCommand,
   SageMakerClient,
   UpdateEndpointCommand,
   UpdateEndpointWeightsAndCapacitiesCommand,
@@ -259,6 +261,58 @@ describe("SageMaker UpdateEndpoint", () => {
     );
     const listed = await sagemaker.send(new ListModelsCommand({ NameContains: "emu-mod" }));
     expect((listed.Models ?? []).map((m) => m.ModelName)).toEqual(["emu-model"]);
+  });
+
+  it("ListTrainingJobs filters and sorts before it pages, as AWS does (moto pages first)", async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: "emu-training-data" }));
+    const start = (name: string) =>
+      sagemaker.send(
+        new CreateTrainingJobCommand({
+          TrainingJobName: name,
+          RoleArn: roleArn,
+          AlgorithmSpecification: {
+            TrainingImage:
+              "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.3-cpu-py311",
+            TrainingInputMode: "File",
+          },
+          InputDataConfig: [
+            {
+              ChannelName: "train",
+              DataSource: {
+                S3DataSource: {
+                  S3DataType: "S3Prefix",
+                  S3Uri: "s3://emu-training-data/train/",
+                },
+              },
+            },
+          ],
+          OutputDataConfig: { S3OutputPath: "s3://emu-training-data/out/" },
+          ResourceConfig: { InstanceType: "ml.m5.large", InstanceCount: 1, VolumeSizeInGB: 10 },
+          StoppingCondition: { MaxRuntimeInSeconds: 3600 },
+        }),
+      );
+    // Ours first, then enough of another project's to fill a page in creation order.
+    for (const name of ["mine-1", "mine-2", "theirs-1", "theirs-2", "theirs-3"]) await start(name);
+    const newest = await sagemaker.send(
+      new ListTrainingJobsCommand({
+        NameContains: "mine-",
+        SortBy: "CreationTime",
+        SortOrder: "Descending",
+        MaxResults: 1,
+      }),
+    );
+    expect(newest.TrainingJobSummaries?.map((j) => j.TrainingJobName)).toEqual(["mine-2"]);
+    const next = await sagemaker.send(
+      new ListTrainingJobsCommand({
+        NameContains: "mine-",
+        SortBy: "CreationTime",
+        SortOrder: "Descending",
+        MaxResults: 1,
+        NextToken: newest.NextToken,
+      }),
+    );
+    expect(next.TrainingJobSummaries?.map((j) => j.TrainingJobName)).toEqual(["mine-1"]);
+    expect(next.NextToken).toBeUndefined();
   });
 
   it("rejects unknown endpoints and configs with the real messages", async () => {
