@@ -121,14 +121,7 @@ export class RequestAuthorizer {
 
   private s3(entry: RawEntry, recordedAs: string): Omit<Authorization, "because">[] {
     const url = new URL(entry.url ?? "http://localhost/");
-    // The recorder names only lowercase sub-resources (?tagging, ?encryption): ?publicAccessBlock
-    // comes out as ListObjects or CreateBucket.
-    const publicAccess = url.searchParams.has("publicAccessBlock")
-      ? { GET: "GetBucketPublicAccessBlock", PUT: "PutBucketPublicAccessBlock" }[
-          (entry.method ?? "GET").toUpperCase() as "GET" | "PUT"
-        ]
-      : undefined;
-    const operation = publicAccess ?? recordedAs;
+    const operation = recordedAs;
     const [bucket = "", ...rest] = decodeURIComponent(url.pathname).split("/").filter(Boolean);
     const key = rest.join("/");
     const bucketArn = `arn:aws:s3:::${bucket}`;

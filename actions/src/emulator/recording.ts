@@ -149,6 +149,18 @@ function lambdaOperation(method: string, url: URL): string | undefined {
 }
 
 const S3_VERBS: Readonly<Record<string, string>> = { GET: "Get", PUT: "Put", DELETE: "Delete" };
+/** A bucket listing's query parameters: not a subresource (?tagging, ?publicAccessBlock, ...). */
+const LISTING_PARAMETERS = new Set([
+  "list-type",
+  "prefix",
+  "delimiter",
+  "max-keys",
+  "start-after",
+  "continuation-token",
+  "encoding-type",
+  "fetch-owner",
+  "marker",
+]);
 
 function pascal(word: string): string {
   return word
@@ -165,9 +177,9 @@ function s3Operation(entry: RawEntry, method: string, url: URL): string | undefi
     if (method === "POST" && q.has("delete")) return "DeleteObjects";
     if (method === "GET" && q.has("uploads")) return "ListMultipartUploads";
     if (method === "GET" && q.has("versions")) return "ListObjectVersions";
-    const sub = [...q.keys()].find((key) => !["list-type", "prefix", "delimiter"].includes(key));
+    const sub = [...q.keys()].find((key) => !LISTING_PARAMETERS.has(key));
     const verb = S3_VERBS[method];
-    if (sub !== undefined && verb !== undefined && /^[a-z-]+$/.test(sub)) {
+    if (sub !== undefined && verb !== undefined && /^[a-zA-Z-]+$/.test(sub)) {
       return `${verb}Bucket${pascal(sub)}`;
     }
     switch (method) {

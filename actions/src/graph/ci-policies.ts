@@ -65,6 +65,8 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
         arn("lambda", `function:${config.lambda.name}:*`),
       ]
     : [];
+  // The function's own resource policy is on its unqualified ARN (an alias's is on `:alias`).
+  const functionOnly = fn.slice(0, 1);
   // The tool's alarms by name (a removed one is deleted under the policy before the change), and
   // the user's rollback alarms, which a deployment reads to say which one fired.
   const ownAlarms = toolAlarms(config).map((a) => arn("cloudwatch", `alarm:${a.name}`));
@@ -184,10 +186,15 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
           "lambda:ListProvisionedConcurrencyConfigs",
           "lambda:ListVersionsByFunction",
           "lambda:ListTags",
-          // The function's resource policy: mlops owns it whole.
-          "lambda:GetPolicy",
         ],
         Resource: fn,
+      },
+      {
+        // The function's own resource policy (not an alias's): mlops owns it whole.
+        Sid: "ReadFunctionPolicy",
+        Effect: "Allow",
+        Action: ["lambda:GetPolicy"],
+        Resource: functionOnly,
       },
       ...(config.lambda?.url
         ? [
@@ -389,10 +396,15 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
           "lambda:DeleteFunction",
           "lambda:TagResource",
           "lambda:UntagResource",
-          // A statement someone added to the function's resource policy is removed.
-          "lambda:RemovePermission",
         ],
         Resource: fn,
+      },
+      {
+        // A statement someone added to the function's own resource policy is removed.
+        Sid: "OwnFunctionPolicy",
+        Effect: "Allow",
+        Action: ["lambda:RemovePermission"],
+        Resource: functionOnly,
       },
       ...(config.lambda?.url
         ? [
