@@ -3,7 +3,7 @@ import { relative } from "node:path";
 import { mapLimit, semaphore } from "../pool.js";
 import type { ManagedResource, StateRecord } from "../apply/state-store.js";
 import type { DesiredGraph, GraphContext, Node } from "../graph/graph.js";
-import { MANAGED_BY, topologicalOrder } from "../graph/graph.js";
+import { MANAGED_BY, TAG_MANAGED_BY, TAG_PROJECT, topologicalOrder } from "../graph/graph.js";
 import {
   contextFor,
   DEFAULT_ACTION_REASON,
@@ -146,6 +146,21 @@ export async function computePlan(
   const orphanObservations = await observe([...orphans, ...previous], handlers, ctx);
   for (const [address, seen] of orphanObservations) observations.set(address, seen);
 
+  const byAddress = new Map(desired.map((n) => [n.address, n]));
+  // A sub-resource (an alias, concurrency, scaling, a Function URL) is the tool's when the
+  // resource it belongs to is: its first dependency whose kind carries the ownership tags.
+  const ownedParent = (node: Node): boolean =>
+    node.dependsOn.some((address) => {
+      const parent = byAddress.get(address);
+      if (!parent) return false;
+      const parentHandler = handlerFor(handlers, parent.kind);
+      if (parentHandler.ownership !== "tags" && parentHandler.ownership !== "parent") return false;
+      const observed = observations.get(address)?.observed;
+      return (
+        observed !== undefined &&
+        isOwned(parentHandler, parent, observed, state, graph.context, ownedParent)
+      );
+    });
   const changes: PlannedChange[] = desired.map((node): PlannedChange => {
     const seen = observations.get(node.address);
     const handler = handlerFor(handlers, node.kind);
@@ -179,7 +194,7 @@ export async function computePlan(
       ...(change.summary !== undefined && { summary: change.summary }),
       ...(change.rollback !== undefined && { rollback: change.rollback }),
     };
-    return isOwned(handler, node, seen.observed, state, graph.context)
+    return isOwned(handler, node, seen.observed, state, graph.context, ownedParent)
       ? planned
       : adopting(planned);
   });
@@ -257,9 +272,10 @@ function plannedMove(move: MoveSource, changes: readonly PlannedChange[]): Plann
 }
 
 /**
- * Whether the tool made this existing resource: the state record lists it, or (for kinds with
- * tags) it carries the ownership tags of this project. Kinds without `ownership` are content the
- * tool writes and always count as its own.
+ * Whether the tool made this existing resource: the state record lists it, or (kinds with tags)
+ * it carries the ownership tags of this project, or (sub-resources without tags) the resource it
+ * belongs to is the tool's. Kinds without `ownership` are content the tool writes and always
+ * count as its own.
  */
 export function isOwned(
   handler: Pick<ResourceHandler, "ownership">,
@@ -267,11 +283,12 @@ export function isOwned(
   observed: unknown,
   state: StateRecord,
   context: GraphContext,
+  ownedParent: (node: Node) => boolean,
 ): boolean {
   if (handler.ownership === undefined || node.address in state.resources) return true;
-  if (handler.ownership === "record") return false;
+  if (handler.ownership === "parent") return ownedParent(node);
   const tags = (observed as { tags?: Record<string, string> }).tags ?? {};
-  return tags["mlops:managed-by"] === MANAGED_BY && tags["mlops:project"] === context.project;
+  return tags[TAG_MANAGED_BY] === MANAGED_BY && tags[TAG_PROJECT] === context.project;
 }
 
 /**

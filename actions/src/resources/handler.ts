@@ -168,12 +168,13 @@ export interface ResourceHandler<Spec = unknown, Observed = unknown> {
   /**
    * How the planner tells what the tool made from what someone else made, for kinds a person
    * could have made by hand with the name the tool derives: "tags" by the ownership tags on it
-   * (the observed value's `tags`, see resourceTags) or the state record, "record" by the state
-   * record alone (kinds without tags). One that exists and is neither is planned "adopt".
+   * (the observed value's `tags`, see resourceTags), "parent" (sub-resources without tags: an
+   * alias, concurrency, scaling) by whether the resource it depends on is the tool's; either way
+   * the state record listing it is enough. One that exists and is neither is planned "adopt".
    * Absent: content the tool writes itself (a data set, a training run, content-named models),
    * never adopted.
    */
-  ownership?: "tags" | "record";
+  ownership?: "tags" | "parent";
   /** How the plan calls bringing a missing one into being (training "trains"). */
   createAction?: "create" | "train";
   /** One line for the plan when the resource is to be created. */

@@ -39,7 +39,7 @@ export function desiredScaling(spec: AutoscalingSpec): Required<ScalingObserved>
 
 export const autoscalingHandler: ResourceHandler<AutoscalingSpec, AutoscalingObserved> = {
   kind: "autoscaling.variant",
-  ownership: "record",
+  ownership: "parent",
   // Deleting an endpoint takes its scaling off (AWS asks for that first): a replaced endpoint
   // gets it back from this node, planned "replace" with it.
   replacedWith: ["sagemaker.endpoint"],

@@ -21,7 +21,7 @@ export interface InstanceProfileObserved {
 export const instanceProfileHandler: ResourceHandler<InstanceProfileSpec, InstanceProfileObserved> =
   {
     kind: "iam.instance-profile",
-    ownership: "record",
+    ownership: "parent",
 
     async read(node, { clients: { iam } }) {
       const out = await readOrUndefined(`reading instance profile ${node.name}`, () =>

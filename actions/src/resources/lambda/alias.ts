@@ -46,7 +46,7 @@ function changesOf(node: Node<AliasSpec>, observed: AliasObserved): FieldChange[
 
 export const aliasHandler: ResourceHandler<AliasSpec, AliasObserved> = {
   kind: "lambda.alias",
-  ownership: "record",
+  ownership: "parent",
 
   async prepare(node) {
     const codeSha256 = await codeSha256Of(node.spec.code);

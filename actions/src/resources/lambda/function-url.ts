@@ -102,7 +102,7 @@ export async function deployedFunctionUrl(
 export const functionUrlHandler: ResourceHandler<FunctionUrlSpec, FunctionUrlObserved> = {
   kind: "lambda.function-url",
   // Someone may have made it by hand under the name the tool derives: taking it over is an adoption.
-  ownership: "record",
+  ownership: "parent",
 
   read: readFunctionUrl,
 

@@ -95,7 +95,7 @@ export const provisionedConcurrencyHandler: ResourceHandler<
   ProvisionedConcurrencyObserved
 > = {
   kind: "lambda.provisioned-concurrency",
-  ownership: "record",
+  ownership: "parent",
 
   async read(node, ctx) {
     const { functionName, qualifier } = node.spec;

@@ -161,7 +161,7 @@ export const reservedConcurrencyHandler: ResourceHandler<
   ReservedConcurrencyObserved
 > = {
   kind: "lambda.reserved-concurrency",
-  ownership: "record",
+  ownership: "parent",
 
   async read(node, ctx) {
     const concurrency = await currentReservation(node.spec.functionName, ctx);

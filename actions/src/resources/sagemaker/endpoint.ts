@@ -30,7 +30,7 @@ const DELETE_DEADLINE_MS = 30 * 60_000;
 
 export const endpointHandler: ResourceHandler<EndpointSpec, EndpointObserved> = {
   kind: "sagemaker.endpoint",
-  ownership: "record",
+  ownership: "tags",
 
   prepare(node, _ctx, deps) {
     const config = dependencyOf(node, deps, "sagemaker.endpoint-config");
