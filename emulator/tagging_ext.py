@@ -8,6 +8,8 @@
 - SageMaker ``ListTags``/``AddTags``/``DeleteTags`` on a resource that does not exist answer a
   ValidationException (HTTP 400) in AWS; moto fails with a 500 (which SDKs retry). The
   ValidationException uses moto's own "Could not find" wording.
+- A model package version's ARN (``model-package/<group>/<version>``) is found for tagging and
+  ``GetResources``; moto could not parse it and answered a 500.
 """
 
 from __future__ import annotations
@@ -36,10 +38,18 @@ def add_tags(
 
 
 def _resource_from_arn(self: SageMakerModelBackend, arn: str) -> Any:
-    resource = _original_resource_from_arn(self, arn)
+    kind, _, name = arn.rsplit(":", maxsplit=1)[-1].partition("/")
+    # A model package version's ARN has two slashes (model-package/<group>/<version>), which
+    # moto's parser cannot split: every GetResources in an account with a registry was a 500.
+    resource = (
+        self.model_packages.get(arn)
+        if kind == "model-package"
+        else _original_resource_from_arn(self, arn)
+    )
     if resource is None:
-        kind, _, name = arn.rsplit(":", maxsplit=1)[-1].partition("/")
         raise ValidationError(message=f"Could not find {kind} with name {name}")
+    if getattr(resource, "tags", []) is None:
+        resource.tags = []  # created without tags: moto keeps None, which ListTags cannot page
     return resource
 
 

@@ -14,6 +14,10 @@ import {
   UpdateModelPackageCommand,
   type CreateModelPackageCommandInput,
 } from "@aws-sdk/client-sagemaker";
+import {
+  GetResourcesCommand,
+  ResourceGroupsTaggingAPIClient,
+} from "@aws-sdk/client-resource-groups-tagging-api";
 import { beforeAll, describe, expect, it } from "vitest";
 import { useEmulator } from "../support/emulator.js";
 
@@ -62,6 +66,13 @@ describe("the model registry in the emulator", () => {
     expect(described.ModelPackageVersion).toBe(1);
     expect(described.ModelMetrics).toEqual(metrics);
     expect(described.ModelApprovalStatus).toBe("PendingManualApproval");
+
+    // An account with registry versions still lists its tagged resources (moto: a 500).
+    const tagging = new ResourceGroupsTaggingAPIClient(aws.clientConfig);
+    const listed = await tagging.send(
+      new GetResourcesCommand({ TagFilters: [{ Key: "mlops:project", Values: [group] }] }),
+    );
+    expect(listed.ResourceTagMappingList).toEqual([]);
   });
 
   it("changes only what UpdateModelPackage names, and filters lists by approval status", async () => {
