@@ -143,15 +143,15 @@ describe("the cost of config/mlops.yaml", () => {
       ),
     );
     const e = estimateCost(full, PRICE_TABLE);
-    // 2-8 x ml.g5.xlarge at $1.4084 for 730 h; 4 x 1 GB arm64 provisioned; a spot training run
-    // of 5 x ml.g5.2xlarge x 3 h at $1.515, from 10% of on-demand.
+    // 2-8 x ml.g5.xlarge at $1.4084 for 730 h; 4 x 1 GB arm64 provisioned; its search of 12
+    // spot trials, each 5 x ml.g5.2xlarge x 3 h at $1.515, from 10% of on-demand.
     expect(e.lines.map((l) => [l.address, l.usd])).toEqual([
       ["sagemaker.endpoint.main", { low: 2 * 1.4084 * 730, high: 8 * 1.4084 * 730 }],
       [
         "lambda.provisioned-concurrency.api",
         { low: 4 * 730 * 3600 * 0.0000033334, high: 4 * 730 * 3600 * 0.0000033334 },
       ],
-      ["training.run.main", { low: 5 * 3 * 1.515 * 0.1, high: 5 * 3 * 1.515 }],
+      ["training.run.main", { low: 12 * 5 * 3 * 1.515 * 0.1, high: 12 * 5 * 3 * 1.515 }],
     ]);
     expect(renderCostText(e)).toContain("$2056.26-$8225.06 per month  (2-8 x ml.g5.xlarge)");
   });
