@@ -191,6 +191,20 @@ describe("registry and staged promotion", () => {
     expect(production.image).toBe(v1.image);
     expect(production.name).not.toBe(v1.name); // names carry the environment
     expect(production.count).toBe(2); // production's override
+    // `mlops status --env production` says which registry version it serves.
+    const status = await mlops(
+      "status",
+      "--config",
+      config,
+      "--env",
+      "production",
+      "--format",
+      "json",
+    );
+    ok(status);
+    expect(JSON.parse(status.out)).toMatchObject({
+      endpoint: { name: `${project}-production`, status: "InService", modelVersion: "1" },
+    });
     const tags = await sagemaker.send(
       new ListTagsCommand({
         ResourceArn: (

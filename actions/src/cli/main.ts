@@ -240,7 +240,7 @@ const commands: Record<string, Command> = {
   }),
   status: lazy({
     summary: "show the live service: endpoint, model, alarms, Lambda, training runs",
-    synopsis: "[--format text|markdown|json]",
+    synopsis: "[--env STAGE] [--format text|markdown|json]",
     description:
       "Reads the account (Describe/Get/List only; the plan role may run it) and shows the\nendpoint's status and instance count (now, min, max), the model it serves and since when,\nits data capture, each alarm's state, the Lambda alias's version and concurrency, and the\nlatest training runs with their metrics. Changes nothing.",
     options: {
@@ -250,8 +250,13 @@ const commands: Record<string, Command> = {
         value: "text|markdown|json",
         help: "what to print",
       },
+      env: {
+        type: "string",
+        value: "STAGE",
+        help: "with environments: the environment to show (its registry version included)",
+      },
     },
-    examples: ["mlops status", "mlops status --format json"],
+    examples: ["mlops status", "mlops status --format json", "mlops status --env production"],
     load: () => import("./status-command.js"),
     run: ({ statusCommand }, v, _p, io) =>
       statusCommand(

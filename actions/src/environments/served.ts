@@ -9,6 +9,7 @@ import {
   type StateRecord,
 } from "../apply/state-store.js";
 import { fillTemplate } from "../aws/naming.js";
+import { stateKey } from "../graph/graph.js";
 import type { Config } from "../config/types.js";
 import { environmentConfig } from "./stages.js";
 
@@ -21,7 +22,7 @@ export function environmentStateStore(
 ): StateStore {
   const env = environmentConfig(config, environment);
   const bucket = fillTemplate(env.state.bucket, { account, region: env.region }).value;
-  return new StateStore(s3, bucket, `${env.state.prefix}state.json`);
+  return new StateStore(s3, bucket, stateKey(env.state.prefix));
 }
 
 /** The version the record says is served now, if any. */

@@ -14,6 +14,8 @@ import {
   ListTrainingJobsCommand,
 } from "@aws-sdk/client-sagemaker";
 import { readOrUndefined, withContext } from "../aws/errors.js";
+import { servedNow } from "../environments/served.js";
+import { BUILD_STAGE } from "../environments/stages.js";
 import { rollbackAlarmNames, toolAlarms } from "../graph/alarm-nodes.js";
 import { describeAlarms } from "../resources/cloudwatch/alarm.js";
 import { deployedFunctionUrl } from "../resources/lambda/function-url.js";
@@ -65,7 +67,7 @@ async function endpointStatus(session: Session): Promise<EndpointStatus> {
   if (!out) return { name: e.name };
   const configName = out.EndpointConfigName ?? "";
   const resourceId = variantResourceId(e.name, e.variantName);
-  const [config, targets, deployments] = await Promise.all([
+  const [config, targets, deployments, record] = await Promise.all([
     readOrUndefined(`reading endpoint config ${configName}`, () =>
       sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: configName })),
     ),
@@ -79,7 +81,10 @@ async function endpointStatus(session: Session): Promise<EndpointStatus> {
       ),
     ),
     session.ctx.state?.deployments() ?? Promise.resolve([]),
+    session.state.read(),
   ]);
+  // An environment's record says which registry version it serves (the build stage serves none).
+  const served = session.stage?.name === BUILD_STAGE ? undefined : servedNow(record);
   const variant =
     out.ProductionVariants?.find((v) => v.VariantName === e.variantName) ??
     out.ProductionVariants?.[0];
@@ -91,7 +96,6 @@ async function endpointStatus(session: Session): Promise<EndpointStatus> {
   const capture = out.DataCaptureConfig;
   const servingSince =
     deployed?.at ?? (out.LastModifiedTime ? iso(out.LastModifiedTime) : undefined);
-  // Hook for the model registry (issue 18): look up the served model's registry version here.
   return {
     name: e.name,
     status: out.EndpointStatus ?? "",
@@ -105,6 +109,7 @@ async function endpointStatus(session: Session): Promise<EndpointStatus> {
     },
     endpointConfig: configName,
     ...(configVariant?.ModelName !== undefined && { model: configVariant.ModelName }),
+    ...(served !== undefined && { modelVersion: String(served.version) }),
     ...(servingSince !== undefined && { servingSince }),
     ...(deployed !== undefined && { deployedBy: deployed.origin ? "retrain" : "config" }),
     dataCapture:

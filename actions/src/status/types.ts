@@ -10,10 +10,7 @@ export interface EndpointStatus {
   instances?: { current?: number; desired?: number; min?: number; max?: number };
   endpointConfig?: string;
   model?: string;
-  /**
-   * The model registry's version of the served model. Hook for the registry (issue 18): nothing
-   * fills it until the tool registers models.
-   */
+  /** The model registry's version of the served model (an environment of `environments:`). */
   modelVersion?: string;
   /** When the served model was deployed: the deployment history, else the endpoint's last change. */
   servingSince?: string;

@@ -24,7 +24,7 @@ const COMMANDS: Record<string, readonly string[]> = {
   ],
   validate: ["--format"],
   plan: ["--out", "--markdown-out", "--format", "--detailed-exitcode", "--env"],
-  status: ["--format"],
+  status: ["--format", "--env"],
   apply: ["--plan", "--auto-approve", "--allow-rollback", "--adopt", "--env"],
   train: [
     "--set",
