@@ -176,6 +176,12 @@ export interface FunctionUrlCors {
 export interface IamConfig {
   path: string;
   permissionsBoundary?: string;
+  /**
+   * Whose `<project>-boundary` the roles carry when permissionsBoundary is not set: an
+   * environment's roles carry the build project's (set by environmentConfig), the one boundary
+   * bootstrap and docs/setup.md create.
+   */
+  boundaryProject?: string;
   roleNames: { sagemaker?: string; lambda?: string; ec2?: string };
   /**
    * Managed policies (explicit ARNs) allowed to stay attached to each role. The tool never

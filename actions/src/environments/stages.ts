@@ -70,7 +70,7 @@ export function environmentConfig(config: Config, name: string): Config {
         }),
       },
     }),
-    iam: { ...config.iam, roleNames },
+    iam: { ...config.iam, roleNames, boundaryProject: config.project },
   };
 }
 

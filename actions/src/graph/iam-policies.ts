@@ -50,7 +50,7 @@ export function trustPolicy(service: string, sourceAccount?: string): PolicyDocu
 export function permissionsBoundaryArn(config: Config, ctx: GraphContext): string {
   return (
     config.iam.permissionsBoundary ??
-    `arn:${ctx.partition}:iam::${ctx.account}:policy${config.iam.path}${config.project}-boundary`
+    `arn:${ctx.partition}:iam::${ctx.account}:policy${config.iam.path}${config.iam.boundaryProject ?? config.project}-boundary`
   );
 }
 

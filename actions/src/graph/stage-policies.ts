@@ -192,7 +192,8 @@ function stateAccess(
 
 /** An environment never trains: its role gets none of the training calls ciPolicy() grants. */
 function withoutTraining(statements: PolicyStatement[]): PolicyStatement[] {
-  const training = /^sagemaker:\w+TrainingJobs?$|^logs:FilterLogEvents$/;
+  const training =
+    /^sagemaker:\w+(TrainingJobs?|HyperParameterTuningJobs?|TrainingJobsForHyperParameterTuningJob)$|^logs:FilterLogEvents$/;
   return statements.flatMap((s) => {
     const Action = s.Action.filter((a) => !training.test(a));
     return Action.length === 0 ? [] : [{ ...s, Action }];

@@ -40,8 +40,15 @@ const GLOBAL_KINDS: ReadonlySet<string> = new Set([
   "s3.dataset",
 ]);
 
-/** Runs are history, not resources: their jobs are leftovers. */
-const NOT_DELETED: ReadonlySet<string> = new Set(["training.run"]);
+/**
+ * Runs and the model registry are history, not resources: a move keeps them (their jobs are
+ * leftovers; the registry's versions are what production was approved from).
+ */
+const NOT_DELETED: ReadonlySet<string> = new Set([
+  "training.run",
+  "sagemaker.model-package-group",
+  "sagemaker.model-package",
+]);
 
 /** What serves requests: a move deletes the old ones only after these are ready. */
 export const SERVING_KINDS: ReadonlySet<string> = new Set([

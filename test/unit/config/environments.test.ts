@@ -3,6 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../../actions/src/config/load.js";
 import { environmentConfig, requireEnvironment } from "../../../actions/src/environments/stages.js";
+import { stageGraphs, stagePolicy } from "../../../actions/src/graph/stage-policies.js";
 import { stageLine } from "../../../actions/src/plan/stage-line.js";
 import { BASE_CONFIG, issuesOf, makeWorkspace, type Workspace } from "./helpers.js";
 
@@ -91,5 +92,29 @@ describe("a stage's line in the plan", () => {
     expect(stageLine({ name: "staging", served: 2, deploys: { version: 2, arn: "a" } })).toBe(
       "staging: model v2, unchanged",
     );
+  });
+});
+
+describe("an environment's CI role and roles", () => {
+  const allowed = (document: { Statement: { Action: string[] }[] }): string[] =>
+    document.Statement.flatMap((s) => s.Action);
+
+  it("carries the build project's boundary, the one bootstrap and setup.md create", () => {
+    const config = loadConfig(
+      withEnvironments("  staging: {}\n  production: { approval: true }\n"),
+    );
+    const graph = stageGraphs(config, "123456789012").find((s) => s.name === "production");
+    const role = graph?.graph.nodes.find((n) => n.kind === "iam.role");
+    expect((role?.spec as { permissionsBoundary?: string }).permissionsBoundary).toBe(
+      `arn:aws:iam::123456789012:policy${config.iam.path}${config.project}-boundary`,
+    );
+  });
+
+  it("never trains: no training job and no search", () => {
+    const config = loadConfig(withEnvironments("  staging: {}\n"));
+    const staging = allowed(stagePolicy(config, "123456789012", "deploy", "staging"));
+    expect(staging.filter((a) => /TrainingJob|TuningJob/.test(a))).toEqual([]);
+    const build = allowed(stagePolicy(config, "123456789012", "deploy", "build"));
+    expect(build).toContain("sagemaker:CreateTrainingJob");
   });
 });
