@@ -9,6 +9,7 @@
 // project's roles and instance profile, objects in the project's buckets for the data sync and
 // the lock, runner instances tagged for the project). Nobody in CI deletes a bucket: that is
 // `mlops destroy --include-data`, for an administrator (see docs/setup.md).
+import { derivedNames } from "../aws/naming.js";
 import type { Config } from "../config/types.js";
 import { rollbackAlarmNames, toolAlarms } from "./alarm-nodes.js";
 import type { DesiredGraph } from "./graph.js";
@@ -53,8 +54,10 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
   const project = config.project;
   const sagemakerResources = [
     endpointArn(ctx, config.endpoint.name),
-    arn("sagemaker", `endpoint-config/${project}-*`),
-    arn("sagemaker", `model/${project}-*`),
+    // By the names the tool gives them (aws/naming.ts), so `<project>-*` of another stage
+    // (`<project>-production-model-*`) is not this role's to delete.
+    arn("sagemaker", `endpoint-config/${derivedNames.endpointConfig(project, "*")}`),
+    arn("sagemaker", `model/${derivedNames.model(project, "*")}`),
     arn("sagemaker", `training-job/${project}-*`),
     // Searches (training.tuning): named like training jobs, their trials are `<search>-NNN-xxxxxxxx`.
     arn("sagemaker", `hyper-parameter-tuning-job/${project}-*`),

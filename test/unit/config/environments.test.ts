@@ -117,4 +117,18 @@ describe("an environment's CI role and roles", () => {
     const build = allowed(stagePolicy(config, "123456789012", "deploy", "build"));
     expect(build).toContain("sagemaker:CreateTrainingJob");
   });
+
+  it("the build role names its own models and endpoint configs, not production's", () => {
+    const config = loadConfig(withEnvironments("  production: { approval: true }\n"));
+    const resources = stagePolicy(config, "123456789012", "deploy", "build").Statement.flatMap(
+      (s) => (s as { Resource?: string[] }).Resource ?? [],
+    );
+    const patterns = resources
+      .filter((r) => /:(model|endpoint-config)\//.test(r))
+      .map((r) => new RegExp(`^${r.replace(/[.]/g, "\\.").replace(/\*/g, ".*")}$`));
+    const production = `arn:aws:sagemaker:${config.region}:123456789012:model/${config.project}-production-model-0123abcd`;
+    const own = `arn:aws:sagemaker:${config.region}:123456789012:model/${config.project}-model-0123abcd`;
+    expect(patterns.some((p) => p.test(own))).toBe(true);
+    expect(patterns.some((p) => p.test(production))).toBe(false);
+  });
 });
