@@ -595,7 +595,7 @@ const commands: Record<string, Command> = {
   }),
   invoke: lazy({
     summary: "classify one image through the deployed Function URL",
-    synopsis: "--image PATH | --url URL [--top-k N] [--format table|json]",
+    synopsis: "--image PATH | --url URL [--env ENV] [--top-k N] [--format table|json]",
     description:
       "Sends one image (a local file, base64 in the JSON body, or an https URL the function\nfetches) to the Function URL of lambda.url as a client would: signed with SigV4 (service\nlambda, the AWS credentials of the environment) when its auth is AWS_IAM, so they need\nlambda:InvokeFunctionUrl and lambda:InvokeFunction on the alias. Prints the labels, highest\nfirst. With AWS_ENDPOINT_URL set (the emulator) it connects there, keeping the URL's host.",
     options: {
@@ -611,9 +611,15 @@ const commands: Record<string, Command> = {
         help: "show at most N labels (the function returns lambda.topK)",
       },
       format: { type: "string", default: "table", value: "table|json", help: "output format" },
+      env: {
+        type: "string",
+        value: "ENV",
+        help: "with environments: the environment whose URL to call",
+      },
     },
     examples: [
       "mlops invoke --image dog.jpg",
+      "mlops invoke --image dog.jpg --env staging",
       "mlops invoke --url https://example.com/cat.jpg --format json",
     ],
     load: () => import("./invoke-command.js"),

@@ -35,7 +35,7 @@ export const RUNNER_TAGS = 8;
 // model does not carry its 50-tag limit.
 const EC2_MAX_TAGS = 50;
 /** Tags per resource: the smallest limit among the services that receive the config's tags. */
-const MAX_TAGS = Math.min(
+export const MAX_TAGS = Math.min(
   AWS_LIMITS.sagemakerTagList.max,
   AWS_LIMITS.iamTagList.max,
   AWS_LIMITS.logsTags.max,

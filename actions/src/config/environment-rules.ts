@@ -11,7 +11,7 @@ import {
   nameProblem,
 } from "../aws/naming.js";
 import { isGpuSageMakerInstance } from "../aws/pytorch-images.js";
-import { limitProblem, MAX_USER_TAGS } from "./aws-limits.js";
+import { limitProblem, MAX_TAGS, MAX_USER_TAGS, TOOL_TAGS } from "./aws-limits.js";
 import { AWS_LIMITS } from "./aws-limits.generated.js";
 import type { ConfigPath } from "./issues.js";
 import type { Config } from "./types.js";
@@ -96,7 +96,7 @@ export function environmentProblems(config: Config): Problem[] {
     if (tags > MAX_USER_TAGS - 1) {
       add(
         at("tags"),
-        `makes ${tags} tags with the config's; at most ${MAX_USER_TAGS - 1} (the tool adds 4 of the 50 AWS allows in an environment)`,
+        `makes ${tags} tags with the config's; at most ${MAX_USER_TAGS - 1} (the tool adds ${TOOL_TAGS + 1} of the ${MAX_TAGS} AWS allows in an environment: mlops:environment too)`,
       );
     }
     return out;

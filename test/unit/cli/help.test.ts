@@ -44,7 +44,7 @@ const COMMANDS: Record<string, readonly string[]> = {
   unlock: ["--env"],
   "iam-policy": ["--for", "--account", "--trust", "--repository", "--environment", "--stage"],
   janitor: ["--dry-run", "--orphans"],
-  invoke: ["--image", "--url", "--top-k", "--format"],
+  invoke: ["--image", "--url", "--top-k", "--format", "--env"],
   import: ["--endpoint", "--function", "--project", "--region", "--force"],
   emulator: ["--port"],
 };
