@@ -104,6 +104,20 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
       Resource: bucketArns,
     },
     { Sid: "ReadObjects", Effect: "Allow", Action: ["s3:GetObject"], Resource: objectArns },
+    ...(config.data.source.kind === "s3"
+      ? [
+          {
+            // An s3:// data source: listed and read by the sync, its region checked by the plan.
+            Sid: "ReadDataSource",
+            Effect: "Allow" as const,
+            Action: ["s3:GetBucketLocation", "s3:ListBucket", "s3:GetObject"],
+            Resource: [
+              `arn:${ctx.partition}:s3:::${config.data.source.bucket}`,
+              `arn:${ctx.partition}:s3:::${config.data.source.bucket}/*`,
+            ],
+          },
+        ]
+      : []),
     {
       Sid: "ReadRoles",
       Effect: "Allow",

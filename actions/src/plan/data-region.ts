@@ -30,6 +30,8 @@ export async function bucketRegion(s3: S3Client, bucket: string): Promise<string
 /** Throws a ConfigError, located at the field, when the training data lives in another region. */
 export async function checkDataRegion(session: Session): Promise<void> {
   const { config } = session;
+  // Only a stage that trains reads training data (an environment deploys a registered model).
+  if (!session.graph.nodes.some((n) => n.kind === "training.run")) return;
   const dataBucket = session.graph.nodes.find((n) => n.address === "s3.bucket.data")?.name;
   const checks: { bucket: string; path: ConfigPath; what: string }[] = [];
   if (dataBucket !== undefined)

@@ -409,3 +409,17 @@ describe("monitoring and data capture grant exactly what they use", () => {
     expect(allows(sagemaker, "cloudwatch:DescribeAlarms", alarm("pets-lambda-errors"))).toBe(false);
   });
 });
+
+describe("an s3:// data source", () => {
+  it("is located, listed and read by both roles, and written by neither", () => {
+    const { plan, deploy } = policies(
+      config((t) => t.replace("  source: data\n", "  source: s3://shared-datasets/dogs/\n")),
+    );
+    for (const policy of [plan, deploy]) {
+      expect(allows(policy, "s3:GetBucketLocation", "arn:aws:s3:::shared-datasets")).toBe(true);
+      expect(allows(policy, "s3:ListBucket", "arn:aws:s3:::shared-datasets")).toBe(true);
+      expect(allows(policy, "s3:GetObject", "arn:aws:s3:::shared-datasets/dogs/a.jpg")).toBe(true);
+      expect(allows(policy, "s3:PutObject", "arn:aws:s3:::shared-datasets/dogs/a.jpg")).toBe(false);
+    }
+  });
+});
