@@ -133,7 +133,18 @@ export const modelPackageHandler: ResourceHandler<ModelPackageSpec, ModelPackage
               ...(origin.runUrl !== undefined && { GeneratedBy: origin.runUrl }),
             },
           }),
-          CustomerMetadataProperties: metadata(node, run.job, metrics, verdict.message, origin),
+          CustomerMetadataProperties: metadata(
+            node,
+            run.job,
+            metrics,
+            verdict.message,
+            origin,
+            // A search's best trial ran with its searched values over the static ones.
+            {
+              ...node.spec.hyperparameters,
+              ...run.tuning?.trials.find((t) => t.job === run.job)?.hyperparameters,
+            },
+          ),
           // Idempotent on the run: a create retried after a lost answer returns the same version.
           ClientToken: fingerprint.slice(0, 36),
           Tags: tagsToList(node.tags),
@@ -185,6 +196,7 @@ function metadata(
   metrics: Record<string, number>,
   gate: string,
   origin: ReturnType<typeof provenance>,
+  hyperparameters: Record<string, string | number | boolean>,
 ): Record<string, string> {
   const entries: [string, string | undefined][] = [
     [META.fingerprint, node.spec.trainingFingerprint],
@@ -195,7 +207,7 @@ function metadata(
     [META.gate, gate],
     [META.commit, origin.commit],
     [META.run, origin.runUrl],
-    ...Object.entries(node.spec.hyperparameters)
+    ...Object.entries(hyperparameters)
       .slice(0, 40)
       .map(([k, v]): [string, string] => [`${META.hyperparameter}${k}`.slice(0, 128), String(v)]),
   ];
