@@ -1,2 +1,0 @@
-import { createRequire as __mlopsCreateRequire } from 'node:module';const require = __mlopsCreateRequire(import.meta.url);
-import{computePlan}from"./chunk-GWPV6TZJ.js";async function runPlan(session){let[result]=await Promise.all([computePlan({graph:session.graph,state:session.state.read(),handlers:session.handlers,ctx:session.ctx,configFile:session.config.file}),session.accountConfirmed]);return result}export{runPlan};

@@ -1,0 +1,3 @@
+import { createRequire as __mlopsCreateRequire } from 'node:module';const require = __mlopsCreateRequire(import.meta.url);
+var ConfigError=class extends Error{issues;constructor(issues){super(issues.map(formatIssue).join(`
+`)),this.name="ConfigError",this.issues=issues}};function formatIssue(issue){let where=issue.path?`${issue.path}: `:"";return`${issue.file}:${issue.line}:${issue.column} ${where}${issue.message}`}function sortIssues(issues){return[...issues].sort((a,b)=>a.line-b.line||a.column-b.column||a.message.localeCompare(b.message))}function pathToString(path){return path.map((p,i)=>typeof p=="number"?`[${p}]`:i===0?p:`.${p}`).join("")}export{ConfigError,formatIssue,sortIssues,pathToString};

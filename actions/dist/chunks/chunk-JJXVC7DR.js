@@ -1,4 +1,0 @@
-import { createRequire as __mlopsCreateRequire } from 'node:module';const require = __mlopsCreateRequire(import.meta.url);
-function consoleLogger(options){let stream=options.stream??process.stderr,now=options.now??Date.now,tty=stream.isTTY,barShown=!1,lastLine=new Map,write=line=>{barShown&&(stream.write("\r\x1B[2K"),barShown=!1),stream.write(`${line}
-`)};return{info:write,warn:m=>{write(`warning: ${m}`)},error:m=>{write(`error: ${m}`)},debug:m=>{options.debug&&write(`debug: ${m}`)},progress(label,done,total){if(tty){let filled=total>0?Math.round(done/total*30):30;stream.write(`\r\x1B[2K${label} [${"#".repeat(filled)}${".".repeat(30-filled)}] ${done}/${total}`),barShown=done<total,barShown||stream.write(`
-`);return}let last=lastLine.get(label)??0;(done===total||now()-last>=1e4)&&(lastLine.set(label,now()),write(`${label}: ${done}/${total}`))}}}export{consoleLogger};

@@ -1,0 +1,2 @@
+import { createRequire as __mlopsCreateRequire } from 'node:module';const require = __mlopsCreateRequire(import.meta.url);
+import{GetCallerIdentity$,commonParams}from"./chunk-7HTZECXZ.js";import{getEndpointPlugin,makeBuilder}from"./chunk-NG2WUJXI.js";var command=makeBuilder(commonParams,"AWSSecurityTokenServiceV20110615","STSClient",getEndpointPlugin),_ep0={},_mw0=(Command,cs,config,o)=>[];var GetCallerIdentityCommand=class extends command(_ep0,_mw0,"GetCallerIdentity",GetCallerIdentity$){};export{GetCallerIdentityCommand};

@@ -1,2 +1,0 @@
-import { createRequire as __mlopsCreateRequire } from 'node:module';const require = __mlopsCreateRequire(import.meta.url);
-import{debug,error,group,info,warning}from"./chunk-3J662IS3.js";function actionsLogger(now=Date.now){let lastLine=new Map;return{info:m=>{info(m)},warn:m=>{warning(m)},error:m=>{error(m)},debug:m=>{debug(m)},progress(label,done,total){let last=lastLine.get(label);(done===total||last===void 0||now()-last>=1e4)&&(lastLine.set(label,now()),info(`${label}: ${done}/${total}`))}}}function inGroup(name,fn){return group(name,fn)}export{actionsLogger,inGroup};

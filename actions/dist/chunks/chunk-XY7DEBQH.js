@@ -1,0 +1,2 @@
+import { createRequire as __mlopsCreateRequire } from 'node:module';const require = __mlopsCreateRequire(import.meta.url);
+import{_ep0,_mw0,command}from"./chunk-YJGSR5C6.js";import{ListRoleTags$,ListRoles$}from"./chunk-OJQH7VCC.js";var ListRolesCommand=class extends command(_ep0,_mw0,"ListRoles",ListRoles$){};var ListRoleTagsCommand=class extends command(_ep0,_mw0,"ListRoleTags",ListRoleTags$){};export{ListRolesCommand,ListRoleTagsCommand};

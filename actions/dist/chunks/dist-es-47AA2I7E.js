@@ -1,0 +1,2 @@
+import { createRequire as __mlopsCreateRequire } from 'node:module';const require = __mlopsCreateRequire(import.meta.url);
+import{ENV_ACCOUNT_ID,ENV_CREDENTIAL_SCOPE,ENV_EXPIRATION,ENV_KEY,ENV_SECRET,ENV_SESSION,fromEnv}from"./chunk-PDTEKPZF.js";import"./chunk-NG2WUJXI.js";import"./chunk-Z6F2DJXK.js";import"./chunk-XN6GPS4T.js";import"./chunk-L6VG7YUE.js";export{ENV_ACCOUNT_ID,ENV_CREDENTIAL_SCOPE,ENV_EXPIRATION,ENV_KEY,ENV_SECRET,ENV_SESSION,fromEnv};

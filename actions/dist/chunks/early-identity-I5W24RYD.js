@@ -1,0 +1,2 @@
+import { createRequire as __mlopsCreateRequire } from 'node:module';const require = __mlopsCreateRequire(import.meta.url);
+import{startIdentityCheck,takeEarlyIdentity}from"./chunk-2KHKORBG.js";import"./chunk-L6ETJ5IT.js";import"./chunk-7HTZECXZ.js";import"./chunk-AYVUOFXQ.js";import"./chunk-PDTEKPZF.js";import"./chunk-TZY57DY2.js";import"./chunk-TWUFY7G2.js";import"./chunk-4WHW3QSZ.js";import"./chunk-NG2WUJXI.js";import"./chunk-Z6F2DJXK.js";import"./chunk-OUDGFEDA.js";import"./chunk-XN6GPS4T.js";import"./chunk-L6VG7YUE.js";export{startIdentityCheck,takeEarlyIdentity};

@@ -1,2 +1,0 @@
-import { createRequire as __mlopsCreateRequire } from 'node:module';const require = __mlopsCreateRequire(import.meta.url);
-import{githubTrustPolicy,iamPolicyCommand}from"./chunk-BHKQFXCD.js";import"./chunk-WN3LTDSA.js";import"./chunk-XUQFSZTN.js";import"./chunk-XBFWC2LB.js";import"./chunk-43ZENEYL.js";import"./chunk-Y7ZUVJMK.js";import"./chunk-Y4I422QX.js";import"./chunk-5FGGYVNB.js";export{githubTrustPolicy,iamPolicyCommand};
