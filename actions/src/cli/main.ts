@@ -473,7 +473,7 @@ const commands: Record<string, Command> = {
     summary: "delete what the config manages",
     synopsis: "--auto-approve [--include-data]",
     description:
-      "Deletes the endpoint, models, scaling, the Lambda and the roles the tool created for this\nproject, in reverse dependency order. The data bucket stays unless --include-data. Also\nfinishes a move in progress (the old identity's resources) and deletes what carries the\nproject's tags but no state record owns (see mlops janitor --orphans).",
+      "Deletes the endpoint, models, scaling, the Lambda and the roles the tool created for this\nproject, in reverse dependency order. The data bucket stays unless --include-data; a state\nbucket of its own (state.bucket) always stays, since other projects may keep state there. Also\nfinishes a move in progress (the old identity's resources) and deletes what carries the\nproject's tags but no state record owns (see mlops janitor --orphans).",
     options: {
       env: {
         type: "string",

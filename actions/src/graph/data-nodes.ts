@@ -5,6 +5,12 @@ import type { GraphBuilder } from "./graph-builder.js";
 export interface BucketSpec {
   encryption: "AES256";
   blockPublicAccess: true;
+  /**
+   * A state bucket of its own (state.bucket) is one several projects may share: mlops makes it
+   * when missing, encrypted and private, but its tags and policy are the platform's, it is never
+   * adopted, and it is never deleted.
+   */
+  shared?: true;
 }
 
 export interface DatasetSpec {
@@ -26,7 +32,10 @@ export function addDataNodes({ add, config, layout }: GraphBuilder): void {
   const bucket: BucketSpec = { encryption: "AES256", blockPublicAccess: true };
   add<BucketSpec>(DATA_BUCKET, "s3.bucket", layout.dataBucket, bucket);
   if (layout.stateBucket !== layout.dataBucket) {
-    add<BucketSpec>("s3.bucket.state", "s3.bucket", layout.stateBucket, bucket);
+    add<BucketSpec>("s3.bucket.state", "s3.bucket", layout.stateBucket, {
+      ...bucket,
+      shared: true,
+    });
   }
   add<DatasetSpec>(
     DATASET,

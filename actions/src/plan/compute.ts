@@ -286,6 +286,8 @@ export function isOwned(
   ownedParent: (node: Node) => boolean,
 ): boolean {
   if (handler.ownership === undefined || node.address in state.resources) return true;
+  // Infrastructure several projects share (a state bucket of its own) is nobody's to adopt.
+  if ((node.spec as { shared?: boolean }).shared === true) return true;
   if (handler.ownership === "parent") return ownedParent(node);
   const tags = (observed as { tags?: Record<string, string> }).tags ?? {};
   return tags[TAG_MANAGED_BY] === MANAGED_BY && tags[TAG_PROJECT] === context.project;

@@ -42,11 +42,12 @@ export interface BucketObserved {
   policy: string[];
 }
 
-const desiredState = (node: Node<BucketSpec>): BucketObserved => ({
+/** What the bucket should be; a shared one keeps the tags and policy it has (`observed`). */
+const desiredState = (node: Node<BucketSpec>, observed?: BucketObserved): BucketObserved => ({
   encryption: node.spec.encryption,
   blockPublicAccess: node.spec.blockPublicAccess,
-  tags: node.tags,
-  policy: [],
+  tags: node.spec.shared && observed ? observed.tags : node.tags,
+  policy: node.spec.shared && observed ? observed.policy : [],
 });
 
 export const bucketHandler: ResourceHandler<BucketSpec, BucketObserved> = {
@@ -108,7 +109,7 @@ export const bucketHandler: ResourceHandler<BucketSpec, BucketObserved> = {
   },
 
   diff(node, observed): Change {
-    const changes = diffFields(observed, desiredState(node));
+    const changes = diffFields(observed, desiredState(node, observed));
     return changes.length === 0
       ? noop()
       : {
@@ -136,12 +137,16 @@ export const bucketHandler: ResourceHandler<BucketSpec, BucketObserved> = {
     return desiredState(node);
   },
 
-  async update(node, _observed, change, { clients: { s3 } }) {
-    await configure(s3, node.name, desiredState(node), changedFields(change));
-    return desiredState(node);
+  async update(node, observed, change, { clients: { s3 } }) {
+    await configure(s3, node.name, desiredState(node, observed), changedFields(change));
+    return desiredState(node, observed);
   },
 
   async delete(node, _observed, { clients: { s3 }, logger }) {
+    if (node.spec.shared) {
+      logger.info(`keeping ${node.name}: a state bucket of its own may hold other projects' state`);
+      return;
+    }
     await deleteIfPresent(`deleting S3 bucket ${node.name}`, async () => {
       const removed = await emptyBucket(s3, node.name);
       if (removed > 0) logger.info(`deleted ${removed} objects from ${node.name}`);
