@@ -61,12 +61,13 @@ export function stagePolicy(
   const stages = stageGraphs(config, account);
   const build = buildStageGraph(stages);
   if (role === "boundary") {
-    return boundaryPolicy({ ...build, nodes: stages.flatMap((s) => s.graph.nodes) });
+    const all = boundaryPolicy({ ...build, nodes: stages.flatMap((s) => s.graph.nodes) });
+    return { ...all, Statement: merged(all.Statement) };
   }
   const registry = registryArns(config, build);
   if (role === "plan") {
     return document([
-      ...stages.flatMap((s) => suffixed(ciPolicy(s.config, s.graph, "plan").Statement, s.name)),
+      ...merged(stages.flatMap((s) => ciPolicy(s.config, s.graph, "plan").Statement)),
       registryReads(registry),
       stateAccess("ReadEnvironmentState", ["s3:GetObject"], registry, environmentNames(config)),
     ]);
@@ -201,9 +202,27 @@ function withoutTraining(statements: PolicyStatement[]): PolicyStatement[] {
 }
 
 /** A stage's statements with its name in their Sids, so the stages' statements can be merged. */
-function suffixed(statements: PolicyStatement[], stage: string): PolicyStatement[] {
-  const tail = stage.replace(/(^|-)([a-z0-9])/g, (_m, _dash: string, c: string) => c.toUpperCase());
-  return statements.map((s) => ({ ...s, Sid: `${s.Sid ?? ""}${tail}` }));
+/**
+ * Every stage repeats the same grants on its own resources: statements that differ only in
+ * their resources become one (IAM refuses a policy with two statements of one Sid, and caps a
+ * role's inline policy at 10,240 characters and a managed one at 6,144). Sids stay unique.
+ */
+function merged(statements: readonly PolicyStatement[]): PolicyStatement[] {
+  const byGrant = new Map<string, PolicyStatement>();
+  for (const s of statements) {
+    const grant = JSON.stringify([s.Effect, [...s.Action].sort(), s.Principal, s.Condition]);
+    const seen = byGrant.get(grant);
+    if (seen === undefined) byGrant.set(grant, { ...s });
+    else if (seen.Resource !== undefined && s.Resource !== undefined)
+      seen.Resource = [...new Set([...seen.Resource, ...s.Resource])];
+  }
+  const used = new Map<string, number>();
+  return [...byGrant.values()].map((s) => {
+    const sid = s.Sid ?? "Statement";
+    const n = (used.get(sid) ?? 0) + 1;
+    used.set(sid, n);
+    return n === 1 ? s : { ...s, Sid: `${sid}${n}` };
+  });
 }
 
 /** A policy of the statements that grant something (an environment has no buckets of its own). */

@@ -131,4 +131,21 @@ describe("an environment's CI role and roles", () => {
     expect(patterns.some((p) => p.test(own))).toBe(true);
     expect(patterns.some((p) => p.test(production))).toBe(false);
   });
+
+  it("fits IAM: unique Sids, the boundary under 6,144 characters, each role's policy under 10,240", () => {
+    const config = loadConfig(
+      withEnvironments("  staging: {}\n  production: { approval: true }\n"),
+    );
+    const size = (d: object): number => JSON.stringify(d).length;
+    const boundary = stagePolicy(config, "123456789012", "boundary", undefined);
+    const plan = stagePolicy(config, "123456789012", "plan", undefined);
+    for (const d of [boundary, plan]) {
+      const sids = d.Statement.map((s) => s.Sid);
+      expect(new Set(sids).size).toBe(sids.length);
+    }
+    expect(size(boundary)).toBeLessThanOrEqual(6144);
+    expect(size(plan)).toBeLessThanOrEqual(10240);
+    for (const stage of ["build", "staging", "production"])
+      expect(size(stagePolicy(config, "123456789012", "deploy", stage))).toBeLessThanOrEqual(10240);
+  });
 });
