@@ -276,5 +276,14 @@ describe("registry and staged promotion", () => {
     await everyRePlanEmpty(config);
     ok(await mlops("apply", "--config", config, "--auto-approve"));
     expect((await models(config)).length).toBe(3);
+
+    // The build stage (the registry) goes last: refused while an environment still serves.
+    const early = await mlops("destroy", "--config", config, "--auto-approve");
+    expect(early.code).toBe(1);
+    expect(early.stderr).toContain("mlops destroy --env staging; mlops destroy --env production");
+    expect((await models(config)).length).toBe(3);
+    for (const env of ["production", "staging"])
+      ok(await mlops("destroy", "--config", config, "--env", env, "--auto-approve"));
+    ok(await mlops("destroy", "--config", config, "--auto-approve"));
   }, 300_000);
 });

@@ -12,6 +12,10 @@ import { describeOrphans, findOrphans, removeOrphans } from "./orphans.js";
 import { withSession, type EngineOptions } from "./engine-command.js";
 import type { Output } from "./output.js";
 import { renderText } from "../plan/render-text.js";
+import { environmentStateStore } from "../environments/served.js";
+import { BUILD_STAGE, environmentNames } from "../environments/stages.js";
+import { OperationalError } from "../operational-errors.js";
+import type { Session } from "../session.js";
 
 const DATA_KINDS = new Set(["s3.bucket", "s3.dataset"]);
 
@@ -57,6 +61,7 @@ export async function destroyCommand(
   io: Output,
 ): Promise<number> {
   return withSession(options, async (session) => {
+    await refuseWhileEnvironmentsServe(session);
     const ask = confirmer(options.autoApprove, "destroy these resources");
     // Found before the plan runs: --include-data deletes the state record they are read from.
     let leftovers = await findLeftovers(session);
@@ -115,4 +120,23 @@ function describeLeftovers(leftovers: readonly Leftover[]): string {
     `Also removes ${String(leftovers.length)} superseded models and endpoint configs of earlier deployments, and finished training jobs:`,
     ...leftovers.map((l) => `  - SageMaker ${l.kind} ${l.name}`),
   ].join("\n");
+}
+
+/**
+ * The build stage holds the registry every environment deploys from: it goes last, after every
+ * environment that still has resources (their records say so).
+ */
+async function refuseWhileEnvironmentsServe(session: Session): Promise<void> {
+  if (session.stage?.name !== BUILD_STAGE) return;
+  const { config } = session;
+  const account = session.graph.context.account;
+  const serving = [];
+  for (const name of environmentNames(config)) {
+    const record = await environmentStateStore(session.clients.s3, config, name, account).read();
+    if (Object.keys(record.resources).length > 0) serving.push(name);
+  }
+  if (serving.length === 0) return;
+  throw new OperationalError(
+    `the build stage holds the model registry that ${serving.join(", ")} deploy from; nothing was destroyed. Destroy ${serving.length === 1 ? "that environment" : "those environments"} first: ${serving.map((e) => `mlops destroy --env ${e}`).join("; ")}`,
+  );
 }
