@@ -77,6 +77,16 @@ export function normalize(raw: any, file: string): Config {
     model: {
       ...(raw.model.qualityGate !== undefined && { qualityGate: raw.model.qualityGate }),
       keep: raw.model.keep,
+      ...(raw.model.serve !== undefined && {
+        serve: {
+          artifact: raw.model.serve.artifact,
+          image: raw.model.serve.image,
+          ...(raw.model.serve.environment !== undefined && {
+            environment: raw.model.serve.environment,
+          }),
+          adopt: raw.model.serve.adopt ?? {},
+        },
+      }),
     },
     endpoint: {
       name: e.name,

@@ -213,7 +213,7 @@ export interface Config {
     concurrency: number;
   };
   training: TrainingConfig;
-  model: { qualityGate?: QualityGate; keep: number };
+  model: { qualityGate?: QualityGate; keep: number; serve?: ServedModel };
   endpoint: EndpointConfig;
   lambda?: LambdaConfig;
   monitoring: MonitoringConfig;
@@ -225,6 +225,17 @@ export interface Config {
   environments?: Record<string, EnvironmentConfig>;
   /** Absolute path of the file this came from. */
   file: string;
+}
+
+/** `model.serve`: an existing artifact the endpoint serves instead of a trained one. */
+export interface ServedModel {
+  /** s3:// URI of the model.tar.gz. */
+  artifact: string;
+  image: string;
+  /** The container's environment; absent: the tool's inference.py contract. */
+  environment?: Record<string, string>;
+  /** Existing resources serving it, taken over while they are what the tool would create. */
+  adopt: { model?: string; endpointConfig?: string };
 }
 
 export type DataSource =
