@@ -2,8 +2,8 @@
 // training job, its model behind an endpoint scaled 1-3 on 20 invocations per instance with
 // 30 s cooldowns, roles carrying AmazonSageMakerFullAccess, and a Lambda function with
 // provisioned concurrency 2 on a published version. The written config plans adoptions (and,
-// inside them, the least-privilege changes) plus what mlops adds of its own, nothing else; its
-// apply converges.
+// inside them, the least-privilege changes) and the alias the concurrency moves to, nothing
+// else: no training, the endpoint keeps its model and config. Its apply converges.
 import {
   PutScalingPolicyCommand,
   RegisterScalableTargetCommand,
@@ -16,6 +16,7 @@ import {
   ListAttachedRolePoliciesCommand,
   ListRolePoliciesCommand,
 } from "@aws-sdk/client-iam";
+import { CloudWatchLogsClient, CreateLogGroupCommand } from "@aws-sdk/client-cloudwatch-logs";
 import {
   CreateFunctionCommand,
   LambdaClient,
@@ -35,7 +36,10 @@ import {
   CreateEndpointConfigCommand,
   CreateModelCommand,
   CreateTrainingJobCommand,
+  DescribeEndpointCommand,
   DescribeTrainingJobCommand,
+  ListTagsCommand,
+  ListTrainingJobsCommand,
   SageMakerClient,
 } from "@aws-sdk/client-sagemaker";
 import { strToU8, zipSync } from "fflate";
@@ -63,6 +67,7 @@ const iam = new IAMClient(aws.clientConfig);
 const sagemaker = new SageMakerClient(aws.clientConfig);
 const scaling = new ApplicationAutoScalingClient(aws.clientConfig);
 const lambda = new LambdaClient(aws.clientConfig);
+const logs = new CloudWatchLogsClient(aws.clientConfig);
 let dir: string;
 let config: string;
 
@@ -151,11 +156,17 @@ async function setUpByHand(): Promise<void> {
   const job = await sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: jobName }));
   const artifact =
     job.ModelArtifacts?.S3ModelArtifacts ?? `s3://${bucket}/${jobName}/output/model.tar.gz`;
+  // As the SageMaker SDK's PyTorchModel deploys it: the inference script is named in the
+  // container's environment.
   await sagemaker.send(
     new CreateModelCommand({
       ModelName: `${jobName}-model`,
       ExecutionRoleArn: roles["sagemaker"],
-      PrimaryContainer: { Image: IMAGE, ModelDataUrl: artifact },
+      PrimaryContainer: {
+        Image: IMAGE,
+        ModelDataUrl: artifact,
+        Environment: { SAGEMAKER_PROGRAM: "inference.py", SAGEMAKER_REGION: "us-east-1" },
+      },
     }),
   );
   await sagemaker.send(
@@ -216,6 +227,8 @@ async function setUpByHand(): Promise<void> {
       MemorySize: 128,
     }),
   );
+  // Lambda makes the function's log group at its first invocation.
+  await logs.send(new CreateLogGroupCommand({ logGroupName: `/aws/lambda/${functionName}` }));
   const version = await lambda.send(new PublishVersionCommand({ FunctionName: functionName }));
   await lambda.send(
     new PutProvisionedConcurrencyConfigCommand({
@@ -260,6 +273,10 @@ describe("mlops import", () => {
       `sagemaker: "${project}-sagemaker-console"`,
       `lambda: "${project}-lambda-console"`,
       'path: "/service-role/"',
+      `model: "${jobName}-model"`,
+      `endpointConfig: "${endpointName}-config"`,
+      '"SAGEMAKER_PROGRAM": "inference.py"',
+      "alarms: false",
     ])
       expect(text).toContain(line);
     // Guesses say so, and from what.
@@ -296,13 +313,27 @@ describe("mlops import", () => {
       "iam.role.sagemaker",
       "lambda.function.api",
       "lambda.provisioned-concurrency.api",
+      "logs.log-group.api",
       "s3.bucket.data",
+      "sagemaker.endpoint-config.main",
       "sagemaker.endpoint.main",
+      "sagemaker.model.main",
     ]);
-    // Nothing else of what exists changes outside an adoption.
+    // Nothing else of what exists changes outside an adoption; no training, no new model or
+    // endpoint config; the one thing made is the alias the provisioned concurrency moves to.
     expect(byAction("update")).toEqual([]);
     expect(byAction("replace")).toEqual([]);
     expect(byAction("delete")).toEqual([]);
+    expect(byAction("train")).toEqual([]);
+    expect(byAction("create")).toEqual(["lambda.alias.api"]);
+    expect(plan.nodes["sagemaker.model.main"]?.name).toBe(`${jobName}-model`);
+    expect(plan.nodes["sagemaker.endpoint-config.main"]?.name).toBe(`${endpointName}-config`);
+    // The endpoint is adopted for its tags alone: nothing is deployed.
+    const endpointChange = plan.changes.find((c) => c.address === "sagemaker.endpoint.main");
+    expect(endpointChange?.changes.map((c) => c.path.split(".")[0])).toEqual(
+      expect.arrayContaining(["tags"]),
+    );
+    expect(endpointChange?.changes.every((c) => c.path.startsWith("tags"))).toBe(true);
     // The least-privilege change, inside the roles' adoption: FullAccess goes, ours comes.
     for (const address of ["iam.role.sagemaker", "iam.role.lambda"]) {
       const role = plan.changes.find((c) => c.address === address);
@@ -357,6 +388,20 @@ describe("mlops import", () => {
     await expect(s3.send(new GetBucketPolicyCommand({ Bucket: bucket }))).rejects.toMatchObject({
       name: "NoSuchBucketPolicy",
     });
+    // The endpoint serves the hand-made model through its own config, now the tool's.
+    const endpoint = await sagemaker.send(
+      new DescribeEndpointCommand({ EndpointName: endpointName }),
+    );
+    expect(endpoint.EndpointConfigName).toBe(`${endpointName}-config`);
+    const modelTags = await sagemaker.send(
+      new ListTagsCommand({
+        ResourceArn: `arn:aws:sagemaker:us-east-1:123456789012:model/${jobName}-model`,
+      }),
+    );
+    expect(modelTags.Tags).toContainEqual({ Key: "mlops:project", Value: project });
+    // Nothing was trained.
+    const jobs = await sagemaker.send(new ListTrainingJobsCommand({ NameContains: project }));
+    expect(jobs.TrainingJobSummaries).toEqual([]);
     const replan = await cli(["plan", "--config", config]);
     expect(replan.stdout).toContain("No changes");
   }, 300_000);

@@ -15,6 +15,7 @@ import type {
   ParameterRange,
   TuningConfig,
 } from "./types.js";
+import { parseS3Uri } from "../aws/s3-uri.js";
 
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-argument -- schema-validated data */
 
@@ -228,12 +229,12 @@ function defaultCorsOrigin(cors: FunctionUrlCors | undefined): string {
 
 export function dataSource(source: string, dir: string): DataSource {
   if (/^https?:\/\//i.test(source)) return { kind: "archive", url: source };
-  const s3 = /^s3:\/\/([^/]+)\/?(.*)$/.exec(source);
+  const s3 = parseS3Uri(source);
   if (s3) {
-    const prefix = s3[2] ?? "";
+    const prefix = s3.key;
     return {
       kind: "s3",
-      bucket: s3[1] ?? "",
+      bucket: s3.bucket,
       prefix: prefix && !prefix.endsWith("/") ? `${prefix}/` : prefix,
     };
   }

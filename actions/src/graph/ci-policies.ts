@@ -15,7 +15,7 @@ import { rollbackAlarmNames, toolAlarms } from "./alarm-nodes.js";
 import type { DesiredGraph } from "./graph.js";
 import { ROLE_SERVICE, type RoleSpec, type RoleUse } from "./iam-nodes.js";
 import {
-  endpointArn,
+  sageMakerArn,
   permissionsBoundaryArn,
   type PolicyDocument,
   type PolicyStatement,
@@ -52,12 +52,18 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
   const bucketArns = buckets.map((b) => `arn:${ctx.partition}:s3:::${b}`);
   const objectArns = buckets.map((b) => `arn:${ctx.partition}:s3:::${b}/*`);
   const project = config.project;
+  const adopted = config.model.serve?.adopt;
   const sagemakerResources = [
-    endpointArn(ctx, config.endpoint.name),
+    sageMakerArn(ctx, "endpoint", config.endpoint.name),
     // By the names the tool gives them (aws/naming.ts), so `<project>-*` of another stage
     // (`<project>-production-model-*`) is not this role's to delete.
     arn("sagemaker", `endpoint-config/${derivedNames.endpointConfig(project, "*")}`),
     arn("sagemaker", `model/${derivedNames.model(project, "*")}`),
+    // A model and endpoint config made by hand that the config adopts (model.serve.adopt).
+    ...(adopted?.model !== undefined ? [sageMakerArn(ctx, "model", adopted.model)] : []),
+    ...(adopted?.endpointConfig !== undefined
+      ? [sageMakerArn(ctx, "endpoint-config", adopted.endpointConfig)]
+      : []),
     arn("sagemaker", `training-job/${project}-*`),
     // Searches (training.tuning): named like training jobs, their trials are `<search>-NNN-xxxxxxxx`.
     arn("sagemaker", `hyper-parameter-tuning-job/${project}-*`),

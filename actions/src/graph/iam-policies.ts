@@ -4,6 +4,7 @@ import { pytorchImageUri } from "../aws/pytorch-images.js";
 import type { Config } from "../config/types.js";
 import { rollbackAlarmNames } from "./alarm-nodes.js";
 import type { GraphContext } from "./graph.js";
+import { parseS3Uri } from "../aws/s3-uri.js";
 
 export interface PolicyStatement {
   Sid?: string;
@@ -70,6 +71,7 @@ export function sageMakerImages(config: Config, ctx: GraphContext): string[] {
   return [
     t.image ?? pytorchImageUri("training", ctx.region, t.framework.version, t.instance.type),
     pytorchImageUri("inference", ctx.region, t.framework.version, config.endpoint.instanceType),
+    ...(config.model.serve ? [config.model.serve.image] : []),
   ];
 }
 
@@ -141,9 +143,10 @@ export function dataCaptureUri(layout: StorageLayout, prefix: string): string {
   return `s3://${layout.dataBucket}/${prefix}`;
 }
 
-export function endpointArn(ctx: GraphContext, endpointName: string): string {
+/** A SageMaker resource's ARN by name (`endpoint`, `model`, `endpoint-config`, ...). */
+export function sageMakerArn(ctx: GraphContext, type: string, name: string): string {
   // SageMaker ARNs are lowercase; a mixed-case ARN in a policy never matches (AccessDenied).
-  return `arn:${ctx.partition}:sagemaker:${ctx.region}:${ctx.account}:endpoint/${endpointName.toLowerCase()}`;
+  return `arn:${ctx.partition}:sagemaker:${ctx.region}:${ctx.account}:${type}/${name.toLowerCase()}`;
 }
 
 export function sageMakerExecutionPolicy(
@@ -213,6 +216,19 @@ export function sageMakerExecutionPolicy(
       Resource: repositories,
     });
   }
+  const served = config.model.serve;
+  if (served) {
+    // The served model's artifact, exactly that object: a new instance (scaling out, an update)
+    // downloads it with this role.
+    const location = parseS3Uri(served.artifact);
+    if (location && location.key !== "")
+      statements.push({
+        Sid: "ReadServedModel",
+        Effect: "Allow",
+        Action: ["s3:GetObject"],
+        Resource: [`arn:${ctx.partition}:s3:::${location.bucket}/${location.key}`],
+      });
+  }
   const capture = config.endpoint.dataCapture;
   if (capture) {
     // Exactly the capture prefix (the endpoint config's DestinationS3Uri), and the key if any.
@@ -273,7 +289,7 @@ export function lambdaExecutionPolicy(config: Config, ctx: GraphContext): Policy
         Sid: "InvokeTheEndpoint",
         Effect: "Allow",
         Action: ["sagemaker:InvokeEndpoint"],
-        Resource: [endpointArn(ctx, config.endpoint.name)],
+        Resource: [sageMakerArn(ctx, "endpoint", config.endpoint.name)],
       },
       {
         Sid: "OwnLogs",

@@ -5,10 +5,12 @@ import { derivedNames } from "../aws/naming.js";
 import { pytorchImageUri } from "../aws/pytorch-images.js";
 import type {
   AutoscalingConfig,
+  Config,
   DeploymentConfig,
   MetricDefinition,
   QualityGate,
   RetrainOrigin,
+  ServedModel,
   TrainingBackend,
   TuningConfig,
 } from "../config/types.js";
@@ -65,6 +67,18 @@ export interface ModelSpec {
   trainingFingerprint?: string;
   /** An environment's model: the registry version it serves (its image is `image`). */
   registered?: RegisteredModel;
+  /** `model.serve`: an existing artifact (its image is `image`), no training run. */
+  served?: PinnedModel;
+}
+
+export interface PinnedModel {
+  artifact: string;
+  /** The container's environment as the config gives it; absent: inferenceEnvironment(). */
+  environment?: Record<string, string>;
+  /** An existing model to take over while it is exactly this one (model.serve.adopt.model). */
+  adopt?: string;
+  /** Filled by prepare() when `adopt` is not used: why, for the plan. */
+  notAdopted?: string;
 }
 
 export interface RegisteredModel {
@@ -87,6 +101,10 @@ export interface EndpointConfigSpec {
   };
   /** Filled by prepare(): the model this config serves. */
   modelName?: string;
+  /** An existing endpoint config to take over while it is exactly this one. */
+  adopt?: string;
+  /** Filled by prepare() when `adopt` is not used: why, for the plan. */
+  notAdopted?: string;
 }
 
 export interface EndpointSpec {
@@ -118,7 +136,12 @@ export interface AutoscalingSpec {
 export function modelName(project: string, spec: ModelSpec): string {
   const source = spec.registered
     ? { a: spec.registered.artifact }
-    : { f: spec.trainingFingerprint };
+    : spec.served
+      ? {
+          a: spec.served.artifact,
+          ...(spec.served.environment !== undefined && { e: spec.served.environment }),
+        }
+      : { f: spec.trainingFingerprint };
   return derivedNames.model(
     project,
     digest({ ...source, i: spec.image, r: spec.roleArn }).slice(0, 8),
@@ -129,7 +152,7 @@ export function modelName(project: string, spec: ModelSpec): string {
 export const scalingPolicyName = (project: string): string => `${project}-invocations-per-instance`;
 
 export function endpointConfigName(project: string, spec: EndpointConfigSpec): string {
-  const { modelName: model, ...rest } = spec;
+  const { modelName: model, adopt: _adopt, notAdopted: _notAdopted, ...rest } = spec;
   return derivedNames.endpointConfig(project, digest({ model, ...rest }).slice(0, 8));
 }
 
@@ -138,9 +161,18 @@ function tuningSpec(tuning: TuningConfig): TuningSpec {
   return spec;
 }
 
-/** The training run, content-addressed by its inputs. */
+/**
+ * The existing model the config serves (model.serve), unless this run trains on demand: `mlops
+ * train` deploys what it trains, and the next apply from the config comes back to this one.
+ */
+export function servedModel(config: Config): ServedModel | undefined {
+  return config.training.retrain === undefined ? config.model.serve : undefined;
+}
+
+/** The training run, content-addressed by its inputs; none while the config serves a model. */
 export function addTrainingNodes(b: GraphBuilder): void {
   const { add, config, context, layout } = b;
+  if (servedModel(config) !== undefined) return;
   const t = config.training;
   const sagemakerRole = roleArn(b, "sagemaker");
   const trainingImage =
@@ -182,46 +214,67 @@ export function addTrainingNodes(b: GraphBuilder): void {
 /**
  * The Model and the EndpointConfig. The Model serves the training run of this graph or, in an
  * environment, the registry version chosen for it (`b.release`): the same artifact and image
- * the version names, so every environment serves the model byte for byte, never retrained.
+ * the version names, so every environment serves the model byte for byte, never retrained. With
+ * model.serve it serves that artifact, in a model and endpoint config the config may name to
+ * adopt.
  */
 export function addModelNodes(b: GraphBuilder): void {
   const { add, config, context, layout, release } = b;
   const e = config.endpoint;
   const sagemakerRole = roleArn(b, "sagemaker");
-  add<ModelSpec>(
-    MODEL,
-    "sagemaker.model",
-    release ? `(named from model version ${release.version})` : "(named from the trained model)",
-    release
-      ? {
+  const served = release ? undefined : servedModel(config);
+  const base = { roleArn: sagemakerRole, region: context.region };
+  const model: { description: string; spec: ModelSpec; dependsOn: string[] } = release
+    ? {
+        description: `(named from model version ${release.version})`,
+        spec: {
+          ...base,
           image: release.image,
-          roleArn: sagemakerRole,
-          region: context.region,
           registered: {
             version: release.version,
             packageArn: release.arn,
             artifact: release.artifact,
             requireApproval: release.requireApproval,
           },
+        },
+        dependsOn: [roleAddress("sagemaker")],
+      }
+    : served
+      ? {
+          description: served.adopt.model ?? "(named from the served artifact)",
+          spec: {
+            ...base,
+            image: served.image,
+            served: {
+              artifact: served.artifact,
+              ...(served.environment !== undefined && { environment: served.environment }),
+              ...(served.adopt.model !== undefined && { adopt: served.adopt.model }),
+            },
+          },
+          dependsOn: [roleAddress("sagemaker")],
         }
       : {
-          image: pytorchImageUri(
-            "inference",
-            context.region,
-            config.training.framework.version,
-            e.instanceType,
-          ),
-          roleArn: sagemakerRole,
-          region: context.region,
-          ...(config.model.qualityGate !== undefined && { qualityGate: config.model.qualityGate }),
-        },
-    release ? [roleAddress("sagemaker")] : [TRAINING, roleAddress("sagemaker")],
-  );
+          description: "(named from the trained model)",
+          spec: {
+            ...base,
+            image: pytorchImageUri(
+              "inference",
+              context.region,
+              config.training.framework.version,
+              e.instanceType,
+            ),
+            ...(config.model.qualityGate !== undefined && {
+              qualityGate: config.model.qualityGate,
+            }),
+          },
+          dependsOn: [TRAINING, roleAddress("sagemaker")],
+        };
+  add<ModelSpec>(MODEL, "sagemaker.model", model.description, model.spec, model.dependsOn);
 
   add<EndpointConfigSpec>(
     ENDPOINT_CONFIG,
     "sagemaker.endpoint-config",
-    "(named from its content)",
+    served?.adopt.endpointConfig ?? "(named from its content)",
     {
       variantName: e.variantName,
       instanceType: e.instanceType,
@@ -234,6 +287,7 @@ export function addModelNodes(b: GraphBuilder): void {
           ...(e.dataCapture.kmsKeyArn !== undefined && { kmsKeyArn: e.dataCapture.kmsKeyArn }),
         },
       }),
+      ...(served?.adopt.endpointConfig !== undefined && { adopt: served.adopt.endpointConfig }),
     },
     [MODEL],
   );

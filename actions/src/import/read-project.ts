@@ -25,6 +25,7 @@ import {
   readTarget,
   variantResourceId,
 } from "../resources/autoscaling/variant-scaling.js";
+import { parseS3Uri } from "../aws/s3-uri.js";
 
 export interface ImportedRole {
   name: string;
@@ -37,7 +38,14 @@ export interface ImportedProject {
     variantName: string;
     instanceType: string;
     initialInstanceCount: number;
-    dataCapture?: { samplingPercentage: number; destination: string };
+    /** The endpoint config it serves now. */
+    configName: string;
+    dataCapture?: {
+      samplingPercentage: number;
+      destination: string;
+      capture: ("request" | "response")[];
+      kmsKeyArn?: string;
+    };
   };
   autoscaling?: {
     minCapacity: number;
@@ -47,7 +55,14 @@ export interface ImportedProject {
     scaleOutCooldownSeconds?: number;
     disableScaleIn: boolean;
   };
-  model: { name: string; artifact: string; image: string; role?: ImportedRole };
+  model: {
+    name: string;
+    artifact: string;
+    image: string;
+    /** The container's environment variables (the inference script inside the artifact). */
+    environment: Record<string, string>;
+    role?: ImportedRole;
+  };
   training?: {
     job: string;
     instanceType: string;
@@ -90,8 +105,8 @@ export function trainingJobOfArtifact(artifact: string): string | undefined {
 
 /** "s3://bucket/a/b/" -> { bucket, prefix: "a/b/" }. */
 function s3Location(uri: string): { bucket: string; prefix: string } | undefined {
-  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
-  return match?.[1] !== undefined ? { bucket: match[1], prefix: match[2] ?? "" } : undefined;
+  const location = parseS3Uri(uri);
+  return location && { bucket: location.bucket, prefix: location.key };
 }
 
 /** The longest common folder of several S3 prefixes ("" when they share none). */
@@ -186,10 +201,15 @@ export async function readProject(
       variantName: variant.VariantName ?? "AllTraffic",
       instanceType: variant.InstanceType ?? "ml.m5.large",
       initialInstanceCount: variant.InitialInstanceCount ?? 1,
+      configName: endpoint.EndpointConfigName ?? "",
       ...(capture?.EnableCapture === true && {
         dataCapture: {
           samplingPercentage: capture.InitialSamplingPercentage ?? 100,
           destination: capture.DestinationS3Uri ?? "",
+          capture: (capture.CaptureOptions ?? []).map((o) =>
+            o.CaptureMode === "Input" ? ("request" as const) : ("response" as const),
+          ),
+          ...(capture.KmsKeyId !== undefined && { kmsKeyArn: capture.KmsKeyId }),
         },
       }),
     },
@@ -198,6 +218,7 @@ export async function readProject(
       name: variant.ModelName,
       artifact,
       image: model.PrimaryContainer?.Image ?? "",
+      environment: model.PrimaryContainer?.Environment ?? {},
       ...(modelRole && { role: modelRole }),
     },
     ...(training && { training: training.job }),

@@ -1,6 +1,7 @@
 // `mlops import`, second half: the config that describes what was read, as YAML with a comment
 // beside every value that was guessed, and beside what the first apply will change (the tool
 // owns what it manages: its own roles' policies, its own Lambda code). Pure.
+import { parseS3Uri } from "../aws/s3-uri.js";
 import { formatDuration } from "../config/duration.js";
 import type { ImportedProject, ImportedRole } from "./read-project.js";
 
@@ -44,7 +45,8 @@ export function renderImportedConfig({
       (lambda ? ` and the Lambda function ${lambda.name}.` : "."),
     "# Review the lines marked GUESS. Then `mlops plan` lists what mlops adopts (resources it did",
     "# not make) and what that changes: its least-privilege policies instead of the roles' own,",
-    "# its content-named model and endpoint config, its Lambda code. `mlops apply --adopt` does it.",
+    "# its Lambda code. The endpoint keeps serving its model (model.serve) until you remove that",
+    "# and mlops trains its own. `mlops apply --adopt` does it.",
     "version: 1",
     `project: ${scalar(project)}`,
     `region: ${scalar(region)}`,
@@ -94,19 +96,47 @@ export function renderImportedConfig({
     line(2, `sourceDir: "../training"`, "GUESS: put the training code here");
   }
 
+  out.push("", "model:");
+  line(
+    2,
+    "serve:",
+    "what the endpoint serves now, kept: no training runs on apply. Remove `serve` to serve what the training section trains (`mlops train` trains and deploys one meanwhile; the next apply comes back to this)",
+  );
+  line(4, `artifact: ${scalar(model.artifact)}`);
+  line(4, `image: ${scalar(model.image)}`);
+  const variables = Object.keys(model.environment).sort();
+  if (variables.length > 0) {
+    line(4, "environment:");
+    for (const key of variables) line(6, `${scalar(key)}: ${scalar(model.environment[key] ?? "")}`);
+  }
+  line(
+    4,
+    "adopt:",
+    "taken over as they are while they match the lines above; if the config changes, mlops makes its own and keeps these for rollback",
+  );
+  line(6, `model: ${scalar(model.name)}`);
+  line(6, `endpointConfig: ${scalar(endpoint.configName)}`);
+
   out.push("", "endpoint:");
   line(2, `name: ${scalar(endpoint.name)}`);
   line(2, `variantName: ${scalar(endpoint.variantName)}`, guess("endpoint.variantName"));
   line(2, `instanceType: ${scalar(endpoint.instanceType)}`);
-  line(
-    2,
-    `initialInstanceCount: ${endpoint.initialInstanceCount}`,
-    `serves ${model.name} (${model.artifact}) now; mlops serves the model it trains from the config, in a model and endpoint config it names`,
-  );
-  if (endpoint.dataCapture) {
+  line(2, `initialInstanceCount: ${endpoint.initialInstanceCount}`);
+  const capture = endpoint.dataCapture;
+  if (capture) {
+    const where = parseS3Uri(capture.destination);
+    const inDataBucket = where?.bucket === data.bucket && /^([^/]+\/)+$/.test(where.key);
     line(2, "dataCapture:");
-    line(4, `samplingPercentage: ${endpoint.dataCapture.samplingPercentage}`);
-    line(4, `destination: ${scalar(endpoint.dataCapture.destination)}`);
+    line(4, `samplingPercentage: ${capture.samplingPercentage}`);
+    line(4, `capture: [${capture.capture.map((c) => scalar(c)).join(", ")}]`);
+    line(
+      4,
+      `prefix: ${scalar(inDataBucket ? where.key : "data-capture/")}`,
+      inDataBucket
+        ? undefined
+        : `GUESS: it captures to ${capture.destination} now; mlops captures under a prefix of the data bucket (a new endpoint config, deployed with the usual cutover)`,
+    );
+    if (capture.kmsKeyArn !== undefined) line(4, `kmsKeyArn: ${scalar(capture.kmsKeyArn)}`);
   }
   if (autoscaling) {
     line(2, "autoscaling:", "the scalable target and its target-tracking policy, as they are");
@@ -148,6 +178,13 @@ export function renderImportedConfig({
       for (const key of env) line(4, `${scalar(key)}: ${scalar(lambda.environment[key] ?? "")}`);
     }
   }
+
+  out.push("", "monitoring:");
+  line(
+    2,
+    "alarms: false",
+    "mlops's alarms (endpoint 5XX and p99 latency, Lambda errors, throttles, spillover) are off so the first plan only adopts what exists; set true to create them",
+  );
 
   const roles: [string, ImportedRole | undefined][] = [
     ["sagemaker", model.role],

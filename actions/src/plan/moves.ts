@@ -28,6 +28,7 @@ import { OperationalError } from "../operational-errors.js";
 import type { Session } from "../session.js";
 import { tagsFromList } from "../resources/tags.js";
 import type { MoveLeftover } from "./types.js";
+import { parseS3Uri } from "../aws/s3-uri.js";
 
 /** The prefix of a move's old resources in the plan: `previous:sagemaker.endpoint.main`. */
 export const PREVIOUS = "previous:";
@@ -208,10 +209,10 @@ async function readRecord(
   uri: string,
   to: Identity,
 ): Promise<StateRecord | undefined> {
-  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
-  if (!match?.[1] || !match[2]) return undefined;
+  const location = parseS3Uri(uri);
+  if (!location || location.key === "") return undefined;
   try {
-    const found = await getJson<StateRecord>(session.clients.s3, match[1], match[2]);
+    const found = await getJson<StateRecord>(session.clients.s3, location.bucket, location.key);
     return found ? migrateRecord(found.value) : undefined;
   } catch (error) {
     if (error instanceof AwsOperationError && error.errorClass === "access-denied") {

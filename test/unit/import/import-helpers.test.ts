@@ -64,6 +64,12 @@ describe("import helpers", () => {
         variantName: "AllTraffic",
         instanceType: "ml.m5.large",
         initialInstanceCount: 1,
+        configName: "dogs-config",
+        dataCapture: {
+          samplingPercentage: 20,
+          destination: "s3://b/capture/",
+          capture: ["request", "response"],
+        },
       },
       autoscaling: {
         minCapacity: 1,
@@ -73,7 +79,12 @@ describe("import helpers", () => {
         scaleOutCooldownSeconds: 30,
         disableScaleIn: false,
       },
-      model: { name: "m", artifact: "s3://b/j/output/model.tar.gz", image: "i" },
+      model: {
+        name: "m",
+        artifact: "s3://b/j/output/model.tar.gz",
+        image: "i",
+        environment: { SAGEMAKER_PROGRAM: "inference.py" },
+      },
       training: {
         job: "j",
         instanceType: "ml.m5.xlarge",
@@ -103,5 +114,49 @@ describe("import helpers", () => {
       scaleOutCooldown: "30s",
     });
     expect(config["lambda"]).toBeUndefined();
+    // The endpoint keeps serving what it serves, through the model and config it has.
+    expect(config["model"]?.["serve"]).toEqual({
+      artifact: "s3://b/j/output/model.tar.gz",
+      image: "i",
+      environment: { SAGEMAKER_PROGRAM: "inference.py" },
+      adopt: { model: "m", endpointConfig: "dogs-config" },
+    });
+    // Captures in the data bucket keep their prefix; the first plan adds no alarms.
+    expect(config["endpoint"]?.["dataCapture"]).toEqual({
+      samplingPercentage: 20,
+      capture: ["request", "response"],
+      prefix: "capture/",
+    });
+    expect(config["monitoring"]).toEqual({ alarms: false });
+  });
+
+  it("says when the data capture goes elsewhere than the data bucket", () => {
+    const text = renderImportedConfig({
+      project: "dogs",
+      region: "us-east-1",
+      account: "123456789012",
+      schema: "../schemas/mlops.schema.json",
+      imported: {
+        endpoint: {
+          name: "dogs",
+          variantName: "AllTraffic",
+          instanceType: "ml.m5.large",
+          initialInstanceCount: 1,
+          configName: "c",
+          dataCapture: {
+            samplingPercentage: 5,
+            destination: "s3://logs/dogs",
+            capture: ["request"],
+          },
+        },
+        model: { name: "m", artifact: "s3://b/model.tar.gz", image: "i", environment: {} },
+        data: { bucket: "b", prefix: "" },
+        guesses: {},
+      },
+    });
+    expect(text).toContain("# GUESS: it captures to s3://logs/dogs now");
+    const config = parse(text) as Record<string, Record<string, unknown>>;
+    expect(config["endpoint"]?.["dataCapture"]).toMatchObject({ prefix: "data-capture/" });
+    expect(config["model"]?.["serve"]).not.toHaveProperty("environment");
   });
 });

@@ -1,50 +1,66 @@
 // sagemaker.endpoint-config: one production variant serving the model. Immutable and named from
-// its content; superseded configs are removed by the endpoint after a verified cutover.
+// its content; superseded configs are removed by the endpoint after a verified cutover. With
+// model.serve the config may name an existing one, adopted while it is exactly this one.
 import {
   CreateEndpointConfigCommand,
   DeleteEndpointConfigCommand,
   DescribeEndpointConfigCommand,
+  type DescribeEndpointConfigCommandOutput,
 } from "@aws-sdk/client-sagemaker";
 import { deleteIfPresent, readOrUndefined, withContext } from "../../aws/errors.js";
 import { endpointConfigName, type EndpointConfigSpec } from "../../graph/sagemaker-nodes.js";
 import { dependencyOf } from "../kinds.js";
-import type { ResourceHandler } from "../handler.js";
+import type { HandlerContext, ResourceHandler } from "../handler.js";
 import { noop } from "../handler.js";
-import { tagsToList } from "../tags.js";
+import { tagsToList, type Tags } from "../tags.js";
+import { readSageMakerTags, retag, withTagChange } from "./sagemaker-tags.js";
 
 export interface EndpointConfigObserved {
   name: string;
   modelName: string;
   instanceType: string;
+  tags?: Tags;
 }
 
 export const endpointConfigHandler: ResourceHandler<EndpointConfigSpec, EndpointConfigObserved> = {
   kind: "sagemaker.endpoint-config",
+  ownership: "tags",
 
-  prepare(node, _ctx, deps) {
+  async prepare(node, ctx, deps) {
     const model = dependencyOf(node, deps, "sagemaker.model");
     const spec: EndpointConfigSpec = { ...node.spec, modelName: model.name };
-    const project = node.tags["mlops:project"] ?? "";
-    return Promise.resolve({ ...node, name: endpointConfigName(project, spec), spec });
+    const name = endpointConfigName(node.tags["mlops:project"] ?? "", spec);
+    if (spec.adopt === undefined) return { ...node, name, spec };
+    const existing = await describe(spec.adopt, ctx);
+    const notAdopted = existing ? whyNotAdopt(existing, spec) : "it does not exist";
+    return notAdopted === undefined
+      ? { ...node, name: spec.adopt, spec }
+      : { ...node, name, spec: { ...spec, notAdopted } };
   },
 
   createSummary: (node) =>
-    `${node.spec.initialInstanceCount} x ${node.spec.instanceType} serving ${node.spec.modelName ?? "?"}`,
+    `${node.spec.initialInstanceCount} x ${node.spec.instanceType} serving ${node.spec.modelName ?? "?"}` +
+    (node.spec.notAdopted !== undefined
+      ? ` (not adopting ${node.spec.adopt ?? "?"}: ${node.spec.notAdopted})`
+      : ""),
 
-  async read(node, { clients: { sagemaker } }) {
-    const out = await readOrUndefined(`reading endpoint config ${node.name}`, () =>
-      sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: node.name })),
-    );
+  async read(node, ctx) {
+    const out = await describe(node.name, ctx);
     if (!out) return undefined;
     const variant = out.ProductionVariants?.[0];
+    const tags = await readSageMakerTags("endpoint-config", node, ctx);
     return {
       name: node.name,
       modelName: variant?.ModelName ?? "",
       instanceType: variant?.InstanceType ?? "",
+      ...(tags && { tags }),
     };
   },
 
-  diff: () => noop("immutable, named from its content"),
+  // Named from its content (or adopted only when identical): if it exists, it is what we want,
+  // but for the ownership tags.
+  diff: (node, observed) =>
+    withTagChange(noop("immutable, named from its content"), node.tags, observed.tags),
 
   async create(node, { clients: { sagemaker } }) {
     const spec = node.spec;
@@ -76,10 +92,20 @@ export const endpointConfigHandler: ResourceHandler<EndpointConfigSpec, Endpoint
         }),
       ),
     );
-    return { name: node.name, modelName: spec.modelName ?? "", instanceType: spec.instanceType };
+    return {
+      name: node.name,
+      modelName: spec.modelName ?? "",
+      instanceType: spec.instanceType,
+      tags: node.tags,
+    };
   },
 
-  update: (_node, observed) => Promise.resolve(observed),
+  // Only the tags change in place (an adoption, a renamed project).
+  async update(node, observed, _change, ctx) {
+    if (!observed.tags) return observed;
+    await retag("endpoint-config", node, observed.tags, ctx);
+    return { ...observed, tags: node.tags };
+  },
 
   async delete(node, _observed, { clients: { sagemaker } }) {
     await deleteIfPresent(`deleting endpoint config ${node.name}`, () =>
@@ -87,3 +113,47 @@ export const endpointConfigHandler: ResourceHandler<EndpointConfigSpec, Endpoint
     );
   },
 };
+
+const describe = (
+  name: string,
+  { clients: { sagemaker } }: HandlerContext,
+): Promise<DescribeEndpointConfigCommandOutput | undefined> =>
+  readOrUndefined(`reading endpoint config ${name}`, () =>
+    sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: name })),
+  );
+
+/**
+ * Why the existing endpoint config is not the one `spec` would create (undefined: it is, and is
+ * adopted): endpoint configs never change, so anything else gets a config of our own.
+ */
+function whyNotAdopt(
+  existing: DescribeEndpointConfigCommandOutput,
+  spec: EndpointConfigSpec,
+): string | undefined {
+  const variants = existing.ProductionVariants ?? [];
+  const variant = variants[0];
+  const capture = existing.DataCaptureConfig;
+  const wanted = spec.dataCapture;
+  const capturing = capture?.EnableCapture === true;
+  const sameCapture = wanted
+    ? capturing &&
+      capture.InitialSamplingPercentage === wanted.samplingPercentage &&
+      capture.DestinationS3Uri === wanted.destination &&
+      capture.KmsKeyId === wanted.kmsKeyArn &&
+      [...(capture.CaptureOptions ?? []).map((o) => o.CaptureMode)].sort().join() ===
+        [...wanted.captureModes].sort().join()
+    : !capturing;
+  const differs = [
+    variants.length !== 1 && "variants",
+    variant?.VariantName !== spec.variantName && "variant name",
+    variant?.ModelName !== spec.modelName && "model",
+    variant?.InstanceType !== spec.instanceType && "instance type",
+    variant?.InitialInstanceCount !== spec.initialInstanceCount && "instance count",
+    variant?.ServerlessConfig !== undefined && "serverless",
+    !sameCapture && "data capture",
+    existing.AsyncInferenceConfig !== undefined && "async inference",
+    (existing.ShadowProductionVariants?.length ?? 0) > 0 && "shadow variants",
+    existing.KmsKeyId !== undefined && "volume key",
+  ].filter((d): d is string => d !== false);
+  return differs.length === 0 ? undefined : `it differs from the config in ${differs.join(", ")}`;
+}

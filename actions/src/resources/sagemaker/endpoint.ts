@@ -12,7 +12,7 @@ import { changedFields, noop } from "../handler.js";
 import { tagsToList } from "../tags.js";
 import { deployEndpoint } from "./endpoint-deploy.js";
 import { recordDeployment } from "./endpoint-gc.js";
-import { readEndpointTags, retagEndpoint, withTagChange } from "./endpoint-tags.js";
+import { readSageMakerTags, retag, withTagChange } from "./sagemaker-tags.js";
 import {
   BUSY_STATUSES,
   brokenEndpoint,
@@ -51,7 +51,7 @@ export const endpointHandler: ResourceHandler<EndpointSpec, EndpointObserved> = 
     const [found, deployments, tags] = await Promise.all([
       readEndpoint(node, ctx),
       ctx.state?.deployments(),
-      readEndpointTags(node, ctx).then(
+      readSageMakerTags("endpoint", node, ctx).then(
         (value) => ({ value }),
         (error: unknown) => ({ error }),
       ),
@@ -99,7 +99,7 @@ export const endpointHandler: ResourceHandler<EndpointSpec, EndpointObserved> = 
         ? observed
         : await deployEndpoint(node, observed, ctx);
     if (!fields.has("tags") || !observed.tags) return after;
-    await retagEndpoint(node, observed.tags, ctx);
+    await retag("endpoint", node, observed.tags, ctx);
     return { ...after, tags: node.tags };
   },
 

@@ -29,6 +29,7 @@ import { noop } from "../handler.js";
 import { dependencyOf } from "../kinds.js";
 import { tagsToList } from "../tags.js";
 import { findCompletedRun, inferenceEnvironment, QualityGateError } from "./model.js";
+import { parseS3Uri } from "../../aws/s3-uri.js";
 
 export interface ModelPackageObserved {
   arn: string;
@@ -236,10 +237,10 @@ async function writeMetrics(
   body: Record<string, unknown>,
   ctx: HandlerContext,
 ): Promise<string> {
-  const match = /^s3:\/\/([^/]+)\/(.*)$/.exec(artifact);
-  if (!match) throw new OperationalError(`model artifact ${artifact} is not an s3:// URI`);
-  const bucket = match[1] ?? "";
-  const key = `${(match[2] ?? "").replace(/[^/]*$/, "")}metrics.json`;
+  const location = parseS3Uri(artifact);
+  if (!location) throw new OperationalError(`model artifact ${artifact} is not an s3:// URI`);
+  const bucket = location.bucket;
+  const key = `${location.key.replace(/[^/]*$/, "")}metrics.json`;
   await withContext(`writing the run's metrics to s3://${bucket}/${key}`, () =>
     ctx.clients.s3.send(
       new PutObjectCommand({

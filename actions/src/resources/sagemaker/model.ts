@@ -1,6 +1,7 @@
 // sagemaker.model: the trained model in the PyTorch inference container. Immutable and named
 // from its content (training fingerprint, image, role), so it exists or is created; the quality
-// gate is checked here, before anything downstream can serve a model that failed it.
+// gate is checked here, before anything downstream can serve a model that failed it. A model the
+// config serves (model.serve) may be an existing one, adopted while it is exactly that model.
 import {
   CreateModelCommand,
   DeleteModelCommand,
@@ -18,13 +19,15 @@ import { describeJob } from "../../training/sagemaker-runner.js";
 import { dependencyOf } from "../kinds.js";
 import type { HandlerContext, ResourceHandler } from "../handler.js";
 import { noop } from "../handler.js";
-import { tagsToList } from "../tags.js";
+import { tagsToList, type Tags } from "../tags.js";
+import { readSageMakerTags, retag, withTagChange } from "./sagemaker-tags.js";
 import { OperationalError } from "../../operational-errors.js";
 
 export interface ModelObserved {
   name: string;
   artifact: string;
   image: string;
+  tags?: Tags;
 }
 
 export class QualityGateError extends OperationalError {
@@ -43,14 +46,19 @@ export function inferenceEnvironment(region: string): Record<string, string> {
 
 export const modelHandler: ResourceHandler<ModelSpec, ModelObserved> = {
   kind: "sagemaker.model",
+  ownership: "tags",
 
-  prepare(node, _ctx, deps) {
+  async prepare(node, ctx, deps) {
+    const project = node.tags["mlops:project"] ?? "";
     // An environment's model: the registry version chosen for it, no training run here.
-    if (node.spec.registered) {
-      return Promise.resolve({
-        ...node,
-        name: modelName(node.tags["mlops:project"] ?? "", node.spec),
-      });
+    if (node.spec.registered) return { ...node, name: modelName(project, node.spec) };
+    const served = node.spec.served;
+    if (served) {
+      const name = modelName(project, node.spec);
+      if (served.adopt === undefined) return { ...node, name };
+      const notAdopted = await whyNotAdopt(served.adopt, node.spec, ctx);
+      if (notAdopted === undefined) return { ...node, name: served.adopt };
+      return { ...node, name, spec: { ...node.spec, served: { ...served, notAdopted } } };
     }
     const training = dependencyOf(node, deps, "training.run");
     const fingerprint = training.spec.fingerprint;
@@ -58,10 +66,18 @@ export const modelHandler: ResourceHandler<ModelSpec, ModelObserved> = {
       // Internal invariant: the graph builder always adds this dependency, prepared first.
       throw new Error(`${node.address} needs a prepared ${TRAINING}`);
     const spec: ModelSpec = { ...node.spec, trainingFingerprint: fingerprint };
-    return Promise.resolve({ ...node, name: modelName(training.spec.project, spec), spec });
+    return { ...node, name: modelName(training.spec.project, spec), spec };
   },
 
   createSummary(node) {
+    const served = node.spec.served;
+    if (served)
+      return (
+        `serves ${served.artifact}` +
+        (served.notAdopted !== undefined
+          ? ` (not adopting ${served.adopt ?? "?"}: ${served.notAdopted})`
+          : "")
+      );
     const gate = node.spec.qualityGate;
     return (
       `serves the model trained from ${node.spec.trainingFingerprint?.slice(0, 8) ?? "?"}` +
@@ -71,25 +87,29 @@ export const modelHandler: ResourceHandler<ModelSpec, ModelObserved> = {
     );
   },
 
-  async read(node, { clients: { sagemaker } }) {
+  async read(node, ctx) {
     const out = await readOrUndefined(`reading model ${node.name}`, () =>
-      sagemaker.send(new DescribeModelCommand({ ModelName: node.name })),
+      ctx.clients.sagemaker.send(new DescribeModelCommand({ ModelName: node.name })),
     );
     if (!out) return undefined;
+    const tags = await readSageMakerTags("model", node, ctx);
     return {
       name: node.name,
       artifact: out.PrimaryContainer?.ModelDataUrl ?? "",
       image: out.PrimaryContainer?.Image ?? "",
+      ...(tags && { tags }),
     };
   },
 
-  // Named from its content: if it exists, it is what we want.
-  diff: () => noop("immutable, named from its content"),
+  // Named from its content (or adopted only when identical): if it exists, it is what we want,
+  // but for the ownership tags.
+  diff: (node, observed) =>
+    withTagChange(noop("immutable, named from its content"), node.tags, observed.tags),
 
   async create(node, ctx) {
     const artifact = node.spec.registered
       ? await registeredArtifact(node, ctx)
-      : await trainedArtifact(node, ctx);
+      : (node.spec.served?.artifact ?? (await trainedArtifact(node, ctx)));
     await withContext(`creating model ${node.name}`, () =>
       ctx.clients.sagemaker.send(
         new CreateModelCommand({
@@ -98,16 +118,21 @@ export const modelHandler: ResourceHandler<ModelSpec, ModelObserved> = {
           PrimaryContainer: {
             Image: node.spec.image,
             ModelDataUrl: artifact,
-            Environment: inferenceEnvironment(node.spec.region),
+            Environment: containerEnvironment(node.spec),
           },
           Tags: tagsToList(node.tags),
         }),
       ),
     );
-    return { name: node.name, artifact, image: node.spec.image };
+    return { name: node.name, artifact, image: node.spec.image, tags: node.tags };
   },
 
-  update: (_node, observed) => Promise.resolve(observed),
+  // Only the tags change in place (an adoption, a renamed project).
+  async update(node, observed, _change, ctx) {
+    if (!observed.tags) return observed;
+    await retag("model", node, observed.tags, ctx);
+    return { ...observed, tags: node.tags };
+  },
 
   async delete(node, _observed, { clients: { sagemaker } }) {
     await deleteIfPresent(`deleting model ${node.name}`, () =>
@@ -115,6 +140,41 @@ export const modelHandler: ResourceHandler<ModelSpec, ModelObserved> = {
     );
   },
 };
+
+/** The container's environment: the served model's own, else the inference.py contract. */
+function containerEnvironment(spec: ModelSpec): Record<string, string> {
+  return spec.served?.environment ?? inferenceEnvironment(spec.region);
+}
+
+/**
+ * Why the existing model `name` is not the one `spec` would create (undefined: it is, and is
+ * adopted): SageMaker models never change, so anything else is served by a model of our own.
+ */
+async function whyNotAdopt(
+  name: string,
+  spec: ModelSpec,
+  ctx: HandlerContext,
+): Promise<string | undefined> {
+  const out = await readOrUndefined(`reading model ${name}`, () =>
+    ctx.clients.sagemaker.send(new DescribeModelCommand({ ModelName: name })),
+  );
+  if (!out) return "it does not exist";
+  const container = out.PrimaryContainer;
+  const differs = [
+    container?.Image !== spec.image && "image",
+    container?.ModelDataUrl !== spec.served?.artifact && "artifact",
+    !sameMap(container?.Environment ?? {}, containerEnvironment(spec)) && "environment",
+    out.ExecutionRoleArn !== spec.roleArn && "role",
+    (out.Containers?.length ?? 0) > 0 && "containers",
+    (out.VpcConfig?.Subnets?.length ?? 0) > 0 && "VPC",
+    out.EnableNetworkIsolation === true && "network isolation",
+  ].filter((d): d is string => d !== false);
+  return differs.length === 0 ? undefined : `it differs from model.serve in ${differs.join(", ")}`;
+}
+
+const sameMap = (a: Record<string, string>, b: Record<string, string>): boolean =>
+  Object.keys(a).length === Object.keys(b).length &&
+  Object.entries(a).every(([k, v]) => b[k] === v);
 
 /** The artifact of the training run this model is named after, once it passed the gate. */
 async function trainedArtifact(node: Node<ModelSpec>, ctx: HandlerContext): Promise<string> {

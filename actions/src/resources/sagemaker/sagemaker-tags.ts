@@ -1,27 +1,42 @@
-// The endpoint's tags. The endpoint keeps its name across deployments and across a project
-// rename, so its ownership tags (mlops:project, ...) are reconciled like any field: read with
-// ListTags, planned as a "tags" change, and set with AddTags/DeleteTags.
+// The tags of the SageMaker resources the tool keeps by name (the endpoint across deployments
+// and project renames; a model or endpoint config it adopted): ownership tags (mlops:project,
+// ...) are reconciled like any field: read with ListTags, planned as a "tags" change, and set
+// with AddTags/DeleteTags.
 import { AddTagsCommand, DeleteTagsCommand, ListTagsCommand } from "@aws-sdk/client-sagemaker";
 import { readOrUndefined, withContext } from "../../aws/errors.js";
 import type { Node } from "../../graph/graph.js";
+import { sageMakerArn } from "../../graph/iam-policies.js";
 import { diffFields } from "../diff-fields.js";
 import { differReason, type Change, type HandlerContext } from "../handler.js";
 import { tagDelta, tagsFromList, tagsToList, type Tags } from "../tags.js";
 
-const endpointArn = (name: string, ctx: HandlerContext): string =>
-  `arn:${ctx.graph.partition}:sagemaker:${ctx.graph.region}:${ctx.graph.account}:endpoint/${name.toLowerCase()}`;
+/** The SageMaker resource types whose tags the tool reconciles, as their ARNs name them. */
+export type TaggedType = "endpoint" | "endpoint-config" | "model";
 
-/** The endpoint's tags (undefined when they cannot be listed: nothing is planned for them). */
-export async function readEndpointTags(node: Node, ctx: HandlerContext): Promise<Tags | undefined> {
-  const out = await readOrUndefined(`reading the tags of endpoint ${node.name}`, () =>
+const WORDS: Record<TaggedType, string> = {
+  endpoint: "endpoint",
+  "endpoint-config": "endpoint config",
+  model: "model",
+};
+
+/** The resource's tags (undefined when they cannot be listed: nothing is planned for them). */
+export async function readSageMakerTags(
+  type: TaggedType,
+  node: Node,
+  ctx: HandlerContext,
+): Promise<Tags | undefined> {
+  const out = await readOrUndefined(`reading the tags of ${WORDS[type]} ${node.name}`, () =>
     ctx.clients.sagemaker.send(
-      new ListTagsCommand({ ResourceArn: endpointArn(node.name, ctx), MaxResults: 100 }),
+      new ListTagsCommand({
+        ResourceArn: sageMakerArn(ctx.graph, type, node.name),
+        MaxResults: 100,
+      }),
     ),
   );
   return out?.Tags ? tagsFromList(out.Tags) : undefined;
 }
 
-/** `change` with the tags the endpoint must get, when they differ (a noop becomes an update). */
+/** `change` with the tags the resource must get, when they differ (a noop becomes an update). */
 export function withTagChange(change: Change, desired: Tags, observed: Tags | undefined): Change {
   // Only beside a plain deployment: a wait, a refusal or a replacement is left to do its part
   // (a replacement is created with the tags; the others get them on the next plan).
@@ -36,21 +51,22 @@ export function withTagChange(change: Change, desired: Tags, observed: Tags | un
   return { ...change, changes: [...change.changes, ...tags] };
 }
 
-/** Sets and removes tags so the endpoint carries exactly `node.tags` (besides aws: ones). */
-export async function retagEndpoint(
+/** Sets and removes tags so the resource carries exactly `node.tags` (besides aws: ones). */
+export async function retag(
+  type: TaggedType,
   node: Node,
   observed: Tags,
   ctx: HandlerContext,
 ): Promise<void> {
   const { set, remove } = tagDelta(observed, node.tags);
-  const ResourceArn = endpointArn(node.name, ctx);
+  const ResourceArn = sageMakerArn(ctx.graph, type, node.name);
   const { sagemaker } = ctx.clients;
   if (remove.length > 0)
-    await withContext(`removing tags of endpoint ${node.name}`, () =>
+    await withContext(`removing tags of ${WORDS[type]} ${node.name}`, () =>
       sagemaker.send(new DeleteTagsCommand({ ResourceArn, TagKeys: remove })),
     );
   if (Object.keys(set).length > 0)
-    await withContext(`tagging endpoint ${node.name}`, () =>
+    await withContext(`tagging ${WORDS[type]} ${node.name}`, () =>
       sagemaker.send(new AddTagsCommand({ ResourceArn, Tags: tagsToList(set) })),
     );
 }
