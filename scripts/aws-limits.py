@@ -61,6 +61,15 @@ SHAPES: dict[str, tuple[str, str]] = {
     "alarmList": ("sagemaker", "AlarmList"),
     "dataCaptureDestination": ("sagemaker", "DestinationS3Uri"),
     "dataCaptureKmsKey": ("sagemaker", "KmsKeyId"),
+    # CreateModel / CreateEndpointConfig of model.serve: the served artifact, its image and
+    # environment, and the model and endpoint config it adopts
+    "modelName": ("sagemaker", "ModelName"),
+    "endpointConfigName": ("sagemaker", "EndpointConfigName"),
+    "modelDataUrl": ("sagemaker", "Url"),
+    "containerImage": ("sagemaker", "ContainerImage"),
+    "containerEnvironment": ("sagemaker", "EnvironmentMap"),
+    "containerEnvironmentKey": ("sagemaker", "EnvironmentKey"),
+    "containerEnvironmentValue": ("sagemaker", "EnvironmentValue"),
     # RunInstances (the EC2 training runner)
     "ec2InstanceType": ("ec2", "InstanceType"),
     # CreateFunction / UpdateFunctionConfiguration

@@ -589,6 +589,47 @@ export const AWS_LIMITS = {
     "pattern": "[a-zA-Z0-9:/_-]*",
     "source": "sagemaker KmsKeyId"
   },
+  "modelName": {
+    "min": 0,
+    "max": 63,
+    "pattern": "[a-zA-Z0-9]([\\-a-zA-Z0-9]*[a-zA-Z0-9])?",
+    "source": "sagemaker ModelName"
+  },
+  "endpointConfigName": {
+    "min": 0,
+    "max": 63,
+    "pattern": "[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}",
+    "source": "sagemaker EndpointConfigName"
+  },
+  "modelDataUrl": {
+    "min": 0,
+    "max": 1024,
+    "pattern": "(https|s3)://([^/]+)/?(.*)",
+    "source": "sagemaker Url"
+  },
+  "containerImage": {
+    "min": 0,
+    "max": 255,
+    "pattern": "[\\S]+",
+    "source": "sagemaker ContainerImage"
+  },
+  "containerEnvironment": {
+    "min": 0,
+    "max": 100,
+    "source": "sagemaker EnvironmentMap"
+  },
+  "containerEnvironmentKey": {
+    "min": 0,
+    "max": 1024,
+    "pattern": "[a-zA-Z_][a-zA-Z0-9_]*",
+    "source": "sagemaker EnvironmentKey"
+  },
+  "containerEnvironmentValue": {
+    "min": 0,
+    "max": 1024,
+    "pattern": "[\\S\\s]*",
+    "source": "sagemaker EnvironmentValue"
+  },
   "ec2InstanceType": {
     "enum": [
       "a1.medium",

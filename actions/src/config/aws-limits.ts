@@ -51,6 +51,11 @@ const TOOL_HYPERPARAMETER_COUNT = 4;
 // MLOPS_TOP_K and MLOPS_CORS_ORIGIN (graph/lambda-nodes.ts lambdaEnvironment).
 const LAMBDA_ENVIRONMENT_BYTES = 4096;
 
+// https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ContainerDefinition.html: each
+// key and value of a container's Environment at most 1024 bytes, all of them together 32 KB; the
+// model counts characters and lacks the total.
+const CONTAINER_ENVIRONMENT_BYTES = 32 * 1024;
+
 const patterns = new Map<string, RegExp>();
 
 /** AWS's (Java) pattern as an anchored JavaScript one: AWS matches the whole value. */
@@ -296,6 +301,67 @@ function functionUrlCorsProblems(c: Config): Problem[] {
   ];
 }
 
+/**
+ * model.serve as CreateModel and CreateEndpointConfig carry it: the artifact (ModelDataUrl) and
+ * image as written, the environment as written (absent, the tool sends its own few variables),
+ * and the adopted model and endpoint config by name.
+ */
+function servedModelProblems(c: Config): Problem[] {
+  const serve = c.model.serve;
+  if (!serve) return [];
+  const base = ["model", "serve"];
+  const environment = serve.environment ?? {};
+  const bytes = Object.entries(environment).reduce(
+    (sum, [key, value]) => sum + Buffer.byteLength(key) + Buffer.byteLength(value),
+    0,
+  );
+  return [
+    ...at([...base, "artifact"], limitProblem(serve.artifact, AWS_LIMITS.modelDataUrl)),
+    ...at([...base, "image"], limitProblem(serve.image, AWS_LIMITS.containerImage)),
+    ...listSizeProblem(
+      [...base, "environment"],
+      Object.keys(environment),
+      AWS_LIMITS.containerEnvironment,
+    ),
+    ...Object.entries(environment).flatMap(([key, value]) => [
+      ...at(
+        [...base, "environment", key],
+        limitProblem(key, AWS_LIMITS.containerEnvironmentKey)?.replace(/^/, "variable name: "),
+      ),
+      ...at(
+        [...base, "environment", key],
+        (
+          limitProblem(value, AWS_LIMITS.containerEnvironmentValue) ??
+          utf8Problem(value, AWS_LIMITS.containerEnvironmentValue)
+        )?.replace(/^/, "value: "),
+      ),
+    ]),
+    ...(bytes > CONTAINER_ENVIRONMENT_BYTES
+      ? at(
+          [...base, "environment"],
+          `is ${String(bytes)} bytes (names and values); SageMaker allows ${String(CONTAINER_ENVIRONMENT_BYTES)} in all`,
+        )
+      : []),
+    ...(serve.adopt.model !== undefined
+      ? at([...base, "adopt", "model"], limitProblem(serve.adopt.model, AWS_LIMITS.modelName))
+      : []),
+    ...(serve.adopt.endpointConfig !== undefined
+      ? at(
+          [...base, "adopt", "endpointConfig"],
+          limitProblem(serve.adopt.endpointConfig, AWS_LIMITS.endpointConfigName),
+        )
+      : []),
+  ];
+}
+
+/** A limit AWS documents in bytes where its model counts characters: the value as UTF-8. */
+function utf8Problem(value: string, limit: Limit): string | undefined {
+  const bytes = Buffer.byteLength(value);
+  return limit.max !== undefined && bytes > limit.max
+    ? `is ${String(bytes)} bytes in UTF-8; AWS allows at most ${String(limit.max)} (AWS ${limit.source})`
+    : undefined;
+}
+
 /** Every AWS limit the config's values break, at the value that breaks it. */
 export function awsLimitProblems(c: Config): Problem[] {
   return [
@@ -306,5 +372,6 @@ export function awsLimitProblems(c: Config): Problem[] {
     ...dataCaptureProblems(c),
     ...lambdaProblems(c),
     ...functionUrlCorsProblems(c),
+    ...servedModelProblems(c),
   ];
 }

@@ -20,6 +20,7 @@ import { awsLimitProblems, MAX_USER_TAGS, TOOL_TAGS } from "./aws-limits.js";
 import { formatDuration } from "./duration.js";
 import { environmentProblems } from "./environment-rules.js";
 import type { ConfigPath } from "./issues.js";
+import { serveProblems } from "./serve-rules.js";
 import { tuningProblems } from "./tuning-rules.js";
 import type { Config } from "./types.js";
 
@@ -424,6 +425,7 @@ export function semanticProblems(config: Config): Problem[] {
     ...environmentProblems(config),
     ...awsLimitProblems(config),
     ...tuningProblems(config),
+    ...serveProblems(config),
   ];
 }
 

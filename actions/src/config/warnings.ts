@@ -9,6 +9,10 @@ export interface Warning {
 }
 
 export function configWarnings(config: Config): Warning[] {
+  return [...publicUrlWarnings(config), ...servedModelWarnings(config)];
+}
+
+function publicUrlWarnings(config: Config): Warning[] {
   const lambda = config.lambda;
   if (lambda?.url?.auth !== "NONE") return [];
   return [
@@ -18,6 +22,19 @@ export function configWarnings(config: Config): Warning[] {
         `is NONE: the Function URL of ${lambda.name} is public, anyone on the internet can call ` +
         `it and every call runs (and bills) the endpoint; its only throttle is ` +
         `reservedConcurrency (${String(lambda.reservedConcurrency ?? "unset")})`,
+    },
+  ];
+}
+
+// The gate is kept (mlops train still applies it), so it is a warning, not an error.
+function servedModelWarnings(config: Config): Warning[] {
+  if (!config.model.serve || !config.model.qualityGate) return [];
+  return [
+    {
+      path: ["model", "qualityGate"],
+      message:
+        "applies only to models mlops trains (mlops train): the artifact in model.serve is " +
+        "deployed as it is, without a gate",
     },
   ];
 }

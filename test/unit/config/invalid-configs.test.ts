@@ -16,6 +16,13 @@ interface Case {
 
 const long = (n: number, c = "a"): string => c.repeat(n);
 
+/** model.serve (at line 30) in place of the quality gate, with `rest` after its image. */
+const serve = (rest = "", artifact = "s3://models/pets/model.tar.gz"): Edit =>
+  sub(
+    "  qualityGate: { metric: test:accuracy, min: 0.7 }\n",
+    `  serve:\n    artifact: ${artifact}\n    image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/pets:1\n${rest}`,
+  );
+
 const cases: Case[] = [
   // --- Schema ---
   {
@@ -420,6 +427,27 @@ const cases: Case[] = [
     line: 30,
     path: "model.qualityGate.metric",
     message: '"test:f1" is not defined in training.metrics (test:loss, test:accuracy)',
+  },
+  {
+    name: "served model with environments",
+    edit: [serve(), (t) => `${t}environments:\n  staging: {}\n`],
+    line: 30,
+    path: "model.serve",
+    message: "cannot be used with environments: they deploy registry versions",
+  },
+  {
+    name: "served model's endpoint config adopted without its model",
+    edit: serve("    adopt: { endpointConfig: pets-config }\n"),
+    line: 33,
+    path: "model.serve.adopt.endpointConfig",
+    message: "needs adopt.model too: an endpoint config names the model its variant serves",
+  },
+  {
+    name: "served artifact that is a prefix",
+    edit: serve("", "s3://models/pets/"),
+    line: 31,
+    path: "model.serve.artifact",
+    message: '"s3://models/pets/" is a prefix (a folder); SageMaker needs the model.tar.gz object',
   },
 
   // --- Endpoint ---
