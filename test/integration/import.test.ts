@@ -37,6 +37,7 @@ import {
   CreateModelCommand,
   CreateTrainingJobCommand,
   DescribeEndpointCommand,
+  DescribeEndpointConfigCommand,
   DescribeTrainingJobCommand,
   ListTagsCommand,
   ListTrainingJobsCommand,
@@ -404,5 +405,55 @@ describe("mlops import", () => {
     expect(jobs.TrainingJobSummaries).toEqual([]);
     const replan = await cli(["plan", "--config", config]);
     expect(replan.stdout).toContain("No changes");
+  }, 300_000);
+
+  it("makes its own endpoint config once the config differs, and comes back after mlops train", async () => {
+    // A bigger instance: the adopted model still is what model.serve says, the adopted config
+    // is not, so the endpoint deploys a config of mlops's own and the hand-made one stays.
+    const text = readFileSync(config, "utf8");
+    writeFileSync(
+      config,
+      text.replace('instanceType: "ml.m5.large"', 'instanceType: "ml.m5.xlarge"'),
+    );
+    const planFile = join(dir, "plan-bigger.json");
+    expect((await cli(["plan", "--config", config, "--out", planFile])).code).toBe(0);
+    const plan = JSON.parse(readFileSync(planFile, "utf8")) as Plan;
+    const action = (address: string) => plan.changes.find((c) => c.address === address);
+    expect(action("sagemaker.model.main")?.action).toBe("noop");
+    expect(action("sagemaker.endpoint-config.main")).toMatchObject({
+      action: "create",
+      summary: expect.stringContaining(
+        `not adopting ${endpointName}-config: it differs from the config in instance type`,
+      ) as unknown,
+    });
+    expect(action("sagemaker.endpoint.main")?.action).toBe("update");
+    const applied = await cli(["apply", "--config", config, "--plan", planFile, "--auto-approve"]);
+    expect(applied.code).toBe(0);
+    const ownConfig = plan.nodes["sagemaker.endpoint-config.main"]?.name;
+    expect(ownConfig).toMatch(new RegExp(`^${project}-epc-`));
+    const describe = () =>
+      sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpointName }));
+    expect((await describe()).EndpointConfigName).toBe(ownConfig);
+    await expect(
+      sagemaker.send(
+        new DescribeEndpointConfigCommand({ EndpointConfigName: `${endpointName}-config` }),
+      ),
+    ).resolves.toMatchObject({ EndpointConfigName: `${endpointName}-config` });
+
+    // mlops train trains and deploys a model of its own, and says the config serves another.
+    const trained = await cli(["train", "--config", config, "--auto-approve"]);
+    expect(trained.code).toBe(0);
+    expect(trained.out).toContain("(model.serve): the next apply goes back to that one");
+    const jobs = await sagemaker.send(new ListTrainingJobsCommand({ NameContains: project }));
+    expect(jobs.TrainingJobSummaries).toHaveLength(1);
+    expect((await describe()).EndpointConfigName).not.toBe(ownConfig);
+    const back = await cli(["plan", "--config", config, "--out", planFile]);
+    expect(back.code).toBe(0);
+    const backPlan = JSON.parse(readFileSync(planFile, "utf8")) as Plan;
+    expect(backPlan.changes.find((c) => c.address === "sagemaker.endpoint.main")?.action).toBe(
+      "update",
+    );
+    expect(backPlan.nodes["sagemaker.endpoint-config.main"]?.name).toBe(ownConfig);
+    expect(backPlan.changes.map((c) => c.action)).not.toContain("train");
   }, 300_000);
 });

@@ -16,7 +16,9 @@ export function validateCommand(
       const parts = [
         `project ${config.project}`,
         `region ${config.region}`,
-        `training on ${config.training.backend}`,
+        config.model.serve
+          ? `serving ${config.model.serve.artifact}`
+          : `training on ${config.training.backend}`,
       ];
       io.out(`${options.config} is valid (${parts.join(", ")})`);
     }

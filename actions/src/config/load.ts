@@ -1,6 +1,12 @@
 // Loading a config: parse YAML with positions -> JSON Schema -> typed Config -> semantic rules.
 // Every problem found is collected and reported once, sorted by line, as a ConfigError.
-import { ConfigError, pathToString, sortIssues, type ConfigIssue } from "./issues.js";
+import {
+  ConfigError,
+  pathToString,
+  sortIssues,
+  type ConfigIssue,
+  type ConfigPath,
+} from "./issues.js";
 import { normalize } from "./normalize.js";
 import { parseYamlFile } from "./parse-yaml.js";
 import { locate } from "./positions.js";
@@ -8,7 +14,7 @@ import { validateAgainstSchema } from "./schema-validate.js";
 import { semanticProblems } from "./semantic-rules.js";
 import type { Config } from "./types.js";
 import { configWarnings } from "./warnings.js";
-import { resolve } from "node:path";
+import { relative, resolve } from "node:path";
 
 export const DEFAULT_CONFIG_PATH = "config/mlops.yaml";
 
@@ -41,4 +47,10 @@ export function loadConfigWithWarnings(path: string = DEFAULT_CONFIG_PATH): {
     message: w.message,
   }));
   return { config, warnings: sortIssues(warnings) };
+}
+
+/** A problem found after loading (at plan or train time), located in the config's file. */
+export function issueIn(config: Config, path: ConfigPath, message: string): ConfigIssue {
+  const file = relative(process.cwd(), config.file) || config.file;
+  return { file, ...locate(parseYamlFile(config.file), path), path: pathToString(path), message };
 }

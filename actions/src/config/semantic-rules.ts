@@ -138,31 +138,8 @@ const rules: Rule[] = [
       ? problem(["data", "source"], bucketNameProblem(c.data.source.bucket) ?? "")
       : none,
 
-  // Training
-  (c) =>
-    !isDir(c.training.sourceDir)
-      ? problem(
-          ["training", "sourceDir"],
-          `folder ${shown(c.training.sourceDir)} does not exist (paths are relative to the config file)`,
-        )
-      : none,
-  (c) =>
-    // Only sourceDir is packed into sourcedir.tar.gz: the script cannot live outside it.
-    !entryPointInside(c)
-      ? problem(
-          ["training", "entryPoint"],
-          `"${c.training.entryPoint}" points outside training.sourceDir; only that folder is packed for training`,
-        )
-      : none,
-  (c) =>
-    isDir(c.training.sourceDir) &&
-    entryPointInside(c) &&
-    !existsSync(join(c.training.sourceDir, c.training.entryPoint))
-      ? problem(
-          ["training", "entryPoint"],
-          `${shown(join(c.training.sourceDir, c.training.entryPoint))} does not exist`,
-        )
-      : none,
+  // Training (its code only matters to `mlops train` while the config serves a model)
+  (c) => (c.model.serve ? none : trainingCodeProblems(c)),
   (c) =>
     c.training.image === undefined
       ? optional(
@@ -445,6 +422,31 @@ function bucketRule(c: Config, path: ConfigPath, template: string): Problem[] {
   return message && template !== value
     ? problem(path, `${message} (with \${account} as a 12-digit id)`)
     : optional(path, message);
+}
+
+/** The training code the config points at is missing or outside sourceDir. */
+export function trainingCodeProblems(c: Config): Problem[] {
+  const found = isDir(c.training.sourceDir);
+  // Only sourceDir is packed into sourcedir.tar.gz: the script cannot live outside it.
+  const inside = entryPointInside(c);
+  const script = join(c.training.sourceDir, c.training.entryPoint);
+  return [
+    ...(found
+      ? none
+      : problem(
+          ["training", "sourceDir"],
+          `folder ${shown(c.training.sourceDir)} does not exist (paths are relative to the config file)`,
+        )),
+    ...(inside
+      ? none
+      : problem(
+          ["training", "entryPoint"],
+          `"${c.training.entryPoint}" points outside training.sourceDir; only that folder is packed for training`,
+        )),
+    ...(found && inside && !existsSync(script)
+      ? problem(["training", "entryPoint"], `${shown(script)} does not exist`)
+      : none),
+  ];
 }
 
 function entryPointInside(c: Config): boolean {

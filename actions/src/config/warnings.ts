@@ -1,6 +1,7 @@
 // What a valid config may still get wrong on purpose: `mlops validate` prints these (and the
 // validate action annotates them) but accepts the config. Each names the field it is about.
 import type { ConfigPath } from "./issues.js";
+import { trainingCodeProblems } from "./semantic-rules.js";
 import type { Config } from "./types.js";
 
 export interface Warning {
@@ -26,9 +27,15 @@ function publicUrlWarnings(config: Config): Warning[] {
   ];
 }
 
-// The gate is kept (mlops train still applies it), so it is a warning, not an error.
+// The gate is kept (mlops train still applies it), so it is a warning, not an error; so is
+// training code that is not there yet (`mlops import` writes a config before the code is added).
 function servedModelWarnings(config: Config): Warning[] {
-  if (!config.model.serve || !config.model.qualityGate) return [];
+  if (!config.model.serve) return [];
+  const code = trainingCodeProblems(config).map((p) => ({
+    ...p,
+    message: `${p.message}: mlops train needs it (apply serves model.serve and trains nothing)`,
+  }));
+  if (!config.model.qualityGate) return code;
   return [
     {
       path: ["model", "qualityGate"],
@@ -36,5 +43,6 @@ function servedModelWarnings(config: Config): Warning[] {
         "applies only to models mlops trains (mlops train): the artifact in model.serve is " +
         "deployed as it is, without a gate",
     },
+    ...code,
   ];
 }

@@ -9,13 +9,14 @@
 // project's roles and instance profile, objects in the project's buckets for the data sync and
 // the lock, runner instances tagged for the project). Nobody in CI deletes a bucket: that is
 // `mlops destroy --include-data`, for an administrator (see docs/setup.md).
+import { parseS3Uri } from "../aws/s3-uri.js";
 import { derivedNames } from "../aws/naming.js";
 import type { Config } from "../config/types.js";
 import { rollbackAlarmNames, toolAlarms } from "./alarm-nodes.js";
 import type { DesiredGraph } from "./graph.js";
 import { ROLE_SERVICE, type RoleSpec, type RoleUse } from "./iam-nodes.js";
 import {
-  sageMakerArn,
+  sageMakerArns,
   permissionsBoundaryArn,
   type PolicyDocument,
   type PolicyStatement,
@@ -53,16 +54,17 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
   const objectArns = buckets.map((b) => `arn:${ctx.partition}:s3:::${b}/*`);
   const project = config.project;
   const adopted = config.model.serve?.adopt;
+  const servedBucket = parseS3Uri(config.model.serve?.artifact ?? "")?.bucket;
   const sagemakerResources = [
-    sageMakerArn(ctx, "endpoint", config.endpoint.name),
+    ...sageMakerArns(ctx, "endpoint", config.endpoint.name),
     // By the names the tool gives them (aws/naming.ts), so `<project>-*` of another stage
     // (`<project>-production-model-*`) is not this role's to delete.
     arn("sagemaker", `endpoint-config/${derivedNames.endpointConfig(project, "*")}`),
     arn("sagemaker", `model/${derivedNames.model(project, "*")}`),
     // A model and endpoint config made by hand that the config adopts (model.serve.adopt).
-    ...(adopted?.model !== undefined ? [sageMakerArn(ctx, "model", adopted.model)] : []),
+    ...(adopted?.model !== undefined ? sageMakerArns(ctx, "model", adopted.model) : []),
     ...(adopted?.endpointConfig !== undefined
-      ? [sageMakerArn(ctx, "endpoint-config", adopted.endpointConfig)]
+      ? sageMakerArns(ctx, "endpoint-config", adopted.endpointConfig)
       : []),
     arn("sagemaker", `training-job/${project}-*`),
     // Searches (training.tuning): named like training jobs, their trials are `<search>-NNN-xxxxxxxx`.
@@ -121,6 +123,17 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
               `arn:${ctx.partition}:s3:::${config.data.source.bucket}`,
               `arn:${ctx.partition}:s3:::${config.data.source.bucket}/*`,
             ],
+          },
+        ]
+      : []),
+    ...(servedBucket !== undefined
+      ? [
+          {
+            // The served model's bucket (model.serve): its region checked by the plan.
+            Sid: "ServedModelRegion",
+            Effect: "Allow" as const,
+            Action: ["s3:GetBucketLocation"],
+            Resource: [`arn:${ctx.partition}:s3:::${servedBucket}`],
           },
         ]
       : []),

@@ -149,6 +149,17 @@ export function sageMakerArn(ctx: GraphContext, type: string, name: string): str
   return `arn:${ctx.partition}:sagemaker:${ctx.region}:${ctx.account}:${type}/${name.toLowerCase()}`;
 }
 
+/**
+ * The ARNs a policy names a SageMaker resource by: SageMaker has long lowercased names in ARNs,
+ * but some APIs now answer with the name's own case (reports differ by resource and API), and
+ * IAM compares ARNs case-sensitively, so a name with capitals is granted under both.
+ */
+export function sageMakerArns(ctx: GraphContext, type: string, name: string): string[] {
+  const lower = sageMakerArn(ctx, type, name);
+  const named = `arn:${ctx.partition}:sagemaker:${ctx.region}:${ctx.account}:${type}/${name}`;
+  return lower === named ? [lower] : [lower, named];
+}
+
 export function sageMakerExecutionPolicy(
   config: Config,
   ctx: GraphContext,
@@ -289,7 +300,7 @@ export function lambdaExecutionPolicy(config: Config, ctx: GraphContext): Policy
         Sid: "InvokeTheEndpoint",
         Effect: "Allow",
         Action: ["sagemaker:InvokeEndpoint"],
-        Resource: [sageMakerArn(ctx, "endpoint", config.endpoint.name)],
+        Resource: sageMakerArns(ctx, "endpoint", config.endpoint.name),
       },
       {
         Sid: "OwnLogs",

@@ -1,15 +1,14 @@
-// SageMaker reads training data only from a bucket in the training job's own region: a job whose
-// input bucket is elsewhere fails after the plan was applied halfway. So before anything is
-// created, the data bucket (when it exists) and an s3:// data source must be in the config's
-// region. A bucket per region (`${region}` in its name) is the default naming; an explicit bucket
+// SageMaker reads training data only from a bucket in the training job's own region (and a model
+// only from its endpoint's): a job whose input bucket is elsewhere fails after the plan was
+// applied halfway. So before anything is created, the data bucket (when it exists), an s3:// data
+// source and a served model's artifact must be in the config's region. A bucket per region (`${region}` in its name) is the default naming; an explicit bucket
 // elsewhere is the config's error, shown at its line.
 import { GetBucketLocationCommand, type S3Client } from "@aws-sdk/client-s3";
-import { relative } from "node:path";
 import { isNotFound, withContext } from "../aws/errors.js";
 import { ConfigError, type ConfigPath } from "../config/issues.js";
-import { parseYamlFile } from "../config/parse-yaml.js";
-import { locate } from "../config/positions.js";
-import type { Config } from "../config/types.js";
+import { issueIn } from "../config/load.js";
+import { parseS3Uri } from "../aws/s3-uri.js";
+import type { ModelSpec } from "../graph/sagemaker-nodes.js";
 import type { Session } from "../session.js";
 
 /** The region of `bucket`, or undefined when it does not exist. */
@@ -27,20 +26,39 @@ export async function bucketRegion(s3: S3Client, bucket: string): Promise<string
   });
 }
 
-/** Throws a ConfigError, located at the field, when the training data lives in another region. */
+/**
+ * Throws a ConfigError, located at the field, when the training data or the model the config
+ * serves (model.serve) lives in another region.
+ */
 export async function checkDataRegion(session: Session): Promise<void> {
   const { config } = session;
+  const nodes = session.graph.nodes;
+  const checks: { bucket: string; path: ConfigPath; what: string; why: string }[] = [];
   // Only a stage that trains reads training data (an environment deploys a registered model).
-  if (!session.graph.nodes.some((n) => n.kind === "training.run")) return;
-  const dataBucket = session.graph.nodes.find((n) => n.address === "s3.bucket.data")?.name;
-  const checks: { bucket: string; path: ConfigPath; what: string }[] = [];
-  if (dataBucket !== undefined)
-    checks.push({ bucket: dataBucket, path: ["data", "bucket"], what: "the data bucket" });
-  if (config.data.source.kind === "s3")
+  if (nodes.some((n) => n.kind === "training.run")) {
+    const why = `training runs in ${config.region}: SageMaker reads training data only from a bucket in the job's own region. Use a bucket per region (put \${region} in the name, e.g. ${config.project}-\${account}-\${region})`;
+    const dataBucket = nodes.find((n) => n.address === "s3.bucket.data")?.name;
+    if (dataBucket !== undefined)
+      checks.push({ bucket: dataBucket, path: ["data", "bucket"], what: "the data bucket", why });
+    if (config.data.source.kind === "s3")
+      checks.push({
+        bucket: config.data.source.bucket,
+        path: ["data", "source"],
+        what: "the data source's bucket",
+        why,
+      });
+  }
+  const served = nodes.some(
+    (n) => n.kind === "sagemaker.model" && (n.spec as ModelSpec).served !== undefined,
+  )
+    ? parseS3Uri(config.model.serve?.artifact ?? "")
+    : undefined;
+  if (served)
     checks.push({
-      bucket: config.data.source.bucket,
-      path: ["data", "source"],
-      what: "the data source's bucket",
+      bucket: served.bucket,
+      path: ["model", "serve", "artifact"],
+      what: "the served model's bucket",
+      why: `the endpoint runs in ${config.region}: SageMaker loads a model only from a bucket in its own region. Copy the artifact to a bucket in ${config.region}`,
     });
   const found = await Promise.all(
     checks.map(async (c) => ({ ...c, region: await bucketRegion(session.clients.s3, c.bucket) })),
@@ -49,16 +67,11 @@ export async function checkDataRegion(session: Session): Promise<void> {
   if (elsewhere.length === 0) return;
   throw new ConfigError(
     elsewhere.map((c) =>
-      issueAt(
+      issueIn(
         config,
         c.path,
-        `${c.what} ${c.bucket} is in ${String(c.region)}, but training runs in ${config.region}: SageMaker reads training data only from a bucket in the job's own region. Use a bucket per region (put \${region} in the name, e.g. ${config.project}-\${account}-\${region}); nothing was changed`,
+        `${c.what} ${c.bucket} is in ${String(c.region)}, but ${c.why}; nothing was changed`,
       ),
     ),
   );
-}
-
-function issueAt(config: Config, path: ConfigPath, message: string) {
-  const file = relative(process.cwd(), config.file) || config.file;
-  return { file, ...locate(parseYamlFile(config.file), path), path: path.join("."), message };
 }

@@ -19,6 +19,8 @@ export interface EndpointConfigObserved {
   name: string;
   modelName: string;
   instanceType: string;
+  /** As SageMaker returned it: tags are read and written under it. */
+  arn?: string;
   tags?: Tags;
 }
 
@@ -48,11 +50,12 @@ export const endpointConfigHandler: ResourceHandler<EndpointConfigSpec, Endpoint
     const out = await describe(node.name, ctx);
     if (!out) return undefined;
     const variant = out.ProductionVariants?.[0];
-    const tags = await readSageMakerTags("endpoint-config", node, ctx);
+    const tags = await readSageMakerTags("endpoint-config", node, ctx, out.EndpointConfigArn);
     return {
       name: node.name,
       modelName: variant?.ModelName ?? "",
       instanceType: variant?.InstanceType ?? "",
+      ...(out.EndpointConfigArn !== undefined && { arn: out.EndpointConfigArn }),
       ...(tags && { tags }),
     };
   },
@@ -103,7 +106,7 @@ export const endpointConfigHandler: ResourceHandler<EndpointConfigSpec, Endpoint
   // Only the tags change in place (an adoption, a renamed project).
   async update(node, observed, _change, ctx) {
     if (!observed.tags) return observed;
-    await retag("endpoint-config", node, observed.tags, ctx);
+    await retag("endpoint-config", node, observed.tags, ctx, observed.arn);
     return { ...observed, tags: node.tags };
   },
 

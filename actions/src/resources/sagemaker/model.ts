@@ -27,6 +27,8 @@ export interface ModelObserved {
   name: string;
   artifact: string;
   image: string;
+  /** As SageMaker returned it: tags are read and written under it. */
+  arn?: string;
   tags?: Tags;
 }
 
@@ -92,11 +94,12 @@ export const modelHandler: ResourceHandler<ModelSpec, ModelObserved> = {
       ctx.clients.sagemaker.send(new DescribeModelCommand({ ModelName: node.name })),
     );
     if (!out) return undefined;
-    const tags = await readSageMakerTags("model", node, ctx);
+    const tags = await readSageMakerTags("model", node, ctx, out.ModelArn);
     return {
       name: node.name,
       artifact: out.PrimaryContainer?.ModelDataUrl ?? "",
       image: out.PrimaryContainer?.Image ?? "",
+      ...(out.ModelArn !== undefined && { arn: out.ModelArn }),
       ...(tags && { tags }),
     };
   },
@@ -130,7 +133,7 @@ export const modelHandler: ResourceHandler<ModelSpec, ModelObserved> = {
   // Only the tags change in place (an adoption, a renamed project).
   async update(node, observed, _change, ctx) {
     if (!observed.tags) return observed;
-    await retag("model", node, observed.tags, ctx);
+    await retag("model", node, observed.tags, ctx, observed.arn);
     return { ...observed, tags: node.tags };
   },
 

@@ -19,18 +19,23 @@ const WORDS: Record<TaggedType, string> = {
   model: "model",
 };
 
+/**
+ * The ARN a resource's tags are read and written under: the one SageMaker returned for it when
+ * known (Describe*), else the one its name gives (SageMaker's ARNs are lowercase).
+ */
+const arnOf = (type: TaggedType, node: Node, ctx: HandlerContext, arn?: string): string =>
+  arn ?? sageMakerArn(ctx.graph, type, node.name);
+
 /** The resource's tags (undefined when they cannot be listed: nothing is planned for them). */
 export async function readSageMakerTags(
   type: TaggedType,
   node: Node,
   ctx: HandlerContext,
+  arn?: string,
 ): Promise<Tags | undefined> {
   const out = await readOrUndefined(`reading the tags of ${WORDS[type]} ${node.name}`, () =>
     ctx.clients.sagemaker.send(
-      new ListTagsCommand({
-        ResourceArn: sageMakerArn(ctx.graph, type, node.name),
-        MaxResults: 100,
-      }),
+      new ListTagsCommand({ ResourceArn: arnOf(type, node, ctx, arn), MaxResults: 100 }),
     ),
   );
   return out?.Tags ? tagsFromList(out.Tags) : undefined;
@@ -57,9 +62,10 @@ export async function retag(
   node: Node,
   observed: Tags,
   ctx: HandlerContext,
+  arn?: string,
 ): Promise<void> {
   const { set, remove } = tagDelta(observed, node.tags);
-  const ResourceArn = sageMakerArn(ctx.graph, type, node.name);
+  const ResourceArn = arnOf(type, node, ctx, arn);
   const { sagemaker } = ctx.clients;
   if (remove.length > 0)
     await withContext(`removing tags of ${WORDS[type]} ${node.name}`, () =>
