@@ -7,20 +7,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { iamPolicyCommand } from "../../actions/src/cli/iam-policy-command.js";
 import { startEmulator, type Emulator } from "../../actions/src/emulator/index.js";
 import type { PolicyDocument } from "../../actions/src/graph/iam-policies.js";
 import { makeCheckout } from "../support/checkout.js";
-import { cli } from "../support/cli.js";
-import { denied } from "../support/iam-evaluator.js";
-import {
-  downloadRecording,
-  RequestAuthorizer,
-  type Recorded,
-} from "../support/request-authorizations.js";
+import { allowedRun, printedPolicy, REGION } from "../support/policy-recording.js";
 
-const ACCOUNT = "123456789012";
-const REGION = "us-east-1";
 const project = `pcenv${process.pid.toString(36)}`;
 const FAKE_TRAIN = `
 import json, os
@@ -35,42 +26,10 @@ let dir: string;
 let configFile: string;
 const savedEnv = { ...process.env };
 
-async function policy(role: "plan" | "deploy", stage?: string): Promise<PolicyDocument> {
-  const out: string[] = [];
-  const code = await iamPolicyCommand(
-    { config: configFile, role, account: ACCOUNT, stage },
-    { out: (t) => out.push(t), err: () => undefined },
-  );
-  expect(code).toBe(0);
-  return JSON.parse(out.join("\n")) as PolicyDocument;
-}
-
-/** Runs `mlops ARGV` with the recorder on; every request's authorizations. */
-async function recorded(...argv: string[]): Promise<Recorded[]> {
-  const control = `${emulator.endpoint}/moto-api/recorder`;
-  await fetch(`${control}/reset-recording`, { method: "POST" });
-  await fetch(`${control}/start-recording`, { method: "POST" });
-  try {
-    const run = await cli([...argv, "--config", configFile]);
-    expect(run.code, run.out).toBe(0);
-  } finally {
-    await fetch(`${control}/stop-recording`, { method: "POST" });
-  }
-  const entries = await downloadRecording(emulator.endpoint);
-  const facts = { instanceTags: () => ({}), imageOwner: () => "", profileRole: () => "" };
-  return new RequestAuthorizer(ACCOUNT, REGION, "/", facts).authorize(entries);
-}
-
-async function allowed(policyDoc: PolicyDocument, ...argv: string[]): Promise<string[]> {
-  const requests = await recorded(...argv);
-  expect(
-    denied(
-      [policyDoc],
-      requests.flatMap((r) => r.authorizations),
-    ),
-  ).toEqual([]);
-  return requests.map((r) => r.operation);
-}
+const policy = (role: "plan" | "deploy", stage?: string): Promise<PolicyDocument> =>
+  printedPolicy(configFile, role, stage);
+const allowed = (doc: PolicyDocument, ...argv: string[]): Promise<string[]> =>
+  allowedRun(emulator, configFile, doc, argv);
 
 beforeAll(async () => {
   emulator = await startEmulator();

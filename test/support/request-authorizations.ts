@@ -223,6 +223,10 @@ export class RequestAuthorizer {
         : {};
       return [auth(action, arn, context)];
     }
+    // Reading a managed policy (what one attached to a role grants) is authorized on the policy.
+    const policyArn = p.get("PolicyArn");
+    if (policyArn !== null && (operation === "GetPolicy" || operation === "GetPolicyVersion"))
+      return [auth(action, policyArn)];
     throw new Error(`no authorization model for iam ${operation}: describe it here`);
   }
 
