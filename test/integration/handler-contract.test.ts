@@ -111,8 +111,8 @@ type Edit =
   | { immutable: string };
 
 /**
- * One field changed per kind. Content-addressed kinds have no in-place update: a changed input
- * is a different name, i.e. a create.
+ * One field changed per kind. Content-addressed kinds change nothing but their tags in place: a
+ * changed input is a different name, i.e. a create.
  */
 const updates: Record<string, Edit> = {
   "s3.bucket": { edit: (n) => ({ ...n, tags: { ...n.tags, contract: "updated" } }) },
@@ -172,8 +172,11 @@ const updates: Record<string, Edit> = {
     edit: (n) => ({ ...n, spec: { ...(n.spec as TrainingSpec), force: true } }),
     converged: (n) => ({ ...n, spec: { ...(n.spec as TrainingSpec), force: false } }),
   },
-  "sagemaker.model": { immutable: "named from the training fingerprint, image and role" },
-  "sagemaker.endpoint-config": { immutable: "named from its content" },
+  // Named from their content: only the tags change in place (an adoption, a renamed project).
+  "sagemaker.model": { edit: (n) => ({ ...n, tags: { ...n.tags, contract: "updated" } }) },
+  "sagemaker.endpoint-config": {
+    edit: (n) => ({ ...n, tags: { ...n.tags, contract: "updated" } }),
+  },
   "sagemaker.endpoint": {
     // A deployment to another config (one more instance), created here first.
     async edit(n) {

@@ -38,6 +38,7 @@ import {
   CreateTrainingJobCommand,
   DescribeEndpointCommand,
   DescribeEndpointConfigCommand,
+  DescribeModelCommand,
   DescribeTrainingJobCommand,
   ListTagsCommand,
   ListTrainingJobsCommand,
@@ -407,17 +408,46 @@ describe("mlops import", () => {
     expect(replan.stdout).toContain("No changes");
   }, 300_000);
 
-  it("makes its own endpoint config once the config differs, and comes back after mlops train", async () => {
+  it("trains on demand, comes back as a reviewed rollback, and makes its own config once the config differs", async () => {
+    const planFile = join(dir, "plan-next.json");
+    const readPlan = (): Plan => JSON.parse(readFileSync(planFile, "utf8")) as Plan;
+    const serving = async () =>
+      (await sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpointName })))
+        .EndpointConfigName;
+
+    // mlops train trains and deploys a model of its own, and says the config serves another.
+    const trained = await cli(["train", "--config", config, "--auto-approve"]);
+    expect(trained.code).toBe(0);
+    expect(trained.out).toContain("(model.serve): the next apply goes back to that one");
+    const jobs = await sagemaker.send(new ListTrainingJobsCommand({ NameContains: project }));
+    expect(jobs.TrainingJobSummaries).toHaveLength(1);
+    const trainedConfig = await serving();
+    expect(trainedConfig).not.toBe(`${endpointName}-config`);
+
+    // Going back to the adopted model is a rollback (the adoption started the deployment
+    // history): an unreviewed apply refuses it, a reviewed plan does it.
+    const unreviewed = await cli(["apply", "--config", config, "--auto-approve"]);
+    expect(unreviewed.code).not.toBe(0);
+    expect(await serving()).toBe(trainedConfig);
+    expect((await cli(["plan", "--config", config, "--out", planFile])).code).toBe(0);
+    const back = readPlan().changes.find((c) => c.address === "sagemaker.endpoint.main");
+    expect(back?.rollback?.toModel).toBe(`${jobName}-model`);
+    expect(readPlan().changes.map((c) => c.action)).not.toContain("train");
+    const reviewed = await cli(["apply", "--config", config, "--plan", planFile, "--auto-approve"]);
+    expect(reviewed.code).toBe(0);
+    expect(await serving()).toBe(`${endpointName}-config`);
+
     // A bigger instance: the adopted model still is what model.serve says, the adopted config
     // is not, so the endpoint deploys a config of mlops's own and the hand-made one stays.
-    const text = readFileSync(config, "utf8");
     writeFileSync(
       config,
-      text.replace('instanceType: "ml.m5.large"', 'instanceType: "ml.m5.xlarge"'),
+      readFileSync(config, "utf8").replace(
+        'instanceType: "ml.m5.large"',
+        'instanceType: "ml.m5.xlarge"',
+      ),
     );
-    const planFile = join(dir, "plan-bigger.json");
     expect((await cli(["plan", "--config", config, "--out", planFile])).code).toBe(0);
-    const plan = JSON.parse(readFileSync(planFile, "utf8")) as Plan;
+    const plan = readPlan();
     const action = (address: string) => plan.changes.find((c) => c.address === address);
     expect(action("sagemaker.model.main")?.action).toBe("noop");
     expect(action("sagemaker.endpoint-config.main")).toMatchObject({
@@ -431,29 +461,37 @@ describe("mlops import", () => {
     expect(applied.code).toBe(0);
     const ownConfig = plan.nodes["sagemaker.endpoint-config.main"]?.name;
     expect(ownConfig).toMatch(new RegExp(`^${project}-epc-`));
-    const describe = () =>
-      sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpointName }));
-    expect((await describe()).EndpointConfigName).toBe(ownConfig);
+    expect(await serving()).toBe(ownConfig);
     await expect(
       sagemaker.send(
         new DescribeEndpointConfigCommand({ EndpointConfigName: `${endpointName}-config` }),
       ),
     ).resolves.toMatchObject({ EndpointConfigName: `${endpointName}-config` });
 
-    // mlops train trains and deploys a model of its own, and says the config serves another.
-    const trained = await cli(["train", "--config", config, "--auto-approve"]);
-    expect(trained.code).toBe(0);
-    expect(trained.out).toContain("(model.serve): the next apply goes back to that one");
-    const jobs = await sagemaker.send(new ListTrainingJobsCommand({ NameContains: project }));
-    expect(jobs.TrainingJobSummaries).toHaveLength(1);
-    expect((await describe()).EndpointConfigName).not.toBe(ownConfig);
-    const back = await cli(["plan", "--config", config, "--out", planFile]);
-    expect(back.code).toBe(0);
-    const backPlan = JSON.parse(readFileSync(planFile, "utf8")) as Plan;
-    expect(backPlan.changes.find((c) => c.address === "sagemaker.endpoint.main")?.action).toBe(
-      "update",
+    // Another hand-made model put at the same address is adopted, not assumed the tool's
+    // because the state record owns the address.
+    const { Environment, Image, ModelDataUrl } =
+      (await sagemaker.send(new DescribeModelCommand({ ModelName: `${jobName}-model` })))
+        .PrimaryContainer ?? {};
+    const { ExecutionRoleArn } = await sagemaker.send(
+      new DescribeModelCommand({ ModelName: `${jobName}-model` }),
     );
-    expect(backPlan.nodes["sagemaker.endpoint-config.main"]?.name).toBe(ownConfig);
-    expect(backPlan.changes.map((c) => c.action)).not.toContain("train");
+    await sagemaker.send(
+      new CreateModelCommand({
+        ModelName: `${jobName}-model-b`,
+        ExecutionRoleArn,
+        PrimaryContainer: { Image, ModelDataUrl, Environment },
+      }),
+    );
+    writeFileSync(
+      config,
+      readFileSync(config, "utf8").replace(
+        `model: "${jobName}-model"`,
+        `model: "${jobName}-model-b"`,
+      ),
+    );
+    expect((await cli(["plan", "--config", config, "--out", planFile])).code).toBe(0);
+    const other = readPlan().changes.find((c) => c.address === "sagemaker.model.main");
+    expect(other).toMatchObject({ action: "adopt", name: `${jobName}-model-b` });
   }, 300_000);
 });

@@ -7,7 +7,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { createClients } from "../aws/clients.js";
 import { withContext } from "../aws/errors.js";
-import { loadConfig } from "../config/load.js";
+import { loadConfigWithWarnings } from "../config/load.js";
 import { ConfigError, formatIssue } from "../config/issues.js";
 import { readProject } from "../import/read-project.js";
 import { renderImportedConfig } from "../import/render-config.js";
@@ -68,9 +68,12 @@ export async function importCommand(options: ImportOptions, io: Output): Promise
       ".",
   );
   for (const [field, why] of Object.entries(imported.guesses)) io.out(`  guessed ${field}: ${why}`);
-  // What the config still lacks (typically the training code it points at) is said now.
+  // What the config still lacks is said now: an error stops the plan; the training code it
+  // points at (a warning while it serves the imported model) is needed by `mlops train`.
   try {
-    loadConfig(file);
+    const { warnings } = loadConfigWithWarnings(file);
+    if (warnings.length > 0)
+      io.out(`Before training, see to:\n${warnings.map((w) => `  ${formatIssue(w)}`).join("\n")}`);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     io.out(`Before planning, fix:\n${error.issues.map((i) => `  ${formatIssue(i)}`).join("\n")}`);

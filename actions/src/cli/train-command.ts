@@ -3,10 +3,13 @@
 // gate passes (`--no-deploy` stops after training).
 import { runApply, type ApplyResult } from "../apply/run-apply.js";
 import type { Config, TrainingBackend } from "../config/types.js";
-import { ConfigError } from "../config/issues.js";
-import { issueIn } from "../config/load.js";
-import { trainingCodeProblems } from "../config/semantic-rules.js";
-import { keepRetrainNote, trainingOnlyNodes, withTrainingOverrides } from "../graph/train-run.js";
+import { requireTrainingCode } from "../config/load.js";
+import {
+  keepRetrainNote,
+  servedModelNote,
+  trainingOnlyNodes,
+  withTrainingOverrides,
+} from "../graph/train-run.js";
 import { renderText } from "../plan/render-text.js";
 import { report } from "./apply-command.js";
 import { confirmer } from "./confirm.js";
@@ -52,10 +55,7 @@ export function parseOverrides(
 export async function trainCommand(options: TrainCommandOptions, io: Output): Promise<number> {
   const overrides = parseOverrides(options.set);
   const withOverrides = (config: Config): Config => {
-    // Validation lets a config that serves a model lack its training code; training needs it.
-    const missing = config.model.serve ? trainingCodeProblems(config) : [];
-    if (missing.length > 0)
-      throw new ConfigError(missing.map((p) => issueIn(config, p.path, p.message)));
+    requireTrainingCode(config);
     return withTrainingOverrides(config, {
       backend: options.backend,
       hyperparameters: overrides,
@@ -90,10 +90,8 @@ export async function trainCommand(options: TrainCommandOptions, io: Output): Pr
       const kept = code === 0 && result.applied && options.deploy;
       if (kept && Object.keys(overrides).length > 0)
         text.out(keepRetrainNote(overrides, options.config));
-      if (kept && session.config.model.serve)
-        text.out(
-          `The endpoint now serves the model just trained, but ${options.config} serves ${session.config.model.serve.artifact} (model.serve): the next apply goes back to that one. To keep this model, remove model.serve.`,
-        );
+      const served = kept ? servedModelNote(session.config, options.config) : undefined;
+      if (served !== undefined) text.out(served);
       if (kept && options.tune && session.config.training.tuning?.enabled === false)
         text.out(
           `The endpoint now serves the best trial of a search the config does not enable. To keep it, set training.tuning.enabled: true in ${options.config}: the completed search is reused and nothing redeploys.`,

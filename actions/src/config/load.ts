@@ -11,7 +11,7 @@ import { normalize } from "./normalize.js";
 import { parseYamlFile } from "./parse-yaml.js";
 import { locate } from "./positions.js";
 import { validateAgainstSchema } from "./schema-validate.js";
-import { semanticProblems } from "./semantic-rules.js";
+import { semanticProblems, trainingCodeProblems } from "./semantic-rules.js";
 import type { Config } from "./types.js";
 import { configWarnings } from "./warnings.js";
 import { relative, resolve } from "node:path";
@@ -53,4 +53,14 @@ export function loadConfigWithWarnings(path: string = DEFAULT_CONFIG_PATH): {
 export function issueIn(config: Config, path: ConfigPath, message: string): ConfigIssue {
   const file = relative(process.cwd(), config.file) || config.file;
   return { file, ...locate(parseYamlFile(config.file), path), path: pathToString(path), message };
+}
+
+/**
+ * Before training on demand: a config that serves a model (model.serve) validates without its
+ * training code, which training needs.
+ */
+export function requireTrainingCode(config: Config): void {
+  const missing = config.model.serve ? trainingCodeProblems(config) : [];
+  if (missing.length > 0)
+    throw new ConfigError(missing.map((p) => issueIn(config, p.path, p.message)));
 }

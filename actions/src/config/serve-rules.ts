@@ -1,6 +1,6 @@
 // What `mlops validate` checks of model.serve beyond AWS's limits (aws-limits.ts): that it does
 // not meet environments (they deploy registry versions), that an adopted endpoint config comes
-// with the model it names, and that the artifact is one object, not a prefix.
+// with the model it names, and that the artifact is one .tar.gz object, not a prefix.
 import type { ConfigPath } from "./issues.js";
 import type { Config } from "./types.js";
 
@@ -35,10 +35,17 @@ export function serveProblems(config: Config): Problem[] {
   }
   // The schema makes it s3://bucket/key. ModelDataUrl is one gzip'd tar; a prefix of files is
   // another request shape (ModelDataSource) that mlops does not send.
+  // CreateModel's reference: ModelDataUrl "must point to a single gzip compressed tar archive
+  // (.tar.gz suffix)".
   if (serve.artifact.endsWith("/")) {
     problems.push({
       path: [...SERVE, "artifact"],
       message: `"${serve.artifact}" is a prefix (a folder); SageMaker needs the model.tar.gz object in it (e.g. ${serve.artifact}model.tar.gz)`,
+    });
+  } else if (!serve.artifact.endsWith(".tar.gz")) {
+    problems.push({
+      path: [...SERVE, "artifact"],
+      message: `"${serve.artifact}" does not end in .tar.gz; SageMaker serves a model from one gzip-compressed tar archive (model.tar.gz)`,
     });
   }
   return problems;

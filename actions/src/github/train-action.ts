@@ -2,10 +2,11 @@
 // overrides, then deploy through the normal plan if the quality gate passes.
 import * as core from "@actions/core";
 import { runApply } from "../apply/run-apply.js";
-import { DEFAULT_CONFIG_PATH, loadConfig } from "../config/load.js";
+import { DEFAULT_CONFIG_PATH, loadConfig, requireTrainingCode } from "../config/load.js";
 import {
   keepRetrainNote,
   overridesText,
+  servedModelNote,
   trainingOnlyNodes,
   withTrainingOverrides,
 } from "../graph/train-run.js";
@@ -25,7 +26,9 @@ export async function trainAction(): Promise<void> {
   const reason = stringInput("reason");
   const logger = actionsLogger();
 
-  const config = withTrainingOverrides(loadConfig(configPath), {
+  const loaded = loadConfig(configPath);
+  requireTrainingCode(loaded);
+  const config = withTrainingOverrides(loaded, {
     backend,
     hyperparameters,
     ...(tune && { tune: true }),
@@ -55,6 +58,9 @@ export async function trainAction(): Promise<void> {
       ? undefined
       : `Reason: ${reason.replace(/\r?\n/g, " ").replace(/</g, "&lt;")}`,
   );
-  if (result.ok && result.applied && deploy && Object.keys(hyperparameters).length > 0)
+  const kept = result.ok && result.applied && deploy;
+  if (kept && Object.keys(hyperparameters).length > 0)
     core.notice(keepRetrainNote(hyperparameters, configPath));
+  const served = kept ? servedModelNote(config, configPath) : undefined;
+  if (served !== undefined) core.notice(served);
 }

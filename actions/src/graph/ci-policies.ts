@@ -5,10 +5,11 @@
 //
 // Who may delete what: the plan role deletes nothing. The deploy role deletes what a deploy
 // supersedes or a config change removes (SageMaker models, endpoint configs and the endpoint
-// under the project's names, the Lambda function and its alias, concurrency and log group, the
-// project's roles and instance profile, objects in the project's buckets for the data sync and
-// the lock, runner instances tagged for the project). Nobody in CI deletes a bucket: that is
-// `mlops destroy --include-data`, for an administrator (see docs/setup.md).
+// under the project's names and the model and endpoint config model.serve adopts, the Lambda
+// function and its alias, concurrency and log group, the project's roles and instance profile,
+// objects in the project's buckets for the data sync and the lock, runner instances tagged for
+// the project). Nobody in CI deletes a bucket: that is `mlops destroy --include-data`, for an
+// administrator (see docs/setup.md).
 import { parseS3Uri } from "../aws/s3-uri.js";
 import { derivedNames } from "../aws/naming.js";
 import type { Config } from "../config/types.js";
@@ -174,6 +175,14 @@ export function ciPolicy(config: Config, graph: DesiredGraph, role: CiRole): Pol
         "sagemaker:ListTags",
       ],
       Resource: sagemakerResources,
+    },
+    {
+      // The endpoint may serve a config mlops did not name (made by hand before an adoption, or
+      // adopted by a model.serve since removed): the plan reads it to tell what is served.
+      Sid: "ReadServedEndpointConfig",
+      Effect: "Allow",
+      Action: ["sagemaker:DescribeEndpointConfig"],
+      Resource: [arn("sagemaker", "endpoint-config/*")],
     },
     {
       // `mlops janitor --orphans` and destroy find what carries the project's tags; GetResources

@@ -76,8 +76,13 @@ export interface PinnedModel {
   /** The container's environment as the config gives it; absent: inferenceEnvironment(). */
   environment?: Record<string, string>;
   /** An existing model to take over while it is exactly this one (model.serve.adopt.model). */
-  adopt?: string;
-  /** Filled by prepare() when `adopt` is not used: why, for the plan. */
+  adopt?: Adoption;
+}
+
+/** A resource made by hand that the config names, to be used while it is what mlops would make. */
+export interface Adoption {
+  name: string;
+  /** Filled by prepare() when it is not used: why, for the plan. */
   notAdopted?: string;
 }
 
@@ -102,9 +107,7 @@ export interface EndpointConfigSpec {
   /** Filled by prepare(): the model this config serves. */
   modelName?: string;
   /** An existing endpoint config to take over while it is exactly this one. */
-  adopt?: string;
-  /** Filled by prepare() when `adopt` is not used: why, for the plan. */
-  notAdopted?: string;
+  adopt?: Adoption;
 }
 
 export interface EndpointSpec {
@@ -152,7 +155,8 @@ export function modelName(project: string, spec: ModelSpec): string {
 export const scalingPolicyName = (project: string): string => `${project}-invocations-per-instance`;
 
 export function endpointConfigName(project: string, spec: EndpointConfigSpec): string {
-  const { modelName: model, adopt: _adopt, notAdopted: _notAdopted, ...rest } = spec;
+  // Which existing config may be adopted is not content: the content decides whether it is.
+  const { modelName: model, adopt: _adopt, ...rest } = spec;
   return derivedNames.endpointConfig(project, digest({ model, ...rest }).slice(0, 8));
 }
 
@@ -248,7 +252,7 @@ export function addModelNodes(b: GraphBuilder): void {
             served: {
               artifact: served.artifact,
               ...(served.environment !== undefined && { environment: served.environment }),
-              ...(served.adopt.model !== undefined && { adopt: served.adopt.model }),
+              ...(served.adopt.model !== undefined && { adopt: { name: served.adopt.model } }),
             },
           },
           dependsOn: [roleAddress("sagemaker")],
@@ -287,7 +291,9 @@ export function addModelNodes(b: GraphBuilder): void {
           ...(e.dataCapture.kmsKeyArn !== undefined && { kmsKeyArn: e.dataCapture.kmsKeyArn }),
         },
       }),
-      ...(served?.adopt.endpointConfig !== undefined && { adopt: served.adopt.endpointConfig }),
+      ...(served?.adopt.endpointConfig !== undefined && {
+        adopt: { name: served.adopt.endpointConfig },
+      }),
     },
     [MODEL],
   );

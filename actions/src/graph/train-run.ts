@@ -77,3 +77,13 @@ export function overridesAsConfig(overrides: Overrides): string {
 export function keepRetrainNote(overrides: Overrides, configFile: string): string {
   return `The endpoint now serves a model trained with overrides the config does not have. To keep it, set ${overridesAsConfig(overrides)} under training.hyperparameters in ${configFile}: the completed run is reused and nothing redeploys. Until then, plans from the config show a MODEL ROLLBACK.`;
 }
+
+/**
+ * The endpoint now serves a model just trained, but the config serves another (model.serve):
+ * say so, since the next plan from the config deploys that one again.
+ */
+export function servedModelNote(config: Config, configFile: string): string | undefined {
+  const served = config.model.serve;
+  if (!served) return undefined;
+  return `The endpoint now serves the model just trained, but ${configFile} serves ${served.artifact} (model.serve): the next apply goes back to that one. To keep this model, remove model.serve.`;
+}

@@ -181,6 +181,10 @@ export async function readProject(
     sagemaker.send(new DescribeModelCommand({ ModelName: variant.ModelName })),
   );
   const artifact = model.PrimaryContainer?.ModelDataUrl ?? "";
+  if (artifact === "" || (model.Containers?.length ?? 0) > 0)
+    throw new OperationalError(
+      `model ${variant.ModelName} is not one artifact in one container (${(model.Containers?.length ?? 0) > 0 ? "several containers" : "no ModelDataUrl: a model package, uncompressed data or none"}); mlops serves one model.tar.gz, so it cannot describe this endpoint`,
+    );
   const capture = config.DataCaptureConfig;
   const [autoscaling, training, lambda] = await Promise.all([
     readAutoscaling(clients, variantResourceId(options.endpoint, variant.VariantName ?? "")),

@@ -18,6 +18,9 @@ export interface RenderInput {
 const scalar = (value: string | number | boolean): string =>
   typeof value === "string" ? JSON.stringify(value) : String(value);
 
+/** The key ARN form endpoint.dataCapture.kmsKeyArn takes (an alias or a key id does not). */
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key\/[A-Za-z0-9-]+$/;
+
 const seconds = (s: number | undefined): string | undefined =>
   s === undefined ? undefined : formatDuration(s);
 
@@ -104,8 +107,10 @@ export function renderImportedConfig({
   );
   line(4, `artifact: ${scalar(model.artifact)}`);
   line(4, `image: ${scalar(model.image)}`);
+  // Always written, empty too: without it mlops would give the container its own variables.
   const variables = Object.keys(model.environment).sort();
-  if (variables.length > 0) {
+  if (variables.length === 0) line(4, "environment: {}", "the model sets no variables");
+  else {
     line(4, "environment:");
     for (const key of variables) line(6, `${scalar(key)}: ${scalar(model.environment[key] ?? "")}`);
   }
@@ -115,7 +120,12 @@ export function renderImportedConfig({
     "taken over as they are while they match the lines above; if the config changes, mlops makes its own and keeps these for rollback",
   );
   line(6, `model: ${scalar(model.name)}`);
-  line(6, `endpointConfig: ${scalar(endpoint.configName)}`);
+  if (guesses["endpoint.variantName"] === undefined)
+    line(6, `endpointConfig: ${scalar(endpoint.configName)}`);
+  else
+    out.push(
+      `      # GUESS: ${endpoint.configName} is not adopted: it has several variants and mlops serves one, in a config of its own`,
+    );
 
   out.push("", "endpoint:");
   line(2, `name: ${scalar(endpoint.name)}`);
@@ -125,18 +135,31 @@ export function renderImportedConfig({
   const capture = endpoint.dataCapture;
   if (capture) {
     const where = parseS3Uri(capture.destination);
-    const inDataBucket = where?.bucket === data.bucket && /^([^/]+\/)+$/.test(where.key);
+    // SageMaker takes the destination with or without its final slash; the config's prefix has it.
+    const key = where?.key.endsWith("/") === false ? `${where.key}/` : (where?.key ?? "");
+    const inDataBucket = where?.bucket === data.bucket && /^([^/]+\/)+$/.test(key);
     line(2, "dataCapture:");
-    line(4, `samplingPercentage: ${capture.samplingPercentage}`);
+    line(
+      4,
+      `samplingPercentage: ${Math.max(1, capture.samplingPercentage)}`,
+      capture.samplingPercentage < 1
+        ? "GUESS: it samples 0% now (captures nothing); mlops captures at least 1%"
+        : undefined,
+    );
     line(4, `capture: [${capture.capture.map((c) => scalar(c)).join(", ")}]`);
     line(
       4,
-      `prefix: ${scalar(inDataBucket ? where.key : "data-capture/")}`,
+      `prefix: ${scalar(inDataBucket ? key : "data-capture/")}`,
       inDataBucket
         ? undefined
         : `GUESS: it captures to ${capture.destination} now; mlops captures under a prefix of the data bucket (a new endpoint config, deployed with the usual cutover)`,
     );
-    if (capture.kmsKeyArn !== undefined) line(4, `kmsKeyArn: ${scalar(capture.kmsKeyArn)}`);
+    const kms = capture.kmsKeyArn;
+    if (kms !== undefined && KMS_KEY_ARN.test(kms)) line(4, `kmsKeyArn: ${scalar(kms)}`);
+    else if (kms !== undefined)
+      out.push(
+        `    # GUESS: it encrypts captures with ${kms}; mlops takes a key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID) in kmsKeyArn`,
+      );
   }
   if (autoscaling) {
     line(2, "autoscaling:", "the scalable target and its target-tracking policy, as they are");

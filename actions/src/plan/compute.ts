@@ -272,10 +272,10 @@ function plannedMove(move: MoveSource, changes: readonly PlannedChange[]): Plann
 }
 
 /**
- * Whether the tool made this existing resource: the state record lists it, or (kinds with tags)
- * it carries the ownership tags of this project, or (sub-resources without tags) the resource it
- * belongs to is the tool's. Kinds without `ownership` are content the tool writes and always
- * count as its own.
+ * Whether the tool made this existing resource: the state record lists it (at its address, by
+ * its name), or (kinds with tags) it carries the ownership tags of this project, or
+ * (sub-resources without tags) the resource it belongs to is the tool's. Kinds without
+ * `ownership` are content the tool writes and always count as its own.
  */
 export function isOwned(
   handler: Pick<ResourceHandler, "ownership">,
@@ -285,7 +285,10 @@ export function isOwned(
   context: GraphContext,
   ownedParent: (node: Node) => boolean,
 ): boolean {
-  if (handler.ownership === undefined || node.address in state.resources) return true;
+  if (handler.ownership === undefined) return true;
+  // The record owns what it lists under that name: another resource put at the same address
+  // (a config that now names a hand-made one) is not owned because the address was.
+  if (state.resources[node.address]?.name === node.name) return true;
   // Infrastructure several projects share (a state bucket of its own) is nobody's to adopt.
   if ((node.spec as { shared?: boolean }).shared === true) return true;
   if (handler.ownership === "parent") return ownedParent(node);

@@ -1,10 +1,11 @@
 // SageMaker reads training data only from a bucket in the training job's own region (and a model
 // only from its endpoint's): a job whose input bucket is elsewhere fails after the plan was
 // applied halfway. So before anything is created, the data bucket (when it exists), an s3:// data
-// source and a served model's artifact must be in the config's region. A bucket per region (`${region}` in its name) is the default naming; an explicit bucket
-// elsewhere is the config's error, shown at its line.
+// source and a served model's artifact must be in the config's region. A bucket per region
+// (`${region}` in its name) is the default naming; an explicit bucket elsewhere is the config's
+// error, shown at its line.
 import { GetBucketLocationCommand, type S3Client } from "@aws-sdk/client-s3";
-import { isNotFound, withContext } from "../aws/errors.js";
+import { AwsOperationError, isNotFound, withContext } from "../aws/errors.js";
 import { ConfigError, type ConfigPath } from "../config/issues.js";
 import { issueIn } from "../config/load.js";
 import { parseS3Uri } from "../aws/s3-uri.js";
@@ -26,6 +27,27 @@ export async function bucketRegion(s3: S3Client, bucket: string): Promise<string
   });
 }
 
+interface Check {
+  bucket: string;
+  path: ConfigPath;
+  what: string;
+  why: string;
+  mayBeForeign?: true;
+}
+
+async function regionOf(session: Session, check: Check): Promise<string | undefined> {
+  try {
+    return await bucketRegion(session.clients.s3, check.bucket);
+  } catch (error) {
+    const denied = error instanceof AwsOperationError && error.errorClass === "access-denied";
+    if (!check.mayBeForeign || !denied) throw error;
+    session.ctx.logger.warn(
+      `${check.what} ${check.bucket} does not say where it is (access denied; another account's?): not checked`,
+    );
+    return undefined;
+  }
+}
+
 /**
  * Throws a ConfigError, located at the field, when the training data or the model the config
  * serves (model.serve) lives in another region.
@@ -33,7 +55,7 @@ export async function bucketRegion(s3: S3Client, bucket: string): Promise<string
 export async function checkDataRegion(session: Session): Promise<void> {
   const { config } = session;
   const nodes = session.graph.nodes;
-  const checks: { bucket: string; path: ConfigPath; what: string; why: string }[] = [];
+  const checks: Check[] = [];
   // Only a stage that trains reads training data (an environment deploys a registered model).
   if (nodes.some((n) => n.kind === "training.run")) {
     const why = `training runs in ${config.region}: SageMaker reads training data only from a bucket in the job's own region. Use a bucket per region (put \${region} in the name, e.g. ${config.project}-\${account}-\${region})`;
@@ -59,9 +81,11 @@ export async function checkDataRegion(session: Session): Promise<void> {
       path: ["model", "serve", "artifact"],
       what: "the served model's bucket",
       why: `the endpoint runs in ${config.region}: SageMaker loads a model only from a bucket in its own region. Copy the artifact to a bucket in ${config.region}`,
+      // Another account's bucket may not answer; SageMaker's own check then is the one.
+      mayBeForeign: true,
     });
   const found = await Promise.all(
-    checks.map(async (c) => ({ ...c, region: await bucketRegion(session.clients.s3, c.bucket) })),
+    checks.map(async (c) => ({ ...c, region: await regionOf(session, c) })),
   );
   const elsewhere = found.filter((c) => c.region !== undefined && c.region !== config.region);
   if (elsewhere.length === 0) return;

@@ -170,9 +170,9 @@ export interface ResourceHandler<Spec = unknown, Observed = unknown> {
    * could have made by hand with the name the tool derives: "tags" by the ownership tags on it
    * (the observed value's `tags`, see resourceTags), "parent" (sub-resources without tags: an
    * alias, concurrency, scaling) by whether the resource it depends on is the tool's; either way
-   * the state record listing it is enough. One that exists and is neither is planned "adopt".
-   * Absent: content the tool writes itself (a data set, a training run, content-named models),
-   * never adopted.
+   * the state record listing it (at its address, under its name) is enough. One that exists and
+   * is neither is planned "adopt". Absent: content the tool writes itself (a data set, a
+   * training run), never adopted.
    */
   ownership?: "tags" | "parent";
   /** How the plan calls bringing a missing one into being (training "trains"). */

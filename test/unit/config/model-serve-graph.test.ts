@@ -49,12 +49,12 @@ describe("model.serve in the graph", () => {
       served: {
         artifact: ARTIFACT,
         environment: { SAGEMAKER_PROGRAM: "serve.py" },
-        adopt: "Pets-Model-2024",
+        adopt: { name: "Pets-Model-2024" },
       },
     } satisfies Partial<ModelSpec>);
-    expect((spec(config, "sagemaker.endpoint-config.main") as EndpointConfigSpec).adopt).toBe(
-      "pets-config-2024",
-    );
+    expect((spec(config, "sagemaker.endpoint-config.main") as EndpointConfigSpec).adopt).toEqual({
+      name: "pets-config-2024",
+    });
   });
 
   it("trains and serves the trained model when `mlops train` runs", () => {

@@ -1,6 +1,6 @@
 // mlops validate and model.serve: a served artifact with its image, environment and adopted
 // model and endpoint config loads; each mistake (serve with environments, an endpoint config
-// adopted without its model, a prefix for an artifact, a value past what CreateModel accepts)
+// adopted without its model, a prefix or a non-.tar.gz for an artifact, a value past what CreateModel accepts)
 // is refused at its own line, and a quality gate that no longer gates the served model is a
 // warning there.
 import { afterAll, describe, expect, it } from "vitest";
@@ -104,6 +104,12 @@ describe("model.serve in mlops validate", () => {
       path: "model.serve.artifact",
       message:
         /"s3:\/\/models\/pets\/output\/" is a prefix.*s3:\/\/models\/pets\/output\/model\.tar\.gz/,
+    },
+    {
+      what: "an artifact that is not a .tar.gz",
+      edit: sub(ARTIFACT, "s3://models/pets/output/model.zip"),
+      path: "model.serve.artifact",
+      message: /does not end in \.tar\.gz; SageMaker serves a model from one gzip-compressed tar/,
     },
   ];
 

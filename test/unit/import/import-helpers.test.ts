@@ -1,7 +1,7 @@
 // The pure parts of adoption and `mlops import`: what a policy grants in words, where a model's
 // artifact says its training job is, a role's name and path from its ARN, and the config
 // written from what was read (every guess commented, every value valid YAML).
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import {
   roleFromArn,
@@ -10,6 +10,18 @@ import {
 } from "../../../actions/src/import/read-project.js";
 import { renderImportedConfig } from "../../../actions/src/import/render-config.js";
 import { grantsOf } from "../../../actions/src/resources/iam/role-permissions.js";
+import { loadConfigWithWarnings } from "../../../actions/src/config/load.js";
+import { makeWorkspace } from "../config/helpers.js";
+
+const workspace = makeWorkspace();
+afterAll(() => {
+  workspace.remove();
+});
+
+/** What `mlops validate` says of a written config: it must load (warnings allowed). */
+const validates = (text: string): void => {
+  expect(() => loadConfigWithWarnings(workspace.write("mlops.yaml", text))).not.toThrow();
+};
 
 describe("grantsOf", () => {
   it("says each statement's effect, actions, resources, principal and conditions", () => {
@@ -38,11 +50,11 @@ describe("grantsOf", () => {
 
 describe("import helpers", () => {
   it("finds the training job in SageMaker's artifact layout, and nothing elsewhere", () => {
-    expect(trainingJobOfArtifact("s3://b/pytorch-training-2024-01-01/output/model.tar.gz")).toBe(
+    expect(trainingJobOfArtifact("s3://dogs-data/pytorch-training-2024-01-01/output/model.tar.gz")).toBe(
       "pytorch-training-2024-01-01",
     );
-    expect(trainingJobOfArtifact("s3://b/runs/job-7/output/model.tar.gz")).toBe("job-7");
-    expect(trainingJobOfArtifact("s3://b/models/model.tar.gz")).toBeUndefined();
+    expect(trainingJobOfArtifact("s3://dogs-data/runs/job-7/output/model.tar.gz")).toBe("job-7");
+    expect(trainingJobOfArtifact("s3://dogs-data/models/model.tar.gz")).toBeUndefined();
   });
 
   it("reads a role's name and path from its ARN", () => {
@@ -67,7 +79,7 @@ describe("import helpers", () => {
         configName: "dogs-config",
         dataCapture: {
           samplingPercentage: 20,
-          destination: "s3://b/capture/",
+          destination: "s3://dogs-data/capture/",
           capture: ["request", "response"],
         },
       },
@@ -81,7 +93,7 @@ describe("import helpers", () => {
       },
       model: {
         name: "m",
-        artifact: "s3://b/j/output/model.tar.gz",
+        artifact: "s3://dogs-data/j/output/model.tar.gz",
         image: "i",
         environment: { SAGEMAKER_PROGRAM: "inference.py" },
       },
@@ -92,7 +104,7 @@ describe("import helpers", () => {
         volumeSizeGB: 30,
         hyperparameters: { yes: "no", "lr: 1": 0.1 },
       },
-      data: { bucket: "b", prefix: "dogImages/" },
+      data: { bucket: "dogs-data", prefix: "dogImages/" },
       guesses: { training: "from the training job j" },
     };
     const text = renderImportedConfig({
@@ -116,7 +128,7 @@ describe("import helpers", () => {
     expect(config["lambda"]).toBeUndefined();
     // The endpoint keeps serving what it serves, through the model and config it has.
     expect(config["model"]?.["serve"]).toEqual({
-      artifact: "s3://b/j/output/model.tar.gz",
+      artifact: "s3://dogs-data/j/output/model.tar.gz",
       image: "i",
       environment: { SAGEMAKER_PROGRAM: "inference.py" },
       adopt: { model: "m", endpointConfig: "dogs-config" },
@@ -128,6 +140,7 @@ describe("import helpers", () => {
       prefix: "capture/",
     });
     expect(config["monitoring"]).toEqual({ alarms: false });
+    validates(text);
   });
 
   it("says when the data capture goes elsewhere than the data bucket", () => {
@@ -149,14 +162,55 @@ describe("import helpers", () => {
             capture: ["request"],
           },
         },
-        model: { name: "m", artifact: "s3://b/model.tar.gz", image: "i", environment: {} },
-        data: { bucket: "b", prefix: "" },
+        model: { name: "m", artifact: "s3://dogs-data/model.tar.gz", image: "i", environment: {} },
+        data: { bucket: "dogs-data", prefix: "" },
         guesses: {},
       },
     });
     expect(text).toContain("# GUESS: it captures to s3://logs/dogs now");
     const config = parse(text) as Record<string, Record<string, unknown>>;
     expect(config["endpoint"]?.["dataCapture"]).toMatchObject({ prefix: "data-capture/" });
-    expect(config["model"]?.["serve"]).not.toHaveProperty("environment");
+    // No variables is written as none: mlops would otherwise give the container its own.
+    expect(config["model"]?.["serve"]).toMatchObject({ environment: {} });
+    validates(text);
+  });
+
+  it("writes only what validates: a key alias, 0% sampling, several variants", () => {
+    const text = renderImportedConfig({
+      project: "dogs",
+      region: "us-east-1",
+      account: "123456789012",
+      schema: "../schemas/mlops.schema.json",
+      imported: {
+        endpoint: {
+          name: "dogs",
+          variantName: "A",
+          instanceType: "ml.m5.large",
+          initialInstanceCount: 1,
+          configName: "c",
+          dataCapture: {
+            samplingPercentage: 0,
+            // The SDK's form, without the final slash, in the data bucket.
+            destination: "s3://dogs-data/capture",
+            capture: ["request"],
+            kmsKeyArn: "alias/captures",
+          },
+        },
+        model: { name: "m", artifact: "s3://dogs-data/model.tar.gz", image: "i", environment: {} },
+        data: { bucket: "dogs-data", prefix: "" },
+        guesses: { "endpoint.variantName": "the endpoint has 2 variants" },
+      },
+    });
+    expect(text).toContain("# GUESS: it encrypts captures with alias/captures");
+    expect(text).toContain("# GUESS: it samples 0% now");
+    expect(text).toContain("# GUESS: c is not adopted: it has several variants");
+    const config = parse(text) as Record<string, Record<string, Record<string, unknown>>>;
+    expect(config["endpoint"]?.["dataCapture"]).toEqual({
+      samplingPercentage: 1,
+      capture: ["request"],
+      prefix: "capture/",
+    });
+    expect(config["model"]?.["serve"]?.["adopt"]).toEqual({ model: "m" });
+    validates(text);
   });
 });

@@ -33,17 +33,18 @@ export const endpointConfigHandler: ResourceHandler<EndpointConfigSpec, Endpoint
     const spec: EndpointConfigSpec = { ...node.spec, modelName: model.name };
     const name = endpointConfigName(node.tags["mlops:project"] ?? "", spec);
     if (spec.adopt === undefined) return { ...node, name, spec };
-    const existing = await describe(spec.adopt, ctx);
+    const adopt = spec.adopt.name;
+    const existing = await describe(adopt, ctx);
     const notAdopted = existing ? whyNotAdopt(existing, spec) : "it does not exist";
     return notAdopted === undefined
-      ? { ...node, name: spec.adopt, spec }
-      : { ...node, name, spec: { ...spec, notAdopted } };
+      ? { ...node, name: adopt, spec }
+      : { ...node, name, spec: { ...spec, adopt: { name: adopt, notAdopted } } };
   },
 
   createSummary: (node) =>
     `${node.spec.initialInstanceCount} x ${node.spec.instanceType} serving ${node.spec.modelName ?? "?"}` +
-    (node.spec.notAdopted !== undefined
-      ? ` (not adopting ${node.spec.adopt ?? "?"}: ${node.spec.notAdopted})`
+    (node.spec.adopt?.notAdopted !== undefined
+      ? ` (not adopting ${node.spec.adopt.name}: ${node.spec.adopt.notAdopted})`
       : ""),
 
   async read(node, ctx) {
@@ -138,10 +139,13 @@ function whyNotAdopt(
   const capture = existing.DataCaptureConfig;
   const wanted = spec.dataCapture;
   const capturing = capture?.EnableCapture === true;
+  // SageMaker takes a destination with or without its final slash.
+  const folder = (uri: string | undefined): string => (uri ?? "").replace(/\/+$/, "");
   const sameCapture = wanted
     ? capturing &&
       capture.InitialSamplingPercentage === wanted.samplingPercentage &&
-      capture.DestinationS3Uri === wanted.destination &&
+      folder(capture.DestinationS3Uri) === folder(wanted.destination) &&
+      capture.CaptureContentTypeHeader === undefined &&
       capture.KmsKeyId === wanted.kmsKeyArn &&
       [...(capture.CaptureOptions ?? []).map((o) => o.CaptureMode)].sort().join() ===
         [...wanted.captureModes].sort().join()
@@ -152,11 +156,24 @@ function whyNotAdopt(
     variant?.ModelName !== spec.modelName && "model",
     variant?.InstanceType !== spec.instanceType && "instance type",
     variant?.InitialInstanceCount !== spec.initialInstanceCount && "instance count",
+    // What mlops never sets: a config that has it is not one mlops would create.
     variant?.ServerlessConfig !== undefined && "serverless",
+    variant?.VolumeSizeInGB !== undefined && "volume size",
+    variant?.ModelDataDownloadTimeoutInSeconds !== undefined && "download timeout",
+    variant?.ContainerStartupHealthCheckTimeoutInSeconds !== undefined && "startup timeout",
+    variant?.RoutingConfig !== undefined && "routing",
+    variant?.ManagedInstanceScaling !== undefined && "managed instance scaling",
+    variant?.InferenceAmiVersion !== undefined && "inference AMI",
+    variant?.EnableSSMAccess === true && "SSM access",
+    variant?.CoreDumpConfig !== undefined && "core dumps",
+    variant?.AcceleratorType !== undefined && "accelerator",
     !sameCapture && "data capture",
     existing.AsyncInferenceConfig !== undefined && "async inference",
     (existing.ShadowProductionVariants?.length ?? 0) > 0 && "shadow variants",
     existing.KmsKeyId !== undefined && "volume key",
+    existing.ExplainerConfig !== undefined && "explainer",
+    existing.EnableNetworkIsolation === true && "network isolation",
+    (existing.VpcConfig?.Subnets?.length ?? 0) > 0 && "VPC",
   ].filter((d): d is string => d !== false);
   return differs.length === 0 ? undefined : `it differs from the config in ${differs.join(", ")}`;
 }

@@ -93,11 +93,12 @@ export const endpointHandler: ResourceHandler<EndpointSpec, EndpointObserved> = 
 
   async update(node, observed, change, ctx) {
     const fields = changedFields(change);
-    // A change of tags alone (a project renamed) deploys nothing.
-    const after =
-      fields.size === 1 && fields.has("tags")
-        ? observed
-        : await deployEndpoint(node, observed, ctx);
+    // A change of tags alone (a project renamed, an adoption) deploys nothing. What the endpoint
+    // serves then starts its deployment history, if nothing did yet (an adopted endpoint), so a
+    // later plan tells a deployment back to it as a rollback.
+    const tagsOnly = fields.size === 1 && fields.has("tags");
+    if (tagsOnly) await recordDeployment(node, ctx);
+    const after = tagsOnly ? observed : await deployEndpoint(node, observed, ctx);
     if (!fields.has("tags") || !observed.tags) return after;
     await retag("endpoint", node, observed.tags, ctx);
     return { ...after, tags: node.tags };

@@ -58,9 +58,11 @@ export const modelHandler: ResourceHandler<ModelSpec, ModelObserved> = {
     if (served) {
       const name = modelName(project, node.spec);
       if (served.adopt === undefined) return { ...node, name };
-      const notAdopted = await whyNotAdopt(served.adopt, node.spec, ctx);
-      if (notAdopted === undefined) return { ...node, name: served.adopt };
-      return { ...node, name, spec: { ...node.spec, served: { ...served, notAdopted } } };
+      const adopt = served.adopt.name;
+      const notAdopted = await whyNotAdopt(adopt, node.spec, ctx);
+      if (notAdopted === undefined) return { ...node, name: adopt };
+      const spec = { ...node.spec, served: { ...served, adopt: { name: adopt, notAdopted } } };
+      return { ...node, name, spec };
     }
     const training = dependencyOf(node, deps, "training.run");
     const fingerprint = training.spec.fingerprint;
@@ -76,8 +78,8 @@ export const modelHandler: ResourceHandler<ModelSpec, ModelObserved> = {
     if (served)
       return (
         `serves ${served.artifact}` +
-        (served.notAdopted !== undefined
-          ? ` (not adopting ${served.adopt ?? "?"}: ${served.notAdopted})`
+        (served.adopt?.notAdopted !== undefined
+          ? ` (not adopting ${served.adopt.name}: ${served.adopt.notAdopted})`
           : "")
       );
     const gate = node.spec.qualityGate;
@@ -168,7 +170,11 @@ async function whyNotAdopt(
     container?.ModelDataUrl !== spec.served?.artifact && "artifact",
     !sameMap(container?.Environment ?? {}, containerEnvironment(spec)) && "environment",
     out.ExecutionRoleArn !== spec.roleArn && "role",
+    // What mlops never sets: a model that has it is not one mlops would create.
     (out.Containers?.length ?? 0) > 0 && "containers",
+    container?.Mode === "MultiModel" && "multi-model mode",
+    container?.ImageConfig !== undefined && "image config",
+    out.InferenceExecutionConfig !== undefined && "inference execution",
     (out.VpcConfig?.Subnets?.length ?? 0) > 0 && "VPC",
     out.EnableNetworkIsolation === true && "network isolation",
   ].filter((d): d is string => d !== false);
