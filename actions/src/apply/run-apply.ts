@@ -3,6 +3,7 @@
 import type { Node } from "../graph/graph.js";
 import { computePlan, observe, planHashOf, type Observations } from "../plan/compute.js";
 import { checkDataRegion } from "../plan/data-region.js";
+import { stageInput } from "../plan/run-plan.js";
 import { currentIdentity, findMove, originalAddress } from "../plan/moves.js";
 import { adoptions, hasChanges, type Plan, type PlannedChange } from "../plan/types.js";
 import { removeLeftovers } from "../cli/destroy-leftovers.js";
@@ -322,7 +323,10 @@ async function freshPlan(
     handlers: session.handlers,
     ctx: session.ctx,
     configFile: session.config.file,
-    ...(session.stage && { stage: session.stage }),
+    // Destroy deletes what the config served before environments too, whoever still waits.
+    ...(options.operation === "destroy"
+      ? session.stage && { stage: session.stage }
+      : stageInput(session)),
   });
   if (!options.transform) return planned;
   const plan = options.transform(planned.plan);

@@ -12,8 +12,8 @@ import { describeOrphans, findOrphans, removeOrphans } from "./orphans.js";
 import { withSession, type EngineOptions } from "./engine-command.js";
 import type { Output } from "./output.js";
 import { renderText } from "../plan/render-text.js";
-import { environmentStateStore } from "../environments/served.js";
-import { BUILD_STAGE, environmentNames } from "../environments/stages.js";
+import { environmentsByResources } from "../environments/served.js";
+import { BUILD_STAGE } from "../environments/stages.js";
 import { OperationalError } from "../operational-errors.js";
 import type { Session } from "../session.js";
 
@@ -128,13 +128,11 @@ function describeLeftovers(leftovers: readonly Leftover[]): string {
  */
 async function refuseWhileEnvironmentsServe(session: Session): Promise<void> {
   if (session.stage?.name !== BUILD_STAGE) return;
-  const { config } = session;
-  const account = session.graph.context.account;
-  const serving = [];
-  for (const name of environmentNames(config)) {
-    const record = await environmentStateStore(session.clients.s3, config, name, account).read();
-    if (Object.keys(record.resources).length > 0) serving.push(name);
-  }
+  const { serving } = await environmentsByResources(
+    session.clients.s3,
+    session.config,
+    session.graph.context.account,
+  );
   if (serving.length === 0) return;
   throw new OperationalError(
     `the build stage holds the model registry that ${serving.join(", ")} deploy from; nothing was destroyed. Destroy ${serving.length === 1 ? "that environment" : "those environments"} first: ${serving.map((e) => `mlops destroy --env ${e}`).join("; ")}`,

@@ -11,7 +11,7 @@ import {
 import { fillTemplate } from "../aws/naming.js";
 import { stateKey } from "../graph/graph.js";
 import type { Config } from "../config/types.js";
-import { environmentConfig } from "./stages.js";
+import { environmentConfig, environmentNames } from "./stages.js";
 
 /** The environment's state record (and lock) location, the one its sessions use. */
 export function environmentStateStore(
@@ -52,4 +52,25 @@ export async function recordServed(
     served.push({ version: deployed.version, arn: deployed.arn, at: at.toISOString() });
     if (served.length > MAX_SERVED_RECORDS) served.splice(0, served.length - MAX_SERVED_RECORDS);
   });
+}
+
+/**
+ * The environments that have resources (their records list some) and those that do not yet: the
+ * build stage keeps what the config served before environments until none waits, and is
+ * destroyed only after every environment.
+ */
+export async function environmentsByResources(
+  s3: S3Client,
+  config: Config,
+  account: string,
+): Promise<{ serving: string[]; waiting: string[] }> {
+  const names = environmentNames(config);
+  const records = await Promise.all(
+    names.map((name) => environmentStateStore(s3, config, name, account).read()),
+  );
+  const has = records.map((r) => Object.keys(r.resources).length > 0);
+  return {
+    serving: names.filter((_, i) => has[i]),
+    waiting: names.filter((_, i) => !has[i]),
+  };
 }

@@ -116,6 +116,13 @@ export interface PlanInput {
   move?: MoveSource | undefined | Promise<MoveSource | undefined>;
   /** A config with `environments:`: the stage, recorded in the plan. */
   stage?: PlanStage;
+  /**
+   * The build stage: the environments that do not serve yet, asked only when the record has
+   * resources the graph no longer has (what the config served before it had environments).
+   * While any waits, those are kept, not deleted: the service does not pause between the build
+   * apply and the environments'.
+   */
+  waitingEnvironments?: () => Promise<string[]>;
 }
 
 export async function computePlan(
@@ -199,7 +206,23 @@ export async function computePlan(
       : adopting(planned);
   });
   replaceTriggered(changes, handlers);
-  for (const node of orphans) {
+  const existingOrphans = orphans.filter(
+    (n) => observations.get(n.address)?.observed !== undefined,
+  );
+  const waiting =
+    existingOrphans.length > 0 && input.waitingEnvironments
+      ? await input.waitingEnvironments()
+      : [];
+  const keptEndpoint = existingOrphans.find((n) => n.kind === "sagemaker.endpoint");
+  const kept: PlanStage["kept"] =
+    waiting.length > 0
+      ? {
+          resources: existingOrphans.map((n) => n.address),
+          ...(keptEndpoint && { endpoint: keptEndpoint.name }),
+          until: waiting,
+        }
+      : undefined;
+  for (const node of kept ? [] : existingOrphans) {
     const seen = observations.get(node.address);
     if (seen?.observed === undefined) continue;
     changes.push({
@@ -250,7 +273,7 @@ export async function computePlan(
     ...(move && { move: plannedMove(move, changes) }),
     nodes,
     observedHash,
-    ...(input.stage !== undefined && { stage: input.stage }),
+    ...(input.stage !== undefined && { stage: kept ? { ...input.stage, kept } : input.stage }),
     planHash: "",
   };
   plan.planHash = planHashOf(plan);

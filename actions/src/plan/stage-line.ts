@@ -3,7 +3,13 @@
 import type { PlanStage } from "./types.js";
 
 export function stageLine(stage: PlanStage): string {
-  if (stage.name === "build") return "build: trains when its inputs change, registers the run";
+  if (stage.name === "build") {
+    const base = "build: trains when its inputs change, registers the run";
+    const kept = stage.kept;
+    if (!kept) return base;
+    const endpoint = kept.endpoint === undefined ? "" : ` (endpoint ${kept.endpoint})`;
+    return `${base}; keeps the ${kept.resources.length} resources the config served before environments${endpoint} until ${kept.until.join(", ")} serve${kept.until.length === 1 ? "s" : ""}`;
+  }
   const from = stage.served !== undefined ? `v${stage.served}` : "none";
   const to = stage.deploys?.version;
   const moves = to !== undefined && to !== stage.served;

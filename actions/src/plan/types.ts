@@ -104,6 +104,11 @@ export interface PlanStage {
   /** A newer version that passed the gate and waits (for approval, in an environment that needs it). */
   waiting?: number;
   approval?: boolean;
+  /**
+   * The build stage of a config that served before it had environments: what it served then is
+   * not deleted (addresses, the endpoint's name) until every environment in `until` serves.
+   */
+  kept?: { resources: string[]; endpoint?: string; until: string[] };
 }
 
 export interface PlanCounts {
