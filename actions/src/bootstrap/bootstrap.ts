@@ -1,7 +1,7 @@
 // `mlops bootstrap`: what docs/setup.md steps 1-6 make by hand, as a plan of IAM changes that is
 // shown first and then applied: GitHub's OIDC provider (reused if present), the permissions
 // boundary, and the plan and deploy CI roles with their generated policies and trust scoped to
-// one repository. Reading the account again after an apply plans nothing; --destroy plans the
+// one repository (with `environments:`, one deploy role per stage: deploy-roles.ts). Reading the account again after an apply plans nothing; --destroy plans the
 // removal of what bootstrap made (the roles and the boundary it tagged, the provider only if it
 // made it and no role trusts it any more). Runs with an administrator's credentials: no CI role
 // may create roles without the boundary, so none is given these actions.
@@ -32,11 +32,12 @@ import {
   type IAMClient,
 } from "@aws-sdk/client-iam";
 import type { Config } from "../config/types.js";
-import { buildGraph } from "../graph/build-graph.js";
-import { boundaryPolicy, ciPolicy, type CiRole } from "../graph/ci-policies.js";
+import type { CiRole } from "../graph/ci-policies.js";
 import { partitionOf } from "../graph/graph.js";
 import type { PolicyDocument } from "../graph/iam-policies.js";
+import { configPolicy } from "../graph/stage-policies.js";
 import { githubTrustPolicy } from "../cli/iam-policy-command.js";
+import type { DeployRole } from "./deploy-roles.js";
 
 export const GITHUB_OIDC_HOST = "token.actions.githubusercontent.com";
 const AUDIENCE = "sts.amazonaws.com";
@@ -47,14 +48,18 @@ const DEPLOY_SESSION_SECONDS = 21_600;
 
 export interface BootstrapOptions {
   readonly repository: string;
-  readonly environment: string;
   readonly planRole: string;
-  readonly deployRole: string;
+  /** One without `environments:`, one per stage with them (deployRoles()). */
+  readonly deployRoles: readonly DeployRole[];
 }
 
 export interface DesiredRole {
   readonly kind: CiRole;
   readonly name: string;
+  /** What the plan calls it: "plan role", "deploy role", or "staging deploy role". */
+  readonly label: string;
+  /** Whose jobs may assume it, in words. */
+  readonly assumedBy: string;
   readonly trust: PolicyDocument;
   readonly policy: PolicyDocument;
   readonly maxSessionDuration: number;
@@ -75,23 +80,19 @@ export interface Desired {
   readonly roles: readonly DesiredRole[];
 }
 
+/** Each role's policy and the boundary are exactly what `mlops iam-policy` prints. */
 export function desiredState(config: Config, account: string, o: BootstrapOptions): Desired {
   const partition = partitionOf(config.region);
-  const graph = buildGraph(config, { account });
-  const trust = (kind: CiRole): PolicyDocument => {
-    const doc = githubTrustPolicy(partition, account, o.repository, kind, o.environment);
-    if (kind === "deploy") return doc;
-    // The plan role also serves the scheduled drift check, which runs on main (setup step 2).
-    const statement = doc.Statement[0];
-    const equals = (statement?.Condition as { StringEquals: Record<string, unknown> } | undefined)
-      ?.StringEquals;
-    if (equals)
-      equals[`${GITHUB_OIDC_HOST}:sub`] = [
-        `repo:${o.repository}:pull_request`,
-        `repo:${o.repository}:ref:refs/heads/main`,
-      ];
-    return doc;
-  };
+  const planTrust = githubTrustPolicy(partition, account, o.repository, "plan", "");
+  // The plan role also serves the scheduled drift check, which runs on main (setup step 2).
+  const equals = (
+    planTrust.Statement[0]?.Condition as { StringEquals: Record<string, unknown> } | undefined
+  )?.StringEquals;
+  if (equals)
+    equals[`${GITHUB_OIDC_HOST}:sub`] = [
+      `repo:${o.repository}:pull_request`,
+      `repo:${o.repository}:ref:refs/heads/main`,
+    ];
   const boundaryName = `${config.project}-boundary`;
   return {
     account,
@@ -102,16 +103,35 @@ export function desiredState(config: Config, account: string, o: BootstrapOption
             arn: `arn:${partition}:iam::${account}:policy${config.iam.path}${boundaryName}`,
             name: boundaryName,
             path: config.iam.path,
-            document: boundaryPolicy(graph),
+            document: configPolicy(config, account, "boundary", undefined),
           }
         : undefined,
-    roles: (["plan", "deploy"] as const).map((kind) => ({
-      kind,
-      name: kind === "plan" ? o.planRole : o.deployRole,
-      trust: trust(kind),
-      policy: ciPolicy(config, graph, kind),
-      maxSessionDuration: kind === "deploy" ? DEPLOY_SESSION_SECONDS : 3600,
-    })),
+    roles: [
+      {
+        kind: "plan",
+        name: o.planRole,
+        label: "plan role",
+        assumedBy: `pull requests and main of ${o.repository}`,
+        trust: planTrust,
+        policy: configPolicy(config, account, "plan", undefined),
+        maxSessionDuration: 3600,
+      },
+      ...o.deployRoles.map((role) => ({
+        kind: "deploy" as const,
+        name: role.name,
+        label: role.stage === undefined ? "deploy role" : `${role.stage} deploy role`,
+        assumedBy: `the ${role.githubEnvironment} environment of ${o.repository}`,
+        trust: githubTrustPolicy(
+          partition,
+          account,
+          o.repository,
+          "deploy",
+          role.githubEnvironment,
+        ),
+        policy: configPolicy(config, account, "deploy", role.stage),
+        maxSessionDuration: DEPLOY_SESSION_SECONDS,
+      })),
+    ],
   };
 }
 
@@ -203,21 +223,17 @@ export async function planBootstrap(
       (await orMissing(() =>
         iam.send(new GetRolePolicyCommand({ RoleName: role.name, PolicyName: role.name })),
       ));
-    const who =
-      role.kind === "plan"
-        ? `pull requests and main of ${o.repository}`
-        : `the ${o.environment} environment of ${o.repository}`;
     if (live?.Role === undefined) {
       steps.push({
         symbol: "+",
-        text: `create the ${role.kind} role ${role.name} (assumed by ${who}) with its inline policy`,
+        text: `create the ${role.label} ${role.name} (assumed by ${role.assumedBy}) with its inline policy`,
         run: async (c) => {
           await c.send(
             new CreateRoleCommand({
               RoleName: role.name,
               AssumeRolePolicyDocument: JSON.stringify(role.trust),
               MaxSessionDuration: role.maxSessionDuration,
-              Description: `mlops ${role.kind} role for ${o.repository} (mlops bootstrap)`,
+              Description: `mlops ${role.label} for ${o.repository} (mlops bootstrap)`,
               Tags: tags,
             }),
           );
@@ -229,7 +245,7 @@ export async function planBootstrap(
     const what: string[] = [];
     const calls: ((c: IAMClient) => Promise<unknown>)[] = [];
     if (!sameDocument(live.Role.AssumeRolePolicyDocument, role.trust)) {
-      what.push(`trust (${who})`);
+      what.push(`trust (${role.assumedBy})`);
       calls.push((c) =>
         c.send(
           new UpdateAssumeRolePolicyCommand({
@@ -259,7 +275,7 @@ export async function planBootstrap(
     if (what.length > 0)
       steps.push({
         symbol: "~",
-        text: `update the ${role.kind} role ${role.name}: ${what.join(", ")}${
+        text: `update the ${role.label} ${role.name}: ${what.join(", ")}${
           adopted ? " (not made by bootstrap: --destroy will keep it)" : ""
         }`,
         run: async (c) => {
@@ -287,7 +303,7 @@ export async function planDestroy(
     removedRoles.add(role.name);
     steps.push({
       symbol: "-",
-      text: `delete the ${role.kind} role ${role.name} and its inline policy`,
+      text: `delete the ${role.label} ${role.name} and its inline policy`,
       run: async (c) => {
         await orMissing(() =>
           c.send(new DeleteRolePolicyCommand({ RoleName: role.name, PolicyName: role.name })),
