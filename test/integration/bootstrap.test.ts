@@ -440,6 +440,27 @@ describe("mlops bootstrap", () => {
       );
       expect(document(current.PolicyVersion?.Document)).toEqual(await printed("--for", "boundary"));
 
+      // The environment removed again: its role goes too; a role of the same name pattern that
+      // bootstrap did not make for a stage stays.
+      await iam.send(
+        new CreateRoleCommand({
+          RoleName: `${deploy}-hand`,
+          AssumeRolePolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [] }),
+          Tags: [{ Key: "mlops:bootstrap", Value: repo }],
+        }),
+      );
+      write("  staging: {}\n  production:\n    approval: true\n");
+      const removed = await cli([...args, "--auto-approve"]);
+      expect(removed.code, removed.out).toBe(0);
+      expect(removed.stdout.match(/^ {2}[+~-] .*$/gm)).toEqual([
+        `  ~ update the plan role ${project}-sp: inline policy`,
+        `  - delete the qa deploy role ${deploy}-qa and its inline policy (the config no longer has qa)`,
+      ]);
+      expect(await exists(() => iam.send(new GetRoleCommand({ RoleName: `${deploy}-qa` })))).toBe(
+        false,
+      );
+      expect((await cli([...args, "--auto-approve"])).stdout).toContain("Nothing to change.");
+
       const destroy = await cli([...args, "--destroy", "--auto-approve"]);
       expect(destroy.code, destroy.out).toBe(0);
       expect(destroy.stdout.match(/^ {2}- .*$/gm)).toEqual([
@@ -447,13 +468,16 @@ describe("mlops bootstrap", () => {
         `  - delete the build deploy role ${deploy} and its inline policy`,
         `  - delete the staging deploy role ${deploy}-staging and its inline policy`,
         `  - delete the production deploy role ${deploy}-production and its inline policy`,
-        `  - delete the qa deploy role ${deploy}-qa and its inline policy`,
         `  - delete the permissions boundary /mlops/${project}s-boundary`,
         "  - delete the OIDC provider token.actions.githubusercontent.com",
       ]);
       for (const name of [`${project}-sp`, deploy, `${deploy}-staging`, `${deploy}-production`])
         expect(await exists(() => iam.send(new GetRoleCommand({ RoleName: name })))).toBe(false);
+      expect(await exists(() => iam.send(new GetRoleCommand({ RoleName: `${deploy}-hand` })))).toBe(
+        true,
+      );
     } finally {
+      await iam.send(new DeleteRoleCommand({ RoleName: `${deploy}-hand` })).catch(() => undefined);
       delete process.env["GITHUB_TOKEN"];
       delete process.env["GITHUB_API_URL"];
       await gh.close();

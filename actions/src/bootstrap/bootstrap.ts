@@ -30,6 +30,7 @@ import {
   UpdateAssumeRolePolicyCommand,
   UpdateRoleCommand,
   type IAMClient,
+  type Role,
 } from "@aws-sdk/client-iam";
 import type { Config } from "../config/types.js";
 import type { CiRole } from "../graph/ci-policies.js";
@@ -43,6 +44,8 @@ export const GITHUB_OIDC_HOST = "token.actions.githubusercontent.com";
 const AUDIENCE = "sts.amazonaws.com";
 /** Tag on everything bootstrap creates: --destroy removes only what carries it. */
 export const BOOTSTRAP_TAG = "mlops:bootstrap";
+/** Also on a stage's deploy role (with `environments:`): which stage it is for. */
+const STAGE_TAG = "mlops:bootstrap-stage";
 // A training run (retrain) outlives the default one-hour session (docs/setup.md step 6).
 const DEPLOY_SESSION_SECONDS = 21_600;
 
@@ -56,6 +59,8 @@ export interface BootstrapOptions {
 export interface DesiredRole {
   readonly kind: CiRole;
   readonly name: string;
+  /** A deploy role's stage, with `environments:`. */
+  readonly stage: string | undefined;
   /** What the plan calls it: "plan role", "deploy role", or "staging deploy role". */
   readonly label: string;
   /** Whose jobs may assume it, in words. */
@@ -67,6 +72,9 @@ export interface DesiredRole {
 
 export interface Desired {
   readonly account: string;
+  readonly repository: string;
+  /** The build stage's (or the single) deploy role: each environment's is `<it>-<env>`. */
+  readonly deployRole: string;
   readonly providerArn: string;
   /** undefined when iam.permissionsBoundary names a policy of the organisation's own. */
   readonly boundary:
@@ -96,6 +104,8 @@ export function desiredState(config: Config, account: string, o: BootstrapOption
   const boundaryName = `${config.project}-boundary`;
   return {
     account,
+    repository: o.repository,
+    deployRole: o.deployRoles[0]?.name ?? "",
     providerArn: `arn:${partition}:iam::${account}:oidc-provider/${GITHUB_OIDC_HOST}`,
     boundary:
       config.iam.permissionsBoundary === undefined
@@ -110,6 +120,7 @@ export function desiredState(config: Config, account: string, o: BootstrapOption
       {
         kind: "plan",
         name: o.planRole,
+        stage: undefined,
         label: "plan role",
         assumedBy: `pull requests and main of ${o.repository}`,
         trust: planTrust,
@@ -119,6 +130,7 @@ export function desiredState(config: Config, account: string, o: BootstrapOption
       ...o.deployRoles.map((role) => ({
         kind: "deploy" as const,
         name: role.name,
+        stage: role.stage,
         label: role.stage === undefined ? "deploy role" : `${role.stage} deploy role`,
         assumedBy: `the ${role.githubEnvironment} environment of ${o.repository}`,
         trust: githubTrustPolicy(
@@ -234,7 +246,8 @@ export async function planBootstrap(
               AssumeRolePolicyDocument: JSON.stringify(role.trust),
               MaxSessionDuration: role.maxSessionDuration,
               Description: `mlops ${role.label} for ${o.repository} (mlops bootstrap)`,
-              Tags: tags,
+              Tags:
+                role.stage === undefined ? tags : [...tags, { Key: STAGE_TAG, Value: role.stage }],
             }),
           );
           await putPolicy(c, role);
@@ -283,6 +296,7 @@ export async function planBootstrap(
         },
       });
   }
+  steps.push(...(await formerStageRoles(iam, desired)).map(deleteFormer));
   return steps;
 }
 
@@ -304,13 +318,12 @@ export async function planDestroy(
     steps.push({
       symbol: "-",
       text: `delete the ${role.label} ${role.name} and its inline policy`,
-      run: async (c) => {
-        await orMissing(() =>
-          c.send(new DeleteRolePolicyCommand({ RoleName: role.name, PolicyName: role.name })),
-        );
-        await c.send(new DeleteRoleCommand({ RoleName: role.name }));
-      },
+      run: (c) => deleteRole(c, role.name),
     });
+  }
+  for (const former of await formerStageRoles(iam, desired)) {
+    removedRoles.add(former.name);
+    steps.push(deleteFormer(former));
   }
   const b = desired.boundary;
   if (b !== undefined) {
@@ -354,6 +367,47 @@ export async function planDestroy(
       });
   }
   return { steps, kept };
+}
+
+/**
+ * Deploy roles bootstrap made for an environment the config no longer has (or no longer has
+ * `environments:` at all): named `<deploy-role>-<env>` and tagged by bootstrap for this
+ * repository and that stage, so a role of another project or made by hand is never taken.
+ */
+async function formerStageRoles(
+  iam: IAMClient,
+  desired: Desired,
+): Promise<{ name: string; stage: string }[]> {
+  const wanted = new Set(desired.roles.map((r) => r.name));
+  const prefix = `${desired.deployRole}-`;
+  const formers: { name: string; stage: string }[] = [];
+  for (const role of await listRoles(iam)) {
+    const name = role.RoleName ?? "";
+    if (!name.startsWith(prefix) || wanted.has(name)) continue;
+    const tags = (await orMissing(() => iam.send(new ListRoleTagsCommand({ RoleName: name }))))
+      ?.Tags;
+    const tagged = (key: string, value: string): boolean =>
+      (tags ?? []).some((t) => t.Key === key && t.Value === value);
+    const stage = name.slice(prefix.length);
+    if (tagged(BOOTSTRAP_TAG, desired.repository) && tagged(STAGE_TAG, stage))
+      formers.push({ name, stage });
+  }
+  return formers;
+}
+
+function deleteFormer(role: { name: string; stage: string }): Step {
+  return {
+    symbol: "-",
+    text: `delete the ${role.stage} deploy role ${role.name} and its inline policy (the config no longer has ${role.stage})`,
+    run: (c) => deleteRole(c, role.name),
+  };
+}
+
+async function deleteRole(iam: IAMClient, name: string): Promise<void> {
+  await orMissing(() =>
+    iam.send(new DeleteRolePolicyCommand({ RoleName: name, PolicyName: name })),
+  );
+  await iam.send(new DeleteRoleCommand({ RoleName: name }));
 }
 
 async function putPolicy(iam: IAMClient, role: DesiredRole): Promise<void> {
@@ -402,19 +456,20 @@ async function deletePolicy(iam: IAMClient, arn: string): Promise<void> {
 }
 
 async function rolesTrusting(iam: IAMClient, providerArn: string): Promise<string[]> {
-  const names: string[] = [];
+  return (await listRoles(iam))
+    .filter((r) => decode(r.AssumeRolePolicyDocument).includes(providerArn))
+    .flatMap((r) => (r.RoleName === undefined ? [] : [r.RoleName]));
+}
+
+async function listRoles(iam: IAMClient): Promise<Role[]> {
+  const roles: Role[] = [];
   let marker: string | undefined;
   do {
     const page = await iam.send(new ListRolesCommand({ Marker: marker }));
-    for (const role of page.Roles ?? [])
-      if (
-        role.RoleName !== undefined &&
-        decode(role.AssumeRolePolicyDocument).includes(providerArn)
-      )
-        names.push(role.RoleName);
+    roles.push(...(page.Roles ?? []));
     marker = page.IsTruncated === true ? page.Marker : undefined;
   } while (marker !== undefined);
-  return names;
+  return roles;
 }
 
 /** IAM returns policy documents URL-encoded. */

@@ -129,7 +129,7 @@ const commands: Record<string, Command> = {
       environment: {
         type: "string",
         value: "NAME",
-        help: "the GitHub environment of the deploy jobs (default production; with environments: each stage's own, so refused)",
+        help: "the deploy jobs' GitHub environment (default production; not with environments:)",
       },
       "plan-role": {
         type: "string",
@@ -141,7 +141,7 @@ const commands: Record<string, Command> = {
         type: "string",
         default: "mlops-deploy",
         value: "NAME",
-        help: "name of the deploy role (with environments: the build stage's; each environment's adds -ENV)",
+        help: "name of the deploy role; with environments:, each environment's is NAME-ENV",
       },
       destroy: {
         type: "boolean",
@@ -151,7 +151,7 @@ const commands: Record<string, Command> = {
       "configure-github": {
         type: "boolean",
         default: false,
-        help: "also create the environment (main only) and variables, with $GITHUB_TOKEN",
+        help: "also create the environments (main only) and variables, with $GITHUB_TOKEN",
       },
       "auto-approve": autoApprove,
     },
@@ -540,7 +540,7 @@ const commands: Record<string, Command> = {
       environment: {
         type: "string",
         value: "NAME",
-        help: "the deploy jobs' GitHub environment (--trust --for deploy; default production)",
+        help: "the deploy jobs' GitHub environment (--trust --for deploy; default --stage, else production)",
       },
     },
     examples: [
