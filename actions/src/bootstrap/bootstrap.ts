@@ -1,9 +1,10 @@
 // `mlops bootstrap`: what docs/setup.md steps 1-6 make by hand, as a plan of IAM changes that is
 // shown first and then applied: GitHub's OIDC provider (reused if present), the permissions
 // boundary, and the plan and deploy CI roles with their generated policies and trust scoped to
-// one repository (with `environments:`, one deploy role per stage: deploy-roles.ts). Reading the account again after an apply plans nothing; --destroy plans the
-// removal of what bootstrap made (the roles and the boundary it tagged, the provider only if it
-// made it and no role trusts it any more). Runs with an administrator's credentials: no CI role
+// one repository (with `environments:`, one deploy role per stage: deploy-roles.ts). Reading
+// the account again after an apply plans nothing; --destroy plans the removal of what bootstrap
+// made (the roles and the boundary it tagged, the provider only if it made it and no role
+// trusts it any more). Runs with an administrator's credentials: no CI role
 // may create roles without the boundary, so none is given these actions.
 import {
   AddClientIDToOpenIDConnectProviderCommand,
@@ -154,13 +155,9 @@ export interface Step<Client = IAMClient> {
   readonly run: (client: Client) => Promise<void>;
 }
 
-export async function planBootstrap(
-  iam: IAMClient,
-  desired: Desired,
-  o: BootstrapOptions,
-): Promise<Step[]> {
+export async function planBootstrap(iam: IAMClient, desired: Desired): Promise<Step[]> {
   const steps: Step[] = [];
-  const tags = [{ Key: BOOTSTRAP_TAG, Value: o.repository }];
+  const tags = [{ Key: BOOTSTRAP_TAG, Value: desired.repository }];
 
   const provider = await orMissing(() =>
     iam.send(
@@ -245,7 +242,7 @@ export async function planBootstrap(
               RoleName: role.name,
               AssumeRolePolicyDocument: JSON.stringify(role.trust),
               MaxSessionDuration: role.maxSessionDuration,
-              Description: `mlops ${role.label} for ${o.repository} (mlops bootstrap)`,
+              Description: `mlops ${role.label} for ${desired.repository} (mlops bootstrap)`,
               Tags:
                 role.stage === undefined ? tags : [...tags, { Key: STAGE_TAG, Value: role.stage }],
             }),

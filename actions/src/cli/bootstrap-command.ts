@@ -55,8 +55,11 @@ export async function bootstrapCommand(o: BootstrapCommandOptions, io: Output): 
   const account = (await clients.sts.send(new GetCallerIdentityCommand({}))).Account;
   if (account === undefined)
     throw new OperationalError("STS returned no account id for these credentials");
-  const options = { repository: o.github, planRole: o.planRole, deployRoles: roles };
-  const desired = desiredState(config, account, options);
+  const desired = desiredState(config, account, {
+    repository: o.github,
+    planRole: o.planRole,
+    deployRoles: roles,
+  });
 
   const arn = (name: string): string =>
     `arn:${partitionOf(config.region)}:iam::${account}:role/${name}`;
@@ -84,7 +87,7 @@ export async function bootstrapCommand(o: BootstrapCommandOptions, io: Output): 
     steps = planned.steps;
     for (const line of planned.kept) io.out(`  (kept) ${line}`);
   } else {
-    steps = await planBootstrap(clients.iam, desired, options);
+    steps = await planBootstrap(clients.iam, desired);
     if (o.configureGitHub) {
       // Read from the environment, never an argument: a token on the command line ends up in
       // the shell history and the process list.
