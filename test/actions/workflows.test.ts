@@ -135,6 +135,25 @@ describe("workflows", () => {
     expect(w.concurrency).toMatchObject({ group: `mlops-deploy-${project}` });
   });
 
+  it("each job assumes a role in the GitHub environment that role trusts (mlops bootstrap)", () => {
+    // bootstrap trusts the build role (MLOPS_DEPLOY_ROLE_ARN) only in MLOPS_BUILD_ENVIRONMENT's
+    // environment (production without environments:) and MLOPS_<ENV>_ROLE_ARN only in <env>.
+    const build = "${{ vars.MLOPS_BUILD_ENVIRONMENT || 'production' }}";
+    const assumed = ["deploy.yml", "retrain.yml"].flatMap((file) =>
+      Object.entries(load(file).jobs).flatMap(([name, job]) =>
+        (job.steps ?? []).flatMap((step) => {
+          const role = /vars\.MLOPS_(\w+)_ROLE_ARN/.exec(String(step.with?.["role-to-assume"]));
+          return role
+            ? [{ job: `${file} ${name}`, role: role[1], environment: job.environment }]
+            : [];
+        }),
+      ),
+    );
+    expect(assumed.length).toBeGreaterThan(0);
+    for (const { job, role, environment } of assumed)
+      expect(environment, job).toBe(role === "DEPLOY" ? build : role?.toLowerCase());
+  });
+
   it("retrain hands the hyperparameters input to the train action as data, never to a script", () => {
     const w = load("retrain.yml");
     const mentions = Object.values(w.jobs)

@@ -10,12 +10,13 @@ import {
   DeleteOpenIDConnectProviderCommand,
   GetOpenIDConnectProviderCommand,
   GetPolicyCommand,
+  GetPolicyVersionCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
   IAMClient,
   PutRolePolicyCommand,
 } from "@aws-sdk/client-iam";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -305,6 +306,181 @@ describe("mlops bootstrap", () => {
       await iam.send(
         new DeleteOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: PROVIDER }),
       );
+    }
+  });
+
+  it("with environments: one deploy role per stage, trusted by its environment, with its stage's policy", async () => {
+    const stages = join(dir, "config/stages.yaml");
+    const base = readFileSync(config, "utf8").replace(
+      `project: ${project}`,
+      `project: ${project}s`,
+    );
+    const write = (environments: string): void => {
+      writeFileSync(stages, `${base}environments:\n${environments}`);
+    };
+    write("  staging: {}\n  production:\n    approval: true\n");
+    const repo = "acme/stages";
+    const deploy = `${project}-sd`;
+    const roles = ["--plan-role", `${project}-sp`, "--deploy-role", deploy];
+    const args = ["bootstrap", "--config", stages, "--github", repo, ...roles];
+    const gh = await startFakeGitHub("acme", "stages");
+    try {
+      const explicit = await cli([...args, "--environment", "production", "--auto-approve"]);
+      expect(explicit.code).toBe(2);
+      expect(explicit.stderr).toContain(
+        "--environment names the GitHub environment of the single deploy role; with environments: in the config each stage's role is trusted by the environment of its name (build, staging, production): drop --environment",
+      );
+      const long = "d".repeat(60);
+      const tooLong = await cli([...args, "--deploy-role", long, "--auto-approve"]);
+      expect(tooLong.code).toBe(2);
+      expect(tooLong.stderr).toContain(
+        `${long}-staging has 68 characters, ${long}-production has 71 characters, and IAM allows 64 (use a --deploy-role of at most 53)`,
+      );
+      expect(await exists(() => iam.send(new GetRoleCommand({ RoleName: `${project}-sp` })))).toBe(
+        false,
+      );
+
+      Object.assign(process.env, { GITHUB_TOKEN: "ghs_fake", GITHUB_API_URL: gh.url });
+      const first = await cli([...args, "--configure-github", "--auto-approve"]);
+      expect(first.code, first.out).toBe(0);
+      for (const [label, name, env] of [
+        ["build deploy role", deploy, "build"],
+        ["staging deploy role", `${deploy}-staging`, "staging"],
+        ["production deploy role", `${deploy}-production`, "production"],
+      ])
+        expect(first.stdout).toContain(
+          `+ create the ${label} ${name} (assumed by the ${env} environment of ${repo}) with its inline policy`,
+        );
+      const mainOnly = {
+        policy: { protected_branches: false, custom_branch_policies: true },
+        branches: ["main"],
+      };
+      expect(Object.fromEntries(gh.environments)).toEqual({
+        build: mainOnly,
+        staging: mainOnly,
+        production: mainOnly,
+      });
+      const arn = (name: string): string => `arn:aws:iam::${ACCOUNT}:role/${name}`;
+      // The variables deploy.yml and retrain.yml read, in the order of the stages.
+      expect([...gh.variables]).toEqual([
+        ["MLOPS_PLAN_ROLE_ARN", arn(`${project}-sp`)],
+        ["MLOPS_DEPLOY_ROLE_ARN", arn(deploy)],
+        ["MLOPS_BUILD_ENVIRONMENT", "build"],
+        ["MLOPS_STAGING_ROLE_ARN", arn(`${deploy}-staging`)],
+        ["MLOPS_PRODUCTION_ROLE_ARN", arn(`${deploy}-production`)],
+        ["AWS_REGION", "us-east-1"],
+      ]);
+      expect(first.stdout).toContain(
+        `Environment "production": add required reviewers (approval: true;`,
+      );
+
+      // Each role is what `mlops iam-policy --stage` prints: policy and trust.
+      const printed = async (...flags: string[]): Promise<unknown> => {
+        const run = await cli(["iam-policy", "--config", stages, "--account", ACCOUNT, ...flags]);
+        expect(run.code, run.out).toBe(0);
+        return JSON.parse(run.stdout);
+      };
+      for (const [name, stage] of [
+        [deploy, "build"],
+        [`${deploy}-staging`, "staging"],
+        [`${deploy}-production`, "production"],
+      ] as const) {
+        const role = (await iam.send(new GetRoleCommand({ RoleName: name }))).Role;
+        const trust = document(role?.AssumeRolePolicyDocument);
+        expect(trust).toEqual(
+          await printed("--for", "deploy", "--stage", stage, "--trust", "--repository", repo),
+        );
+        expect(JSON.stringify(trust)).toContain(`"repo:${repo}:environment:${stage}"`);
+        const inline = await iam.send(
+          new GetRolePolicyCommand({ RoleName: name, PolicyName: name }),
+        );
+        expect(document(inline.PolicyDocument)).toEqual(
+          await printed("--for", "deploy", "--stage", stage),
+        );
+      }
+      const plan = await iam.send(
+        new GetRolePolicyCommand({ RoleName: `${project}-sp`, PolicyName: `${project}-sp` }),
+      );
+      expect(document(plan.PolicyDocument)).toEqual(await printed("--for", "plan"));
+      const boundaryArn = `arn:aws:iam::${ACCOUNT}:policy/mlops/${project}s-boundary`;
+      const boundary = await iam.send(
+        new GetPolicyVersionCommand({ PolicyArn: boundaryArn, VersionId: "v1" }),
+      );
+      expect(document(boundary.PolicyVersion?.Document)).toEqual(
+        await printed("--for", "boundary"),
+      );
+
+      const again = await cli([...args, "--configure-github", "--auto-approve"]);
+      expect(again.code, again.out).toBe(0);
+      expect(again.stdout).toContain("Nothing to change.");
+
+      // A new environment: its role, environment and variable; the plan role reads it too; the
+      // other stages' roles and the boundary (the new roles need nothing else) stay as they are.
+      write("  staging: {}\n  production:\n    approval: true\n  qa: {}\n");
+      const added = await cli([...args, "--configure-github", "--auto-approve"]);
+      expect(added.code, added.out).toBe(0);
+      expect(added.stdout.match(/^ {2}[+~-] .*$/gm)).toEqual([
+        `  ~ update the plan role ${project}-sp: inline policy`,
+        `  + create the qa deploy role ${deploy}-qa (assumed by the qa environment of ${repo}) with its inline policy`,
+        "  + create the GitHub environment qa, deployable from main only",
+        `  + set the repository variable MLOPS_QA_ROLE_ARN = ${arn(`${deploy}-qa`)}`,
+      ]);
+      expect(added.stdout).toContain(
+        `add a job like staging's to deploy.yml for "qa" (role variable MLOPS_QA_ROLE_ARN)`,
+      );
+      expect((await cli([...args, "--configure-github", "--auto-approve"])).stdout).toContain(
+        "Nothing to change.",
+      );
+      const live = await iam.send(new GetPolicyCommand({ PolicyArn: boundaryArn }));
+      const current = await iam.send(
+        new GetPolicyVersionCommand({
+          PolicyArn: boundaryArn,
+          VersionId: live.Policy?.DefaultVersionId,
+        }),
+      );
+      expect(document(current.PolicyVersion?.Document)).toEqual(await printed("--for", "boundary"));
+
+      // The environment removed again: its role goes too; a role of the same name pattern that
+      // bootstrap did not make for a stage stays.
+      await iam.send(
+        new CreateRoleCommand({
+          RoleName: `${deploy}-hand`,
+          AssumeRolePolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [] }),
+          Tags: [{ Key: "mlops:bootstrap", Value: repo }],
+        }),
+      );
+      write("  staging: {}\n  production:\n    approval: true\n");
+      const removed = await cli([...args, "--auto-approve"]);
+      expect(removed.code, removed.out).toBe(0);
+      expect(removed.stdout.match(/^ {2}[+~-] .*$/gm)).toEqual([
+        `  ~ update the plan role ${project}-sp: inline policy`,
+        `  - delete the qa deploy role ${deploy}-qa and its inline policy (the config no longer has qa)`,
+      ]);
+      expect(await exists(() => iam.send(new GetRoleCommand({ RoleName: `${deploy}-qa` })))).toBe(
+        false,
+      );
+      expect((await cli([...args, "--auto-approve"])).stdout).toContain("Nothing to change.");
+
+      const destroy = await cli([...args, "--destroy", "--auto-approve"]);
+      expect(destroy.code, destroy.out).toBe(0);
+      expect(destroy.stdout.match(/^ {2}- .*$/gm)).toEqual([
+        `  - delete the plan role ${project}-sp and its inline policy`,
+        `  - delete the build deploy role ${deploy} and its inline policy`,
+        `  - delete the staging deploy role ${deploy}-staging and its inline policy`,
+        `  - delete the production deploy role ${deploy}-production and its inline policy`,
+        `  - delete the permissions boundary /mlops/${project}s-boundary`,
+        "  - delete the OIDC provider token.actions.githubusercontent.com",
+      ]);
+      for (const name of [`${project}-sp`, deploy, `${deploy}-staging`, `${deploy}-production`])
+        expect(await exists(() => iam.send(new GetRoleCommand({ RoleName: name })))).toBe(false);
+      expect(await exists(() => iam.send(new GetRoleCommand({ RoleName: `${deploy}-hand` })))).toBe(
+        true,
+      );
+    } finally {
+      await iam.send(new DeleteRoleCommand({ RoleName: `${deploy}-hand` })).catch(() => undefined);
+      delete process.env["GITHUB_TOKEN"];
+      delete process.env["GITHUB_API_URL"];
+      await gh.close();
     }
   });
 

@@ -1,9 +1,10 @@
 // `mlops bootstrap`: what docs/setup.md steps 1-6 make by hand, as a plan of IAM changes that is
 // shown first and then applied: GitHub's OIDC provider (reused if present), the permissions
 // boundary, and the plan and deploy CI roles with their generated policies and trust scoped to
-// one repository. Reading the account again after an apply plans nothing; --destroy plans the
-// removal of what bootstrap made (the roles and the boundary it tagged, the provider only if it
-// made it and no role trusts it any more). Runs with an administrator's credentials: no CI role
+// one repository (with `environments:`, one deploy role per stage: deploy-roles.ts). Reading
+// the account again after an apply plans nothing; --destroy plans the removal of what bootstrap
+// made (the roles and the boundary it tagged, the provider only if it made it and no role
+// trusts it any more). Runs with an administrator's credentials: no CI role
 // may create roles without the boundary, so none is given these actions.
 import {
   AddClientIDToOpenIDConnectProviderCommand,
@@ -30,31 +31,41 @@ import {
   UpdateAssumeRolePolicyCommand,
   UpdateRoleCommand,
   type IAMClient,
+  type Role,
 } from "@aws-sdk/client-iam";
 import type { Config } from "../config/types.js";
-import { buildGraph } from "../graph/build-graph.js";
-import { boundaryPolicy, ciPolicy, type CiRole } from "../graph/ci-policies.js";
+import type { CiRole } from "../graph/ci-policies.js";
 import { partitionOf } from "../graph/graph.js";
 import type { PolicyDocument } from "../graph/iam-policies.js";
+import { configPolicy } from "../graph/stage-policies.js";
 import { githubTrustPolicy } from "../cli/iam-policy-command.js";
+import type { DeployRole } from "./deploy-roles.js";
 
 export const GITHUB_OIDC_HOST = "token.actions.githubusercontent.com";
 const AUDIENCE = "sts.amazonaws.com";
 /** Tag on everything bootstrap creates: --destroy removes only what carries it. */
 export const BOOTSTRAP_TAG = "mlops:bootstrap";
+/** Also on a stage's deploy role (with `environments:`): which stage it is for. */
+const STAGE_TAG = "mlops:bootstrap-stage";
 // A training run (retrain) outlives the default one-hour session (docs/setup.md step 6).
 const DEPLOY_SESSION_SECONDS = 21_600;
 
 export interface BootstrapOptions {
   readonly repository: string;
-  readonly environment: string;
   readonly planRole: string;
-  readonly deployRole: string;
+  /** One without `environments:`, one per stage with them (deployRoles()). */
+  readonly deployRoles: readonly DeployRole[];
 }
 
 export interface DesiredRole {
   readonly kind: CiRole;
   readonly name: string;
+  /** A deploy role's stage, with `environments:`. */
+  readonly stage: string | undefined;
+  /** What the plan calls it: "plan role", "deploy role", or "staging deploy role". */
+  readonly label: string;
+  /** Whose jobs may assume it, in words. */
+  readonly assumedBy: string;
   readonly trust: PolicyDocument;
   readonly policy: PolicyDocument;
   readonly maxSessionDuration: number;
@@ -62,6 +73,9 @@ export interface DesiredRole {
 
 export interface Desired {
   readonly account: string;
+  readonly repository: string;
+  /** The build stage's (or the single) deploy role: each environment's is `<it>-<env>`. */
+  readonly deployRole: string;
   readonly providerArn: string;
   /** undefined when iam.permissionsBoundary names a policy of the organisation's own. */
   readonly boundary:
@@ -75,26 +89,24 @@ export interface Desired {
   readonly roles: readonly DesiredRole[];
 }
 
+/** Each role's policy and the boundary are exactly what `mlops iam-policy` prints. */
 export function desiredState(config: Config, account: string, o: BootstrapOptions): Desired {
   const partition = partitionOf(config.region);
-  const graph = buildGraph(config, { account });
-  const trust = (kind: CiRole): PolicyDocument => {
-    const doc = githubTrustPolicy(partition, account, o.repository, kind, o.environment);
-    if (kind === "deploy") return doc;
-    // The plan role also serves the scheduled drift check, which runs on main (setup step 2).
-    const statement = doc.Statement[0];
-    const equals = (statement?.Condition as { StringEquals: Record<string, unknown> } | undefined)
-      ?.StringEquals;
-    if (equals)
-      equals[`${GITHUB_OIDC_HOST}:sub`] = [
-        `repo:${o.repository}:pull_request`,
-        `repo:${o.repository}:ref:refs/heads/main`,
-      ];
-    return doc;
-  };
+  const planTrust = githubTrustPolicy(partition, account, o.repository, "plan", "");
+  // The plan role also serves the scheduled drift check, which runs on main (setup step 2).
+  const equals = (
+    planTrust.Statement[0]?.Condition as { StringEquals: Record<string, unknown> } | undefined
+  )?.StringEquals;
+  if (equals)
+    equals[`${GITHUB_OIDC_HOST}:sub`] = [
+      `repo:${o.repository}:pull_request`,
+      `repo:${o.repository}:ref:refs/heads/main`,
+    ];
   const boundaryName = `${config.project}-boundary`;
   return {
     account,
+    repository: o.repository,
+    deployRole: o.deployRoles[0]?.name ?? "",
     providerArn: `arn:${partition}:iam::${account}:oidc-provider/${GITHUB_OIDC_HOST}`,
     boundary:
       config.iam.permissionsBoundary === undefined
@@ -102,16 +114,37 @@ export function desiredState(config: Config, account: string, o: BootstrapOption
             arn: `arn:${partition}:iam::${account}:policy${config.iam.path}${boundaryName}`,
             name: boundaryName,
             path: config.iam.path,
-            document: boundaryPolicy(graph),
+            document: configPolicy(config, account, "boundary", undefined),
           }
         : undefined,
-    roles: (["plan", "deploy"] as const).map((kind) => ({
-      kind,
-      name: kind === "plan" ? o.planRole : o.deployRole,
-      trust: trust(kind),
-      policy: ciPolicy(config, graph, kind),
-      maxSessionDuration: kind === "deploy" ? DEPLOY_SESSION_SECONDS : 3600,
-    })),
+    roles: [
+      {
+        kind: "plan",
+        name: o.planRole,
+        stage: undefined,
+        label: "plan role",
+        assumedBy: `pull requests and main of ${o.repository}`,
+        trust: planTrust,
+        policy: configPolicy(config, account, "plan", undefined),
+        maxSessionDuration: 3600,
+      },
+      ...o.deployRoles.map((role) => ({
+        kind: "deploy" as const,
+        name: role.name,
+        stage: role.stage,
+        label: role.stage === undefined ? "deploy role" : `${role.stage} deploy role`,
+        assumedBy: `the ${role.githubEnvironment} environment of ${o.repository}`,
+        trust: githubTrustPolicy(
+          partition,
+          account,
+          o.repository,
+          "deploy",
+          role.githubEnvironment,
+        ),
+        policy: configPolicy(config, account, "deploy", role.stage),
+        maxSessionDuration: DEPLOY_SESSION_SECONDS,
+      })),
+    ],
   };
 }
 
@@ -122,13 +155,9 @@ export interface Step<Client = IAMClient> {
   readonly run: (client: Client) => Promise<void>;
 }
 
-export async function planBootstrap(
-  iam: IAMClient,
-  desired: Desired,
-  o: BootstrapOptions,
-): Promise<Step[]> {
+export async function planBootstrap(iam: IAMClient, desired: Desired): Promise<Step[]> {
   const steps: Step[] = [];
-  const tags = [{ Key: BOOTSTRAP_TAG, Value: o.repository }];
+  const tags = [{ Key: BOOTSTRAP_TAG, Value: desired.repository }];
 
   const provider = await orMissing(() =>
     iam.send(
@@ -203,22 +232,19 @@ export async function planBootstrap(
       (await orMissing(() =>
         iam.send(new GetRolePolicyCommand({ RoleName: role.name, PolicyName: role.name })),
       ));
-    const who =
-      role.kind === "plan"
-        ? `pull requests and main of ${o.repository}`
-        : `the ${o.environment} environment of ${o.repository}`;
     if (live?.Role === undefined) {
       steps.push({
         symbol: "+",
-        text: `create the ${role.kind} role ${role.name} (assumed by ${who}) with its inline policy`,
+        text: `create the ${role.label} ${role.name} (assumed by ${role.assumedBy}) with its inline policy`,
         run: async (c) => {
           await c.send(
             new CreateRoleCommand({
               RoleName: role.name,
               AssumeRolePolicyDocument: JSON.stringify(role.trust),
               MaxSessionDuration: role.maxSessionDuration,
-              Description: `mlops ${role.kind} role for ${o.repository} (mlops bootstrap)`,
-              Tags: tags,
+              Description: `mlops ${role.label} for ${desired.repository} (mlops bootstrap)`,
+              Tags:
+                role.stage === undefined ? tags : [...tags, { Key: STAGE_TAG, Value: role.stage }],
             }),
           );
           await putPolicy(c, role);
@@ -229,7 +255,7 @@ export async function planBootstrap(
     const what: string[] = [];
     const calls: ((c: IAMClient) => Promise<unknown>)[] = [];
     if (!sameDocument(live.Role.AssumeRolePolicyDocument, role.trust)) {
-      what.push(`trust (${who})`);
+      what.push(`trust (${role.assumedBy})`);
       calls.push((c) =>
         c.send(
           new UpdateAssumeRolePolicyCommand({
@@ -259,7 +285,7 @@ export async function planBootstrap(
     if (what.length > 0)
       steps.push({
         symbol: "~",
-        text: `update the ${role.kind} role ${role.name}: ${what.join(", ")}${
+        text: `update the ${role.label} ${role.name}: ${what.join(", ")}${
           adopted ? " (not made by bootstrap: --destroy will keep it)" : ""
         }`,
         run: async (c) => {
@@ -267,6 +293,7 @@ export async function planBootstrap(
         },
       });
   }
+  steps.push(...(await formerStageRoles(iam, desired)).map(deleteFormer));
   return steps;
 }
 
@@ -287,14 +314,13 @@ export async function planDestroy(
     removedRoles.add(role.name);
     steps.push({
       symbol: "-",
-      text: `delete the ${role.kind} role ${role.name} and its inline policy`,
-      run: async (c) => {
-        await orMissing(() =>
-          c.send(new DeleteRolePolicyCommand({ RoleName: role.name, PolicyName: role.name })),
-        );
-        await c.send(new DeleteRoleCommand({ RoleName: role.name }));
-      },
+      text: `delete the ${role.label} ${role.name} and its inline policy`,
+      run: (c) => deleteRole(c, role.name),
     });
+  }
+  for (const former of await formerStageRoles(iam, desired)) {
+    removedRoles.add(former.name);
+    steps.push(deleteFormer(former));
   }
   const b = desired.boundary;
   if (b !== undefined) {
@@ -338,6 +364,47 @@ export async function planDestroy(
       });
   }
   return { steps, kept };
+}
+
+/**
+ * Deploy roles bootstrap made for an environment the config no longer has (or no longer has
+ * `environments:` at all): named `<deploy-role>-<env>` and tagged by bootstrap for this
+ * repository and that stage, so a role of another project or made by hand is never taken.
+ */
+async function formerStageRoles(
+  iam: IAMClient,
+  desired: Desired,
+): Promise<{ name: string; stage: string }[]> {
+  const wanted = new Set(desired.roles.map((r) => r.name));
+  const prefix = `${desired.deployRole}-`;
+  const formers: { name: string; stage: string }[] = [];
+  for (const role of await listRoles(iam)) {
+    const name = role.RoleName ?? "";
+    if (!name.startsWith(prefix) || wanted.has(name)) continue;
+    const tags = (await orMissing(() => iam.send(new ListRoleTagsCommand({ RoleName: name }))))
+      ?.Tags;
+    const tagged = (key: string, value: string): boolean =>
+      (tags ?? []).some((t) => t.Key === key && t.Value === value);
+    const stage = name.slice(prefix.length);
+    if (tagged(BOOTSTRAP_TAG, desired.repository) && tagged(STAGE_TAG, stage))
+      formers.push({ name, stage });
+  }
+  return formers;
+}
+
+function deleteFormer(role: { name: string; stage: string }): Step {
+  return {
+    symbol: "-",
+    text: `delete the ${role.stage} deploy role ${role.name} and its inline policy (the config no longer has ${role.stage})`,
+    run: (c) => deleteRole(c, role.name),
+  };
+}
+
+async function deleteRole(iam: IAMClient, name: string): Promise<void> {
+  await orMissing(() =>
+    iam.send(new DeleteRolePolicyCommand({ RoleName: name, PolicyName: name })),
+  );
+  await iam.send(new DeleteRoleCommand({ RoleName: name }));
 }
 
 async function putPolicy(iam: IAMClient, role: DesiredRole): Promise<void> {
@@ -386,19 +453,20 @@ async function deletePolicy(iam: IAMClient, arn: string): Promise<void> {
 }
 
 async function rolesTrusting(iam: IAMClient, providerArn: string): Promise<string[]> {
-  const names: string[] = [];
+  return (await listRoles(iam))
+    .filter((r) => decode(r.AssumeRolePolicyDocument).includes(providerArn))
+    .flatMap((r) => (r.RoleName === undefined ? [] : [r.RoleName]));
+}
+
+async function listRoles(iam: IAMClient): Promise<Role[]> {
+  const roles: Role[] = [];
   let marker: string | undefined;
   do {
     const page = await iam.send(new ListRolesCommand({ Marker: marker }));
-    for (const role of page.Roles ?? [])
-      if (
-        role.RoleName !== undefined &&
-        decode(role.AssumeRolePolicyDocument).includes(providerArn)
-      )
-        names.push(role.RoleName);
+    roles.push(...(page.Roles ?? []));
     marker = page.IsTruncated === true ? page.Marker : undefined;
   } while (marker !== undefined);
-  return names;
+  return roles;
 }
 
 /** IAM returns policy documents URL-encoded. */

@@ -1,7 +1,7 @@
 // The GitHub side of bootstrap (docs/setup.md steps 7-8), planned and applied like the IAM
-// side when `mlops bootstrap --configure-github` has a token: the deploy environment restricted
-// to main (the deploy role trusts the environment, not a branch, so this rule is what keeps
-// other branches out) and the repository variables the workflows read.
+// side when `mlops bootstrap --configure-github` has a token: each deploy role's environment
+// restricted to main (a deploy role trusts its environment, not a branch, so this rule is what
+// keeps other branches out) and the repository variables the workflows read.
 import { OperationalError } from "../operational-errors.js";
 import type { Step } from "./bootstrap.js";
 
@@ -54,10 +54,47 @@ const MAIN_ONLY = { protected_branches: false, custom_branch_policies: true };
 export async function planGitHub(
   api: GitHubApi,
   repository: string,
-  environment: string,
+  environments: readonly string[],
   variables: Readonly<Record<string, string>>,
 ): Promise<{ steps: Step<GitHubApi>[]; warnings: string[] }> {
   const repo = `/repos/${repository}`;
+  const steps: Step<GitHubApi>[] = [];
+  const warnings: string[] = [];
+  for (const environment of environments) {
+    const planned = await planEnvironment(api, repo, environment);
+    steps.push(...planned.steps);
+    warnings.push(...planned.warnings);
+  }
+
+  for (const [name, value] of Object.entries(variables)) {
+    const current = (await api.request("GET", `${repo}/actions/variables/${name}`)) as
+      { value?: string } | undefined;
+    if (current === undefined)
+      steps.push({
+        symbol: "+",
+        text: `set the repository variable ${name} = ${value}`,
+        run: async (a) => {
+          await a.request("POST", `${repo}/actions/variables`, { name, value });
+        },
+      });
+    else if (current.value !== value)
+      steps.push({
+        symbol: "~",
+        text: `change the repository variable ${name} from ${current.value ?? ""} to ${value}`,
+        run: async (a) => {
+          await a.request("PATCH", `${repo}/actions/variables/${name}`, { name, value });
+        },
+      });
+  }
+  return { steps, warnings };
+}
+
+/** One deploy role's environment, deployable from main only. */
+async function planEnvironment(
+  api: GitHubApi,
+  repo: string,
+  environment: string,
+): Promise<{ steps: Step<GitHubApi>[]; warnings: string[] }> {
   const envPath = `${repo}/environments/${encodeURIComponent(environment)}`;
   const steps: Step<GitHubApi>[] = [];
   const warnings: string[] = [];
@@ -104,27 +141,6 @@ export async function planGitHub(
       warnings.push(
         `the ${environment} environment also allows ${others.join(", ")}: jobs on those branches can assume the deploy role`,
       );
-  }
-
-  for (const [name, value] of Object.entries(variables)) {
-    const current = (await api.request("GET", `${repo}/actions/variables/${name}`)) as
-      { value?: string } | undefined;
-    if (current === undefined)
-      steps.push({
-        symbol: "+",
-        text: `set the repository variable ${name} = ${value}`,
-        run: async (a) => {
-          await a.request("POST", `${repo}/actions/variables`, { name, value });
-        },
-      });
-    else if (current.value !== value)
-      steps.push({
-        symbol: "~",
-        text: `change the repository variable ${name} from ${current.value ?? ""} to ${value}`,
-        run: async (a) => {
-          await a.request("PATCH", `${repo}/actions/variables/${name}`, { name, value });
-        },
-      });
   }
   return { steps, warnings };
 }

@@ -4,13 +4,12 @@
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { createClients } from "../aws/clients.js";
 import { loadConfig } from "../config/load.js";
-import { buildGraph } from "../graph/build-graph.js";
-import { boundaryPolicy, ciPolicy, type CiRole } from "../graph/ci-policies.js";
+import type { CiRole } from "../graph/ci-policies.js";
 import { partitionOf } from "../graph/graph.js";
 import type { PolicyDocument } from "../graph/iam-policies.js";
 import type { Output } from "./output.js";
-import { BUILD_STAGE, requireEnvironment } from "../environments/stages.js";
-import { stagePolicy } from "../graph/stage-policies.js";
+import { requireEnvironment } from "../environments/stages.js";
+import { configPolicy } from "../graph/stage-policies.js";
 import { UsageError } from "./usage-error.js";
 
 export interface IamPolicyOptions {
@@ -40,9 +39,9 @@ export async function iamPolicyCommand(options: IamPolicyOptions, io: Output): P
     const repository = options.repository ?? process.env["GITHUB_REPOSITORY"];
     if (repository === undefined || !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository))
       throw new UsageError("--trust needs --repository OWNER/REPO");
-    const environment =
-      options.environment ??
-      (options.stage !== undefined && options.stage !== BUILD_STAGE ? options.stage : "production");
+    // Each stage's role is trusted by the GitHub environment of its name (docs/setup.md's
+    // table: build's too, which deploy.yml's build job runs in with MLOPS_BUILD_ENVIRONMENT).
+    const environment = options.environment ?? options.stage ?? "production";
     io.out(
       JSON.stringify(
         githubTrustPolicy(
@@ -65,13 +64,7 @@ export async function iamPolicyCommand(options: IamPolicyOptions, io: Output): P
     return 0;
   }
   if (options.stage !== undefined) requireEnvironment(config, options.stage);
-  const graph = buildGraph(config, { account });
-  const policy = config.environments
-    ? stagePolicy(config, account, options.role, options.stage)
-    : options.role === "boundary"
-      ? boundaryPolicy(graph)
-      : ciPolicy(config, graph, options.role);
-  io.out(JSON.stringify(policy, null, 2));
+  io.out(JSON.stringify(configPolicy(config, account, options.role, options.stage), null, 2));
   return 0;
 }
 

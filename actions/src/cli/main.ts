@@ -119,7 +119,7 @@ const commands: Record<string, Command> = {
     synopsis:
       "--github OWNER/REPO [--environment NAME] [--configure-github] [--auto-approve] [--destroy]",
     description:
-      "Does docs/setup.md steps 1-6 with an administrator's credentials: GitHub's OIDC provider\n(reused if present), the permissions boundary, and the plan and deploy roles with the\npolicies `mlops iam-policy` prints and trust scoped to the repository (pull requests and main;\nthe deploy environment). Shows the plan first; a re-run changes nothing. --destroy removes\nwhat bootstrap made. Then prints the GitHub settings to make, or with --configure-github\nmakes the environment and variables itself (steps 7-8).",
+      "Does docs/setup.md steps 1-6 with an administrator's credentials: GitHub's OIDC provider\n(reused if present), the permissions boundary, and the plan and deploy roles with the\npolicies `mlops iam-policy` prints and trust scoped to the repository (pull requests and main;\nthe deploy environment). With environments: in the config, one deploy role per stage (build,\nthen DEPLOY-ROLE-ENV for each environment), each trusted by the GitHub environment of its\nstage. Shows the plan first; a re-run changes nothing. --destroy removes what bootstrap made.\nThen prints the GitHub settings to make, or with --configure-github makes the environments\nand variables itself (steps 7-8).",
     options: {
       github: {
         type: "string",
@@ -128,9 +128,8 @@ const commands: Record<string, Command> = {
       },
       environment: {
         type: "string",
-        default: "production",
         value: "NAME",
-        help: "the GitHub environment of the deploy jobs",
+        help: "the deploy jobs' GitHub environment (default production; not with environments:)",
       },
       "plan-role": {
         type: "string",
@@ -142,7 +141,7 @@ const commands: Record<string, Command> = {
         type: "string",
         default: "mlops-deploy",
         value: "NAME",
-        help: "name of the deploy role",
+        help: "name of the deploy role; with environments:, each environment's is NAME-ENV",
       },
       destroy: {
         type: "boolean",
@@ -152,7 +151,7 @@ const commands: Record<string, Command> = {
       "configure-github": {
         type: "boolean",
         default: false,
-        help: "also create the environment (main only) and variables, with $GITHUB_TOKEN",
+        help: "also create the environments (main only) and variables, with $GITHUB_TOKEN",
       },
       "auto-approve": autoApprove,
     },
@@ -166,7 +165,7 @@ const commands: Record<string, Command> = {
         {
           config: String(v["config"]),
           github: optionalString(v["github"]),
-          environment: String(v["environment"]),
+          environment: optionalString(v["environment"]),
           planRole: String(v["plan-role"]),
           deployRole: String(v["deploy-role"]),
           destroy: v["destroy"] === true,
@@ -541,7 +540,7 @@ const commands: Record<string, Command> = {
       environment: {
         type: "string",
         value: "NAME",
-        help: "the deploy jobs' GitHub environment (--trust --for deploy; default production)",
+        help: "the deploy jobs' GitHub environment (--trust --for deploy; default --stage, else production)",
       },
     },
     examples: [

@@ -52,6 +52,21 @@ export function stageGraphs(config: Config, account: string): StageGraph[] {
   ];
 }
 
+/**
+ * The policy `mlops iam-policy --for ROLE [--stage STAGE]` prints for this config, and
+ * `mlops bootstrap` puts on the role: a stage's with `environments:`, the one role's without.
+ */
+export function configPolicy(
+  config: Config,
+  account: string,
+  role: CiRole | "boundary",
+  stage: string | undefined,
+): PolicyDocument {
+  if (config.environments) return stagePolicy(config, account, role, stage);
+  const graph = buildGraph(config, { account });
+  return role === "boundary" ? boundaryPolicy(graph) : ciPolicy(config, graph, role);
+}
+
 export function stagePolicy(
   config: Config,
   account: string,
