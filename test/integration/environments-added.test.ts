@@ -9,14 +9,7 @@ import type { Plan } from "../../actions/src/plan/types.js";
 import { makeCheckout } from "../support/checkout.js";
 import { cli, type CliRun } from "../support/cli.js";
 import { useEmulator } from "../support/emulator.js";
-
-const FAKE_TRAIN = `
-import json, os
-model = os.environ["SM_MODEL_DIR"]
-os.makedirs(os.path.join(model, "code"), exist_ok=True)
-open(os.path.join(model, "model.pth"), "wb").write(b"weights")
-json.dump({"test_accuracy": 0.9}, open(os.path.join(model, "metrics.json"), "w"))
-`;
+import { FAKE_TRAIN } from "../support/fake-train.js";
 
 const aws = useEmulator();
 const project = `envadd${Date.now().toString(36)}`;

@@ -11,15 +11,9 @@ import { startEmulator, type Emulator } from "../../actions/src/emulator/index.j
 import type { PolicyDocument } from "../../actions/src/graph/iam-policies.js";
 import { makeCheckout } from "../support/checkout.js";
 import { allowedRun, printedPolicy, REGION } from "../support/policy-recording.js";
+import { FAKE_TRAIN } from "../support/fake-train.js";
 
 const project = `pcenv${process.pid.toString(36)}`;
-const FAKE_TRAIN = `
-import json, os
-model = os.environ["SM_MODEL_DIR"]
-os.makedirs(os.path.join(model, "code"), exist_ok=True)
-open(os.path.join(model, "model.pth"), "wb").write(b"weights")
-json.dump({"test_accuracy": 0.95}, open(os.path.join(model, "metrics.json"), "w"))
-`;
 
 let emulator: Emulator;
 let dir: string;

@@ -19,19 +19,13 @@ import { startEmulator, type Emulator } from "../../actions/src/emulator/index.j
 import type { PolicyDocument } from "../../actions/src/graph/iam-policies.js";
 import { makeCheckout } from "../support/checkout.js";
 import { allowedRun, printedPolicy, REGION } from "../support/policy-recording.js";
+import { FAKE_TRAIN } from "../support/fake-train.js";
 
 const project = `pcserve${process.pid.toString(36)}`;
 const handMade = `hand-${project}`;
 const artifact = `s3://${handMade}/job-1/output/model.tar.gz`;
 const IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.3-cpu-py311";
 const roleName = `${project}-sagemaker-console`;
-const FAKE_TRAIN = `
-import json, os
-model = os.environ["SM_MODEL_DIR"]
-os.makedirs(os.path.join(model, "code"), exist_ok=True)
-open(os.path.join(model, "model.pth"), "wb").write(b"weights")
-json.dump({"test_accuracy": 0.95}, open(os.path.join(model, "metrics.json"), "w"))
-`;
 
 let emulator: Emulator;
 let dir: string;

@@ -33,20 +33,11 @@ import {
   type Recorded,
   type ResourceFacts,
 } from "../support/request-authorizations.js";
+import { FAKE_TRAIN } from "../support/fake-train.js";
 
 const ACCOUNT = "123456789012";
 const REGION = "us-east-1";
 const project = `pcov${process.pid.toString(36)}`;
-
-// Stand-in for training/train.py (the local backend's contract, in milliseconds).
-const FAKE_TRAIN = `
-import json, os
-model = os.environ["SM_MODEL_DIR"]
-os.makedirs(os.path.join(model, "code"), exist_ok=True)
-open(os.path.join(model, "model.pth"), "wb").write(b"weights")
-json.dump({"test_accuracy": 0.95}, open(os.path.join(model, "metrics.json"), "w"))
-print("test_loss=0.1000 test_accuracy=0.9500")
-`;
 
 interface Shape {
   backend?: "sagemaker" | "ec2";

@@ -1,7 +1,8 @@
 // The demo's last act: the same service with `environments:` (staging, then production behind
 // an approval). The build stage reuses the completed training run and registers it as model
-// v1 (the single endpoint gives way to the stages), staging serves v1 at once, production waits
-// until `mlops promote` approves v1, then serves the very same artifact and image.
+// v1, staging serves v1 at once, production waits until `mlops promote` approves v1, then
+// serves the very same artifact and image. The single endpoint keeps serving until then, and
+// the next build apply retires it.
 import {
   DescribeEndpointCommand,
   DescribeEndpointConfigCommand,
@@ -29,6 +30,7 @@ export const STAGED_STEPS = [
   "environments: the build stage registers model v1",
   "staging serves v1, production waits for approval",
   "promote: production serves v1, the same artifact and image as staging",
+  "the endpoint before environments served until now, then retires",
   "every stage converged",
 ];
 
@@ -71,8 +73,22 @@ export async function runStagedDemo(d: StagedDemo): Promise<void> {
       live.image === staged.image,
     `${d.endpoint}-production serves ${live.artifact}`,
   );
+  const singleExists = (): Promise<boolean> =>
+    d.sagemaker.send(new DescribeEndpointCommand({ EndpointName: d.endpoint })).then(
+      () => true,
+      () => false,
+    );
+  const servedUntilNow = await singleExists();
+  const retired = await d.mlops("apply", "--auto-approve");
+  d.say(indent(retired.out));
+  const gone = !(await singleExists());
+  d.check(
+    STAGED_STEPS[3] ?? "",
+    servedUntilNow && retired.code === 0 && gone,
+    `${d.endpoint} ${gone ? "deleted" : "still there"}`,
+  );
   const final = await d.mlops("plan", "--detailed-exitcode");
-  d.check(STAGED_STEPS[3] ?? "", final.code === 0, "build, staging and production: no changes");
+  d.check(STAGED_STEPS[4] ?? "", final.code === 0, "build, staging and production: no changes");
 }
 
 async function served(d: StagedDemo, environment: string) {

@@ -18,6 +18,16 @@ afterAll(() => {
   workspace.remove();
 });
 
+/** The config `mlops import` writes for `imported`, in a project "dogs" of us-east-1. */
+const render = (imported: ImportedProject): string =>
+  renderImportedConfig({
+    project: "dogs",
+    region: "us-east-1",
+    account: "123456789012",
+    schema: "../schemas/mlops.schema.json",
+    imported,
+  });
+
 /** What `mlops validate` says of a written config: it must load (warnings allowed). */
 const validates = (text: string): void => {
   expect(() => loadConfigWithWarnings(workspace.write("mlops.yaml", text))).not.toThrow();
@@ -50,9 +60,9 @@ describe("grantsOf", () => {
 
 describe("import helpers", () => {
   it("finds the training job in SageMaker's artifact layout, and nothing elsewhere", () => {
-    expect(trainingJobOfArtifact("s3://dogs-data/pytorch-training-2024-01-01/output/model.tar.gz")).toBe(
-      "pytorch-training-2024-01-01",
-    );
+    expect(
+      trainingJobOfArtifact("s3://dogs-data/pytorch-training-2024-01-01/output/model.tar.gz"),
+    ).toBe("pytorch-training-2024-01-01");
     expect(trainingJobOfArtifact("s3://dogs-data/runs/job-7/output/model.tar.gz")).toBe("job-7");
     expect(trainingJobOfArtifact("s3://dogs-data/models/model.tar.gz")).toBeUndefined();
   });
@@ -107,13 +117,7 @@ describe("import helpers", () => {
       data: { bucket: "dogs-data", prefix: "dogImages/" },
       guesses: { training: "from the training job j" },
     };
-    const text = renderImportedConfig({
-      project: "dogs",
-      region: "us-east-1",
-      account: "123456789012",
-      schema: "../schemas/mlops.schema.json",
-      imported,
-    });
+    const text = render(imported);
     expect(text).toContain("# GUESS: from the training job j");
     expect(text).toContain("# GUESS: the job does not name its entry point");
     const config = parse(text) as Record<string, Record<string, unknown>>;
@@ -144,28 +148,22 @@ describe("import helpers", () => {
   });
 
   it("says when the data capture goes elsewhere than the data bucket", () => {
-    const text = renderImportedConfig({
-      project: "dogs",
-      region: "us-east-1",
-      account: "123456789012",
-      schema: "../schemas/mlops.schema.json",
-      imported: {
-        endpoint: {
-          name: "dogs",
-          variantName: "AllTraffic",
-          instanceType: "ml.m5.large",
-          initialInstanceCount: 1,
-          configName: "c",
-          dataCapture: {
-            samplingPercentage: 5,
-            destination: "s3://logs/dogs",
-            capture: ["request"],
-          },
+    const text = render({
+      endpoint: {
+        name: "dogs",
+        variantName: "AllTraffic",
+        instanceType: "ml.m5.large",
+        initialInstanceCount: 1,
+        configName: "c",
+        dataCapture: {
+          samplingPercentage: 5,
+          destination: "s3://logs/dogs",
+          capture: ["request"],
         },
-        model: { name: "m", artifact: "s3://dogs-data/model.tar.gz", image: "i", environment: {} },
-        data: { bucket: "dogs-data", prefix: "" },
-        guesses: {},
       },
+      model: { name: "m", artifact: "s3://dogs-data/model.tar.gz", image: "i", environment: {} },
+      data: { bucket: "dogs-data", prefix: "" },
+      guesses: {},
     });
     expect(text).toContain("# GUESS: it captures to s3://logs/dogs now");
     const config = parse(text) as Record<string, Record<string, unknown>>;
@@ -176,30 +174,24 @@ describe("import helpers", () => {
   });
 
   it("writes only what validates: a key alias, 0% sampling, several variants", () => {
-    const text = renderImportedConfig({
-      project: "dogs",
-      region: "us-east-1",
-      account: "123456789012",
-      schema: "../schemas/mlops.schema.json",
-      imported: {
-        endpoint: {
-          name: "dogs",
-          variantName: "A",
-          instanceType: "ml.m5.large",
-          initialInstanceCount: 1,
-          configName: "c",
-          dataCapture: {
-            samplingPercentage: 0,
-            // The SDK's form, without the final slash, in the data bucket.
-            destination: "s3://dogs-data/capture",
-            capture: ["request"],
-            kmsKeyArn: "alias/captures",
-          },
+    const text = render({
+      endpoint: {
+        name: "dogs",
+        variantName: "A",
+        instanceType: "ml.m5.large",
+        initialInstanceCount: 1,
+        configName: "c",
+        dataCapture: {
+          samplingPercentage: 0,
+          // The SDK's form, without the final slash, in the data bucket.
+          destination: "s3://dogs-data/capture",
+          capture: ["request"],
+          kmsKeyArn: "alias/captures",
         },
-        model: { name: "m", artifact: "s3://dogs-data/model.tar.gz", image: "i", environment: {} },
-        data: { bucket: "dogs-data", prefix: "" },
-        guesses: { "endpoint.variantName": "the endpoint has 2 variants" },
       },
+      model: { name: "m", artifact: "s3://dogs-data/model.tar.gz", image: "i", environment: {} },
+      data: { bucket: "dogs-data", prefix: "" },
+      guesses: { "endpoint.variantName": "the endpoint has 2 variants" },
     });
     expect(text).toContain("# GUESS: it encrypts captures with alias/captures");
     expect(text).toContain("# GUESS: it samples 0% now");

@@ -8,7 +8,7 @@ import type { Node } from "../../graph/graph.js";
 import { sageMakerArn } from "../../graph/iam-policies.js";
 import { diffFields } from "../diff-fields.js";
 import { differReason, type Change, type HandlerContext } from "../handler.js";
-import { tagDelta, tagsFromList, tagsToList, type Tags } from "../tags.js";
+import { isServiceTag, tagDelta, tagsFromList, tagsToList, type Tags } from "../tags.js";
 
 /** The SageMaker resource types whose tags the tool reconciles, as their ARNs name them. */
 export type TaggedType = "endpoint" | "endpoint-config" | "model";
@@ -49,7 +49,7 @@ export function withTagChange(change: Change, desired: Tags, observed: Tags | un
   if (observed === undefined || !plain) return change;
   const { set, remove } = tagDelta(observed, desired);
   if (Object.keys(set).length === 0 && remove.length === 0) return change;
-  const own = Object.fromEntries(Object.entries(observed).filter(([k]) => !k.startsWith("aws:")));
+  const own = Object.fromEntries(Object.entries(observed).filter(([k]) => !isServiceTag(k)));
   const tags = diffFields({ tags: own }, { tags: desired });
   if (change.action === "noop")
     return { action: "update", reason: differReason(tags), changes: tags, risk: [] };
