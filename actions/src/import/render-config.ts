@@ -217,12 +217,15 @@ export function renderImportedConfig({
   if (named.length > 0) {
     const paths = [...new Set(named.map(([, r]) => r.path))];
     out.push("", "iam:");
-    if (paths.length === 1)
-      line(
-        2,
-        `path: ${scalar(paths[0] ?? "/")}`,
-        "the roles' own path, so their ARNs stay what the function and model use",
-      );
+    // One path for every role: the model's role's, so the adopted model stays what it is.
+    const path = model.role?.path ?? paths[0] ?? "/";
+    line(
+      2,
+      `path: ${scalar(path)}`,
+      paths.length === 1
+        ? "the roles' own path, so their ARNs stay what the function and model use"
+        : `GUESS: the roles are under ${paths.join(" and ")}; mlops keeps its roles under one path, the model's role's, and replaces the others under it (same name, new ARN)`,
+    );
     line(
       2,
       "roleNames:",

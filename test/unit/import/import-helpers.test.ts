@@ -205,4 +205,39 @@ describe("import helpers", () => {
     expect(config["model"]?.["serve"]?.["adopt"]).toEqual({ model: "m" });
     validates(text);
   });
+  it("keeps the model's role's path when the roles are under different ones", () => {
+    const text = render({
+      endpoint: {
+        name: "dogs",
+        variantName: "AllTraffic",
+        instanceType: "ml.m5.large",
+        initialInstanceCount: 1,
+        configName: "c",
+      },
+      model: {
+        name: "m",
+        artifact: "s3://dogs-data/model.tar.gz",
+        image: "i",
+        environment: {},
+        role: { name: "sm", path: "/service-role/" },
+      },
+      lambda: {
+        name: "fn",
+        runtime: "python3.12",
+        memory: 128,
+        timeoutSeconds: 3,
+        architecture: "x86_64",
+        environment: {},
+        role: { name: "fn-role", path: "/" },
+      },
+      data: { bucket: "dogs-data", prefix: "" },
+      guesses: {},
+    });
+    expect(text).toContain("# GUESS: the roles are under /service-role/ and /;");
+    const config = parse(text) as Record<string, Record<string, unknown>>;
+    expect(config["iam"]).toMatchObject({
+      path: "/service-role/",
+      roleNames: { sagemaker: "sm", lambda: "fn-role" },
+    });
+  });
 });
