@@ -10,17 +10,31 @@ import { world } from "./harness.js";
 import { NEW_CONFIG, NEW_MODEL, OLD_CONFIG, OLD_MODEL, endpointNode } from "./nodes.js";
 
 describe("sagemaker.endpoint: read and plan", () => {
-  it("reads status, config, its instance type and model, variants; no timestamps or counts", async () => {
+  it("reads its ARN, status, config, its instance type and model, variants; no timestamps or counts", async () => {
     const aws = world();
     const observed = await endpointHandler.read(endpointNode(), aws.ctx);
     expect(observed).toEqual({
       name: "pets",
+      arn: "arn:aws:sagemaker:us-east-1:123456789012:endpoint/pets",
       status: "InService",
       endpointConfigName: OLD_CONFIG,
       instanceType: "ml.m5.large",
       modelName: OLD_MODEL,
       variants: [{ name: "AllTraffic" }],
     });
+  });
+
+  it("finds its tags under the ARN SageMaker returned when the name's lowercase one has none", async () => {
+    const aws = world();
+    aws.addEndpoint("Pets", OLD_CONFIG);
+    const tags = { "mlops:project": "pets" };
+    aws.tagged.set("arn:aws:sagemaker:us-east-1:123456789012:endpoint/Pets", tags);
+    const observed = await endpointHandler.read({ ...endpointNode(), name: "Pets" }, aws.ctx);
+    expect(observed?.tags).toEqual(tags);
+    expect(aws.inputs("sagemaker:ListTags").map((i) => i["ResourceArn"])).toEqual([
+      "arn:aws:sagemaker:us-east-1:123456789012:endpoint/pets",
+      "arn:aws:sagemaker:us-east-1:123456789012:endpoint/Pets",
+    ]);
   });
 
   it("reads a missing endpoint as undefined", async () => {

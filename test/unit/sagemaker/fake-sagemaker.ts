@@ -21,6 +21,7 @@ import {
   DescribeEndpointConfigCommand,
   ListEndpointConfigsCommand,
   ListModelsCommand,
+  ListTagsCommand,
   SageMakerClient,
   UpdateEndpointCommand,
 } from "@aws-sdk/client-sagemaker";
@@ -65,6 +66,8 @@ export interface FakeSageMaker {
   models: Map<string, number>;
   targets: Map<string, { min: number; max: number }>;
   policies: Map<string, ScalingPolicy[]>;
+  /** Tags by the exact ARN they were put under (ListTags of another form finds none). */
+  tagged: Map<string, Record<string, string>>;
   /** The next UpdateEndpoint ends this way after `polls` DescribeEndpoint answers of Updating. */
   nextUpdate: { outcome: UpdateOutcome; polls: number };
   /** The next `times` calls of `operation` throw `error`. */
@@ -110,6 +113,7 @@ export function fakeSageMaker(): FakeSageMaker {
   const models = new Map<string, number>();
   const targets = new Map<string, { min: number; max: number }>();
   const policies = new Map<string, ScalingPolicy[]>();
+  const tagged = new Map<string, Record<string, string>>();
   let created = 1000;
 
   const fake: FakeSageMaker = {
@@ -123,6 +127,7 @@ export function fakeSageMaker(): FakeSageMaker {
     models,
     targets,
     policies,
+    tagged,
     nextUpdate: { outcome: "ok", polls: 2 },
     failNext(op, error, times = 1) {
       faults.push({ op, error, times });
@@ -178,6 +183,11 @@ export function fakeSageMaker(): FakeSageMaker {
     return c;
   };
 
+  sm.on(ListTagsCommand).callsFake((input: { ResourceArn?: string }) => {
+    record("sagemaker:ListTags", input);
+    const tags = tagged.get(input.ResourceArn ?? "");
+    return tags && { Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) };
+  });
   sm.on(DescribeEndpointCommand).callsFake((input: { EndpointName?: string }) => {
     record("sagemaker:DescribeEndpoint", input);
     const e = endpointOf(input.EndpointName);

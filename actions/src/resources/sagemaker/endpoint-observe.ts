@@ -29,6 +29,8 @@ export interface EndpointObserved {
    * moves them at any time, and they would make every saved plan stale ("live state changed").
    */
   variants: { name: string }[];
+  /** As SageMaker returned it (its tags are read under it when the name's ARN finds none). */
+  arn?: string;
   /** Its tags, as the handler's read() lists them (absent while polling). */
   tags?: Record<string, string>;
   /**
@@ -125,6 +127,7 @@ export async function readEndpoint(
   const names = (out.ProductionVariants ?? configVariants).map((v) => v.VariantName ?? "");
   return {
     name: node.name,
+    ...(out.EndpointArn !== undefined && { arn: out.EndpointArn }),
     status: out.EndpointStatus ?? "",
     endpointConfigName: configName,
     ...(pending !== undefined && pending !== "" && { pendingEndpointConfigName: pending }),

@@ -56,9 +56,18 @@ export const endpointHandler: ResourceHandler<EndpointSpec, EndpointObserved> = 
         (error: unknown) => ({ error }),
       ),
     ]);
-    if (found && "error" in tags) throw tags.error;
+    // The name's (lowercase) ARN is asked first, alongside; SageMaker has also answered with
+    // as-named ARNs, so when that finds nothing the ARN it returned is asked.
+    const listed =
+      found && !("value" in tags && tags.value) && found.arn !== undefined
+        ? await readSageMakerTags("endpoint", node, ctx, found.arn).then(
+            (value) => ({ value }),
+            (error: unknown) => ({ error }),
+          )
+        : tags;
+    if (found && "error" in listed) throw listed.error;
     const observed =
-      found && "value" in tags && tags.value ? { ...found, tags: tags.value } : found;
+      found && "value" in listed && listed.value ? { ...found, tags: listed.value } : found;
     if (!observed || !deployments) return observed;
     const history = deploymentHistory(deployments, observed.modelName, node.spec.modelName);
     return history ? { ...observed, history } : observed;
@@ -100,7 +109,7 @@ export const endpointHandler: ResourceHandler<EndpointSpec, EndpointObserved> = 
     if (tagsOnly) await recordDeployment(node, ctx);
     const after = tagsOnly ? observed : await deployEndpoint(node, observed, ctx);
     if (!fields.has("tags") || !observed.tags) return after;
-    await retag("endpoint", node, observed.tags, ctx);
+    await retag("endpoint", node, observed.tags, ctx, observed.arn);
     return { ...after, tags: node.tags };
   },
 
