@@ -12,7 +12,7 @@ import { describeOrphans, findOrphans, removeOrphans } from "./orphans.js";
 import { withSession, type EngineOptions } from "./engine-command.js";
 import type { Output } from "./output.js";
 import { renderText } from "../plan/render-text.js";
-import { environmentsByResources } from "../environments/served.js";
+import { environmentStanding } from "../environments/served.js";
 import { BUILD_STAGE } from "../environments/stages.js";
 import { OperationalError } from "../operational-errors.js";
 import type { Session } from "../session.js";
@@ -128,7 +128,7 @@ function describeLeftovers(leftovers: readonly Leftover[]): string {
  */
 async function refuseWhileEnvironmentsServe(session: Session): Promise<void> {
   if (session.stage?.name !== BUILD_STAGE) return;
-  const { serving } = await environmentsByResources(
+  const { withResources: serving } = await environmentStanding(
     session.clients.s3,
     session.config,
     session.graph.context.account,

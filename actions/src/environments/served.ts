@@ -55,22 +55,25 @@ export async function recordServed(
 }
 
 /**
- * The environments that have resources (their records list some) and those that do not yet: the
- * build stage keeps what the config served before environments until none waits, and is
- * destroyed only after every environment.
+ * Each environment's standing, from its record: `withResources` (the build stage is destroyed
+ * only after these) and `waiting`, those that do not serve a model yet (a deploying apply
+ * records what it served only once it succeeded), for which the build stage keeps what the
+ * config served before it had environments.
  */
-export async function environmentsByResources(
+export async function environmentStanding(
   s3: S3Client,
   config: Config,
   account: string,
-): Promise<{ serving: string[]; waiting: string[] }> {
+): Promise<{ withResources: string[]; waiting: string[] }> {
   const names = environmentNames(config);
   const records = await Promise.all(
     names.map((name) => environmentStateStore(s3, config, name, account).read()),
   );
-  const has = records.map((r) => Object.keys(r.resources).length > 0);
   return {
-    serving: names.filter((_, i) => has[i]),
-    waiting: names.filter((_, i) => !has[i]),
+    withResources: names.filter((_, i) => Object.keys(records[i]?.resources ?? {}).length > 0),
+    waiting: names.filter((_, i) => {
+      const record = records[i];
+      return record === undefined || servedNow(record) === undefined;
+    }),
   };
 }

@@ -16,6 +16,7 @@ import { digest } from "../canonical.js";
 import { sharingReads } from "./read-cache.js";
 import { moveSummary, previousNodes, SERVING_KINDS, type MoveSource } from "./moves.js";
 import type { Risk } from "../resources/handler.js";
+import { AwsOperationError } from "../aws/errors.js";
 import {
   PLAN_FORMAT_VERSION,
   type Plan,
@@ -90,6 +91,38 @@ export async function observe(
   return new Map(results);
 }
 
+/**
+ * What the config served before it had environments (in the build stage's record): the
+ * endpoint and all around it, the Lambda side and its role. Not the build stage's own kinds.
+ */
+function servedBeforeEnvironments(node: Node): boolean {
+  return (
+    /^(sagemaker\.(model|endpoint-config|endpoint)|autoscaling\.|cloudwatch\.|logs\.|lambda\.)/.test(
+      node.kind,
+    ) || node.address === "iam.role.lambda"
+  );
+}
+
+const keptRecord = (nodes: readonly Node[], until: string[]): PlanStage["kept"] => {
+  const endpoint = nodes.find((n) => n.kind === "sagemaker.endpoint");
+  return {
+    resources: nodes.map((n) => n.address),
+    ...(endpoint && { endpoint: endpoint.name }),
+    until,
+  };
+};
+
+/** The build stage's orphans served before environments, while an environment waits. */
+async function keptForEnvironments(
+  orphans: readonly Node[],
+  waitingEnvironments: (() => Promise<string[]>) | undefined,
+): Promise<PlanStage["kept"]> {
+  const served = orphans.filter(servedBeforeEnvironments);
+  if (served.length === 0 || !waitingEnvironments) return undefined;
+  const until = await waitingEnvironments();
+  return until.length > 0 ? keptRecord(served, until) : undefined;
+}
+
 /** Nodes the state record says we manage but the config no longer wants: candidates to delete. */
 export function orphanNodes(state: StateRecord, desired: readonly Node[]): Node[] {
   const wanted = new Set(desired.map((n) => n.address));
@@ -149,8 +182,23 @@ export async function computePlan(
   const previous = move ? previousNodes(move, desired) : [];
   // A resource the move deletes is not deleted a second time as an orphan of the same record.
   const moving = new Set(previous.map((n) => `${n.kind}|${n.name}`));
-  const orphans = orphanNodes(state, desired).filter((n) => !moving.has(`${n.kind}|${n.name}`));
-  const orphanObservations = await observe([...orphans, ...previous], handlers, ctx);
+  const candidates = orphanNodes(state, desired).filter((n) => !moving.has(`${n.kind}|${n.name}`));
+  // The build stage keeps what the config served before environments, unread (its roles need
+  // not read it), while an environment does not serve yet.
+  let kept = await keptForEnvironments(candidates, input.waitingEnvironments);
+  let orphans = candidates.filter((n) => !kept?.resources.includes(n.address));
+  let orphanObservations: Observations;
+  try {
+    orphanObservations = await observe([...orphans, ...previous], handlers, ctx);
+  } catch (error) {
+    // Every environment serves, but the build stage's roles may not read (nor delete) what
+    // the config served before: retiring it is for credentials that may (an administrator's).
+    const denied = error instanceof AwsOperationError && error.errorClass === "access-denied";
+    if (!input.waitingEnvironments || !denied) throw error;
+    kept = keptRecord(candidates.filter(servedBeforeEnvironments), []);
+    orphans = candidates.filter((n) => !servedBeforeEnvironments(n));
+    orphanObservations = await observe([...orphans, ...previous], handlers, ctx);
+  }
   for (const [address, seen] of orphanObservations) observations.set(address, seen);
 
   const byAddress = new Map(desired.map((n) => [n.address, n]));
@@ -206,23 +254,7 @@ export async function computePlan(
       : adopting(planned);
   });
   replaceTriggered(changes, handlers);
-  const existingOrphans = orphans.filter(
-    (n) => observations.get(n.address)?.observed !== undefined,
-  );
-  const waiting =
-    existingOrphans.length > 0 && input.waitingEnvironments
-      ? await input.waitingEnvironments()
-      : [];
-  const keptEndpoint = existingOrphans.find((n) => n.kind === "sagemaker.endpoint");
-  const kept: PlanStage["kept"] =
-    waiting.length > 0
-      ? {
-          resources: existingOrphans.map((n) => n.address),
-          ...(keptEndpoint && { endpoint: keptEndpoint.name }),
-          until: waiting,
-        }
-      : undefined;
-  for (const node of kept ? [] : existingOrphans) {
+  for (const node of orphans) {
     const seen = observations.get(node.address);
     if (seen?.observed === undefined) continue;
     changes.push({

@@ -4,7 +4,7 @@
 // it had environments until they all serve.
 import { estimateCost, type CostEstimate } from "../cost/estimate.js";
 import { PRICE_TABLE } from "../cost/prices.generated.js";
-import { environmentsByResources } from "../environments/served.js";
+import { environmentStanding } from "../environments/served.js";
 import { BUILD_STAGE } from "../environments/stages.js";
 import type { Session } from "../session.js";
 import { computePlan, type Observations, type PlanInput } from "./compute.js";
@@ -42,12 +42,7 @@ export function stageInput(session: Session): Pick<PlanInput, "stage" | "waiting
   return {
     stage: session.stage,
     waitingEnvironments: async () =>
-      (
-        await environmentsByResources(
-          session.clients.s3,
-          session.config,
-          session.graph.context.account,
-        )
-      ).waiting,
+      (await environmentStanding(session.clients.s3, session.config, session.graph.context.account))
+        .waiting,
   };
 }

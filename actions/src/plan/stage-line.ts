@@ -8,7 +8,10 @@ export function stageLine(stage: PlanStage): string {
     const kept = stage.kept;
     if (!kept) return base;
     const endpoint = kept.endpoint === undefined ? "" : ` (endpoint ${kept.endpoint})`;
-    return `${base}; keeps the ${kept.resources.length} resources the config served before environments${endpoint} until ${kept.until.join(", ")} serve${kept.until.length === 1 ? "s" : ""}`;
+    const what = `keeps the ${kept.resources.length} resources the config served before environments${endpoint}`;
+    if (kept.until.length === 0)
+      return `${base}; ${what}: every environment serves, and retiring them takes credentials that may delete them (an administrator's mlops apply)`;
+    return `${base}; ${what} until ${kept.until.join(", ")} serve${kept.until.length === 1 ? "s" : ""}`;
   }
   const from = stage.served !== undefined ? `v${stage.served}` : "none";
   const to = stage.deploys?.version;

@@ -106,7 +106,9 @@ export interface PlanStage {
   approval?: boolean;
   /**
    * The build stage of a config that served before it had environments: what it served then is
-   * not deleted (addresses, the endpoint's name) until every environment in `until` serves.
+   * not deleted (addresses, the endpoint's name) until every environment in `until` serves; with
+   * `until` empty, every environment serves but this stage's credentials may not read or delete
+   * it (a CI role): an administrator's apply retires it.
    */
   kept?: { resources: string[]; endpoint?: string; until: string[] };
 }

@@ -1,37 +1,43 @@
-// Taking over a resource makes its tags exactly the tool's, except the ones a service set itself:
-// AWS's (`aws:`) and SageMaker's on what Studio, a SageMaker project or the SDK made, which an
-// adopted model or endpoint config may carry and which are not the tool's to remove.
+// Taking over a SageMaker model or endpoint config makes its tags exactly the tool's, except the
+// ones a service set itself: AWS's (`aws:`) and SageMaker's on what Studio, a SageMaker project
+// or the SDK made, which are not the tool's to plan or remove.
 import { describe, expect, it } from "vitest";
+import type { Node } from "../../../actions/src/graph/graph.js";
 import { noop } from "../../../actions/src/resources/handler.js";
-import { withTagChange } from "../../../actions/src/resources/sagemaker/sagemaker-tags.js";
-import { tagDelta } from "../../../actions/src/resources/tags.js";
+import {
+  readSageMakerTags,
+  withTagChange,
+} from "../../../actions/src/resources/sagemaker/sagemaker-tags.js";
+import { fakeSageMaker } from "../sagemaker/fake-sagemaker.js";
 
-const OURS = { "mlops:project": "dogs", "mlops:managed-by": "mlops-gitops" };
+const OURS = { "mlops:project": "pets", "mlops:managed-by": "mlops-gitops" };
+const ARN = "arn:aws:sagemaker:us-east-1:123456789012:model/hand-made";
+const node = { name: "hand-made", tags: OURS } as unknown as Node;
 
-describe("tags on adoption", () => {
-  it("sets the tool's, removes the user's, keeps the services' own", () => {
-    const current = {
-      "sagemaker:project-name": "dogs-studio",
+describe("tags of an adopted SageMaker resource", () => {
+  it("plans the tool's tags and the user's removed, never the services' own", async () => {
+    const aws = fakeSageMaker();
+    aws.tagged.set(ARN, {
+      "sagemaker:project-name": "pets-studio",
       "sagemaker-sdk:jumpstart-model-id": "x",
       "aws:cloudformation:stack-name": "s",
       team: "ml",
-    };
-    expect(tagDelta(current, OURS)).toEqual({ set: OURS, remove: ["team"] });
-  });
-
-  it("plans no change for a service's own tags once the tool's are there", () => {
-    const observed = { ...OURS, "sagemaker:domain-arn": "arn:aws:sagemaker:us-east-1:1:domain/d" };
-    const change = withTagChange(noop("immutable"), OURS, observed);
-    expect(change.action).toBe("noop");
-    const adopting = withTagChange(noop("immutable"), OURS, {
-      "sagemaker:domain-arn": "d",
-      team: "ml",
     });
+    const observed = await readSageMakerTags("model", node, aws.ctx, ARN);
+    expect(observed).toEqual({ team: "ml" });
+    const adopting = withTagChange(noop("immutable"), OURS, observed);
     expect(adopting.action).toBe("update");
     expect(adopting.changes.map((c) => c.path).sort()).toEqual([
       "tags.mlops:managed-by",
       "tags.mlops:project",
       "tags.team",
     ]);
+  });
+
+  it("plans nothing once the tool's are there beside the services' own", async () => {
+    const aws = fakeSageMaker();
+    aws.tagged.set(ARN, { ...OURS, "sagemaker:domain-arn": "d" });
+    const observed = await readSageMakerTags("model", node, aws.ctx, ARN);
+    expect(withTagChange(noop("immutable"), OURS, observed).action).toBe("noop");
   });
 });

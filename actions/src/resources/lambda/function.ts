@@ -28,7 +28,7 @@ import type { FunctionSpec } from "../../graph/lambda-nodes.js";
 import { diffFields } from "../diff-fields.js";
 import type { Change, HandlerContext, ResourceHandler } from "../handler.js";
 import { changedFields, differReason, noop } from "../handler.js";
-import { isServiceTag, tagDelta, type Tags } from "../tags.js";
+import { tagDelta, type Tags } from "../tags.js";
 import {
   codeForUpload,
   codeSha256Of,
@@ -66,7 +66,7 @@ function desired(node: Node<FunctionSpec>): Comparable {
 }
 
 const userTags = (tags: Record<string, string> | undefined): Tags =>
-  Object.fromEntries(Object.entries(tags ?? {}).filter(([k]) => !isServiceTag(k)));
+  Object.fromEntries(Object.entries(tags ?? {}).filter(([k]) => !k.startsWith("aws:")));
 
 interface Live {
   configuration: FunctionConfiguration;

@@ -103,8 +103,8 @@ export const endpointHandler: ResourceHandler<EndpointSpec, EndpointObserved> = 
   async update(node, observed, change, ctx) {
     const fields = changedFields(change);
     // A change of tags alone (a project renamed, an adoption) deploys nothing. What the endpoint
-    // serves then starts its deployment history, if nothing did yet (an adopted endpoint), so a
-    // later plan tells a deployment back to it as a rollback.
+    // serves is appended to the deployment history when its last record names another config
+    // (an adopted endpoint, a lost record), so a later plan tells a return to it as a rollback.
     const tagsOnly = fields.size === 1 && fields.has("tags");
     if (tagsOnly) await recordDeployment(node, ctx);
     const after = tagsOnly ? observed : await deployEndpoint(node, observed, ctx);

@@ -8,7 +8,7 @@ import type { Node } from "../../graph/graph.js";
 import { sageMakerArn } from "../../graph/iam-policies.js";
 import { diffFields } from "../diff-fields.js";
 import { differReason, type Change, type HandlerContext } from "../handler.js";
-import { isServiceTag, tagDelta, tagsFromList, tagsToList, type Tags } from "../tags.js";
+import { tagDelta, tagsFromList, tagsToList, type Tags } from "../tags.js";
 
 /** The SageMaker resource types whose tags the tool reconciles, as their ARNs name them. */
 export type TaggedType = "endpoint" | "endpoint-config" | "model";
@@ -26,7 +26,15 @@ const WORDS: Record<TaggedType, string> = {
 const arnOf = (type: TaggedType, node: Node, ctx: HandlerContext, arn?: string): string =>
   arn ?? sageMakerArn(ctx.graph, type, node.name);
 
-/** The resource's tags (undefined when they cannot be listed: nothing is planned for them). */
+/**
+ * Tags SageMaker or AWS set themselves, which the tool neither plans nor removes: `aws:`, and
+ * SageMaker's on what Studio, a SageMaker project or the SDK made (`sagemaker:project-name`,
+ * `sagemaker-sdk:...`), which a hand-made model or endpoint config may carry when adopted.
+ */
+const isServiceTag = (key: string): boolean =>
+  key.startsWith("aws:") || key.startsWith("sagemaker:") || key.startsWith("sagemaker-sdk:");
+
+/** The resource's tags, but the services' own (undefined when they cannot be listed). */
 export async function readSageMakerTags(
   type: TaggedType,
   node: Node,
@@ -38,7 +46,10 @@ export async function readSageMakerTags(
       new ListTagsCommand({ ResourceArn: arnOf(type, node, ctx, arn), MaxResults: 100 }),
     ),
   );
-  return out?.Tags ? tagsFromList(out.Tags) : undefined;
+  if (!out?.Tags) return undefined;
+  return Object.fromEntries(
+    Object.entries(tagsFromList(out.Tags)).filter(([key]) => !isServiceTag(key)),
+  );
 }
 
 /** `change` with the tags the resource must get, when they differ (a noop becomes an update). */
@@ -49,8 +60,7 @@ export function withTagChange(change: Change, desired: Tags, observed: Tags | un
   if (observed === undefined || !plain) return change;
   const { set, remove } = tagDelta(observed, desired);
   if (Object.keys(set).length === 0 && remove.length === 0) return change;
-  const own = Object.fromEntries(Object.entries(observed).filter(([k]) => !isServiceTag(k)));
-  const tags = diffFields({ tags: own }, { tags: desired });
+  const tags = diffFields({ tags: observed }, { tags: desired });
   if (change.action === "noop")
     return { action: "update", reason: differReason(tags), changes: tags, risk: [] };
   return { ...change, changes: [...change.changes, ...tags] };
