@@ -273,6 +273,26 @@ describe("mlops bootstrap", () => {
     }
   });
 
+  it("keeps on --destroy the roles and boundary of the same names bootstrapped for another repository", async () => {
+    const roles = ["--plan-role", `${project}-mine-p`, "--deploy-role", `${project}-mine-d`];
+    const run = (repository: string, ...more: string[]) =>
+      cli(["bootstrap", "--config", config, "--github", repository, ...roles, ...more]);
+    const made = await run("acme/mine", "--auto-approve");
+    expect(made.code, made.out).toBe(0);
+    const other = await run("acme/other", "--destroy", "--auto-approve");
+    expect(other.code, other.out).toBe(0);
+    expect(other.stdout).toContain(
+      `(kept) role ${project}-mine-p: bootstrapped for acme/mine, not acme/other`,
+    );
+    expect(other.stdout).toMatch(
+      /\(kept\) policy \S+: bootstrapped for acme\/mine, not acme\/other/,
+    );
+    expect(
+      await exists(() => iam.send(new GetRoleCommand({ RoleName: `${project}-mine-p` }))),
+    ).toBe(true);
+    expect((await run("acme/mine", "--destroy", "--auto-approve")).code).toBe(0);
+  });
+
   it("brings a role made by hand in line but keeps it on --destroy", async () => {
     const name = `${project}-hand`;
     const args = ["bootstrap", "--config", config, "--github", "acme/hand"];

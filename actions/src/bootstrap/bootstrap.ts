@@ -307,8 +307,14 @@ export async function planDestroy(
   for (const role of desired.roles) {
     const tags = await orMissing(() => iam.send(new ListRoleTagsCommand({ RoleName: role.name })));
     if (tags === undefined) continue;
-    if (!(tags.Tags ?? []).some((t) => t.Key === BOOTSTRAP_TAG)) {
+    const madeFor = (tags.Tags ?? []).find((t) => t.Key === BOOTSTRAP_TAG)?.Value;
+    if (madeFor === undefined) {
       kept.push(`role ${role.name}: not made by mlops bootstrap (no ${BOOTSTRAP_TAG} tag)`);
+      continue;
+    }
+    // A role of the same name bootstrapped for another repository is that repository's.
+    if (madeFor !== desired.repository) {
+      kept.push(`role ${role.name}: bootstrapped for ${madeFor}, not ${desired.repository}`);
       continue;
     }
     removedRoles.add(role.name);
@@ -326,8 +332,13 @@ export async function planDestroy(
   if (b !== undefined) {
     const live = await orMissing(() => iam.send(new GetPolicyCommand({ PolicyArn: b.arn })));
     if (live?.Policy !== undefined) {
-      if (!(live.Policy.Tags ?? []).some((t) => t.Key === BOOTSTRAP_TAG))
+      const madeFor = (live.Policy.Tags ?? []).find((t) => t.Key === BOOTSTRAP_TAG)?.Value;
+      if (madeFor === undefined)
         kept.push(`policy ${b.path}${b.name}: not made by mlops bootstrap`);
+      else if (madeFor !== desired.repository)
+        kept.push(
+          `policy ${b.path}${b.name}: bootstrapped for ${madeFor}, not ${desired.repository}`,
+        );
       else
         steps.push({
           symbol: "-",
