@@ -62,9 +62,27 @@ export function configPolicy(
   role: CiRole | "boundary",
   stage: string | undefined,
 ): PolicyDocument {
-  if (config.environments) return stagePolicy(config, account, role, stage);
+  if (config.environments) return compacted(stagePolicy(config, account, role, stage));
   const graph = buildGraph(config, { account });
-  return role === "boundary" ? boundaryPolicy(graph) : ciPolicy(config, graph, role);
+  return compacted(role === "boundary" ? boundaryPolicy(graph) : ciPolicy(config, graph, role));
+}
+
+/**
+ * The same grants in fewer characters: statements on the same resources under the same
+ * condition become one with all their actions. IAM caps a role's inline policies at 10,240
+ * characters and a managed policy at 6,144, and a config with every feature came close.
+ */
+export function compacted(policy: PolicyDocument): PolicyDocument {
+  const byScope = new Map<string, PolicyStatement>();
+  policy.Statement.forEach((s, i) => {
+    // A statement without resources (none is generated) would be kept apart, by its place.
+    const resources = s.Resource ? [...s.Resource].sort() : i;
+    const scope = JSON.stringify([s.Effect, resources, s.Principal, s.Condition]);
+    const seen = byScope.get(scope);
+    if (seen === undefined) byScope.set(scope, { ...s });
+    else seen.Action = [...new Set([...seen.Action, ...s.Action])];
+  });
+  return { ...policy, Statement: [...byScope.values()] };
 }
 
 export function stagePolicy(

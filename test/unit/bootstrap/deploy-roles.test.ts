@@ -10,7 +10,7 @@ import { UsageError } from "../../../actions/src/cli/usage-error.js";
 import { loadConfig } from "../../../actions/src/config/load.js";
 import { buildGraph } from "../../../actions/src/graph/build-graph.js";
 import { boundaryPolicy, ciPolicy } from "../../../actions/src/graph/ci-policies.js";
-import { stagePolicy } from "../../../actions/src/graph/stage-policies.js";
+import { compacted, configPolicy } from "../../../actions/src/graph/stage-policies.js";
 
 const ACCOUNT = "123456789012";
 const names = { planRole: "mlops-plan", deployRole: "mlops-deploy", environment: undefined };
@@ -97,7 +97,7 @@ describe("desiredState", () => {
     // iam.permissionsBoundary names the organisation's own: bootstrap makes none.
     expect(desired.boundary).toBeUndefined();
     const [plan, ...deploy] = desired.roles;
-    expect(plan?.policy).toEqual(stagePolicy(config, ACCOUNT, "plan", undefined));
+    expect(plan?.policy).toEqual(configPolicy(config, ACCOUNT, "plan", undefined));
     expect(deploy.map((r) => [r.label, r.name, r.maxSessionDuration])).toEqual([
       ["build deploy role", "mlops-deploy", 21600],
       ["staging deploy role", "mlops-deploy-staging", 21600],
@@ -105,7 +105,7 @@ describe("desiredState", () => {
     ]);
     for (const role of deploy) {
       const stage = role.stage ?? "";
-      expect(role.policy).toEqual(stagePolicy(config, ACCOUNT, "deploy", stage));
+      expect(role.policy).toEqual(configPolicy(config, ACCOUNT, "deploy", stage));
       expect(role.trust).toEqual(githubTrustPolicy("aws", ACCOUNT, repository, "deploy", stage));
       expect(JSON.stringify(role.trust)).toContain(`"repo:acme/pets:environment:${stage}"`);
     }
@@ -119,10 +119,12 @@ describe("desiredState", () => {
       deployRoles: deployRoles(undefined, names),
     });
     expect(desired.roles.map((r) => r.label)).toEqual(["plan role", "deploy role"]);
+    // What `mlops iam-policy` prints: the single-stage policies, compacted.
     const graph = buildGraph(config, { account: ACCOUNT });
-    expect(desired.boundary?.document).toEqual(boundaryPolicy(graph));
-    expect(desired.roles[0]?.policy).toEqual(ciPolicy(config, graph, "plan"));
-    expect(desired.roles[1]?.policy).toEqual(ciPolicy(config, graph, "deploy"));
+    expect(desired.boundary?.document).toEqual(compacted(boundaryPolicy(graph)));
+    expect(desired.roles[0]?.policy).toEqual(compacted(ciPolicy(config, graph, "plan")));
+    expect(desired.roles[1]?.policy).toEqual(compacted(ciPolicy(config, graph, "deploy")));
+    expect(desired.roles[1]?.policy).toEqual(configPolicy(config, ACCOUNT, "deploy", undefined));
     expect(JSON.stringify(desired.roles[1]?.trust)).toContain(
       `"repo:acme/pets:environment:production"`,
     );

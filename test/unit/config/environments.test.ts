@@ -2,10 +2,15 @@
 // environment's derived config is (its names, overrides and state location).
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../../actions/src/config/load.js";
+import type { Config } from "../../../actions/src/config/types.js";
 import { environmentConfig, requireEnvironment } from "../../../actions/src/environments/stages.js";
-import { stageGraphs, stagePolicy } from "../../../actions/src/graph/stage-policies.js";
+import {
+  configPolicy,
+  stageGraphs,
+  stagePolicy,
+} from "../../../actions/src/graph/stage-policies.js";
 import { stageLine } from "../../../actions/src/plan/stage-line.js";
-import { BASE_CONFIG, issuesOf, makeWorkspace, type Workspace } from "./helpers.js";
+import { BASE_CONFIG, issuesOf, makeWorkspace, REPO, type Workspace } from "./helpers.js";
 
 let ws: Workspace;
 beforeEach(() => {
@@ -147,5 +152,26 @@ describe("an environment's CI role and roles", () => {
     expect(size(plan)).toBeLessThanOrEqual(10240);
     for (const stage of ["build", "staging", "production"])
       expect(size(stagePolicy(config, "123456789012", "deploy", stage))).toBeLessThanOrEqual(10240);
+  });
+  it("fits IAM for the shipped configs, every role of every stage, with and without environments", () => {
+    const size = (d: object): number => JSON.stringify(d).length;
+    const full = loadConfig(`${REPO}config/full.example.yaml`);
+    const { environments: _environments, ...single } = full;
+    const configs: Config[] = [loadConfig(`${REPO}config/mlops.yaml`), full, single];
+    for (const config of configs) {
+      const stages = config.environments
+        ? ["build", ...Object.keys(config.environments)]
+        : [undefined];
+      expect(size(configPolicy(config, "123456789012", "boundary", undefined))).toBeLessThanOrEqual(
+        6144,
+      );
+      expect(size(configPolicy(config, "123456789012", "plan", undefined))).toBeLessThanOrEqual(
+        10240,
+      );
+      for (const stage of stages)
+        expect(size(configPolicy(config, "123456789012", "deploy", stage))).toBeLessThanOrEqual(
+          10240,
+        );
+    }
   });
 });
