@@ -194,6 +194,11 @@ export async function startFakeGitHub(owner: string, repo: string): Promise<Fake
         send(204, {});
         return;
       }
+      if (value !== undefined && method === "DELETE") {
+        fake.variables.delete(name);
+        send(204, {});
+        return;
+      }
     }
     if ((m = new RegExp(`^${prefix}/commits/([0-9a-f]+)/pulls$`).exec(path)) && method === "GET") {
       const numbers = fake.pullsForCommit.get(m[1] ?? "") ?? [];

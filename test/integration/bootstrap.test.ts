@@ -253,6 +253,12 @@ describe("mlops bootstrap", () => {
         "Nothing to change.",
       );
 
+      // Left by a config that had environments: it would move the deploy job elsewhere.
+      gh.variables.set("MLOPS_BUILD_ENVIRONMENT", "build");
+      const leftover = await cli([...args, "--configure-github", "--auto-approve"]);
+      expect(leftover.stdout).toContain("- delete the repository variable MLOPS_BUILD_ENVIRONMENT");
+      expect(gh.variables.has("MLOPS_BUILD_ENVIRONMENT")).toBe(false);
+
       // Edited by hand: the variable is planned back; an extra branch is reported, not removed.
       gh.variables.set("AWS_REGION", "eu-west-1");
       gh.environments.get("production")?.branches.push("dev");

@@ -56,6 +56,8 @@ export async function planGitHub(
   repository: string,
   environments: readonly string[],
   variables: Readonly<Record<string, string>>,
+  /** Variables a config without them must not have (left by an earlier config): deleted. */
+  stale: readonly string[] = [],
 ): Promise<{ steps: Step<GitHubApi>[]; warnings: string[] }> {
   const repo = `/repos/${repository}`;
   const steps: Step<GitHubApi>[] = [];
@@ -83,6 +85,17 @@ export async function planGitHub(
         text: `change the repository variable ${name} from ${current.value ?? ""} to ${value}`,
         run: async (a) => {
           await a.request("PATCH", `${repo}/actions/variables/${name}`, { name, value });
+        },
+      });
+  }
+  for (const name of stale) {
+    const current = await api.request("GET", `${repo}/actions/variables/${name}`);
+    if (current !== undefined)
+      steps.push({
+        symbol: "-",
+        text: `delete the repository variable ${name}`,
+        run: async (a) => {
+          await a.request("DELETE", `${repo}/actions/variables/${name}`);
         },
       });
   }

@@ -100,6 +100,9 @@ export async function bootstrapCommand(o: BootstrapCommandOptions, io: Output): 
         o.github,
         roles.map((r) => r.githubEnvironment),
         variables,
+        // Left by a config that had environments, it would move the deploy job out of the
+        // environment the one deploy role trusts.
+        config.environments ? [] : [BUILD_ENVIRONMENT_VARIABLE],
       );
       gitHubSteps = planned.steps;
       for (const warning of planned.warnings) io.err(`warning: ${warning}`);
