@@ -1,7 +1,11 @@
 // Adding `environments:` to a config that already serves: the service never pauses. The build
 // stage's plans keep the endpoint of the config before environments (and all it served with)
 // until staging and production serve; the first build apply after that deletes it.
-import { DescribeEndpointCommand, SageMakerClient } from "@aws-sdk/client-sagemaker";
+import {
+  CreateModelCommand,
+  DescribeEndpointCommand,
+  SageMakerClient,
+} from "@aws-sdk/client-sagemaker";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -96,5 +100,24 @@ describe("adding environments to a config that serves", () => {
     expect(await exists(`${project}-staging`)).toBe(true);
     const replan = await mlops("plan", "--detailed-exitcode");
     expect(replan.code, replan.out).toBe(0);
+    // Each stage's orphans are its own: a model tagged for staging that no record owns is
+    // staging's to list, not the build stage's.
+    const stray = `${project}-staging-model-0badcafe`;
+    await sagemaker.send(
+      new CreateModelCommand({
+        ModelName: stray,
+        ExecutionRoleArn: "arn:aws:iam::123456789012:role/x",
+        PrimaryContainer: { Image: "i", ModelDataUrl: "s3://b/model.tar.gz" },
+        Tags: [
+          { Key: "mlops:project", Value: `${project}-staging` },
+          { Key: "mlops:managed-by", Value: "mlops-gitops" },
+        ],
+      }),
+    );
+    const staging = await mlops("janitor", "--orphans", "--env", "staging");
+    expect(staging.code, staging.out).toBe(0);
+    expect(staging.stdout).toContain(stray);
+    expect((await mlops("janitor", "--orphans")).stdout).not.toContain(stray);
+    expect((await mlops("janitor", "--env", "staging")).code).toBe(2);
   }, 240_000);
 });

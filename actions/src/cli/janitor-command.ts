@@ -12,6 +12,7 @@ import {
 } from "../ec2-runner/index.js";
 import { consoleLogger } from "./console-logger.js";
 import { withSession } from "./engine-command.js";
+import { UsageError } from "./usage-error.js";
 import { describeOrphans, findOrphans } from "./orphans.js";
 import type { Output } from "./output.js";
 
@@ -21,6 +22,8 @@ export interface JanitorCommandOptions {
   debug?: boolean;
   /** List what carries the project's tags but no state record owns, and do nothing else. */
   orphans?: boolean;
+  /** With `orphans` and environments: the stage (its project, record and identity). */
+  environment?: string;
 }
 
 /** Injected by tests; the CLI builds them from the environment. */
@@ -36,9 +39,15 @@ export async function janitorCommand(
   io: Output,
   deps: JanitorDeps = {},
 ): Promise<number> {
+  if (options.environment !== undefined && options.orphans !== true)
+    throw new UsageError("--env goes with --orphans: the runner clean-up is the build stage's");
   if (options.orphans === true) {
     return withSession(
-      { config: options.config, debug: options.debug === true },
+      {
+        config: options.config,
+        debug: options.debug === true,
+        ...(options.environment !== undefined && { environment: options.environment }),
+      },
       async (session) => {
         for (const line of describeOrphans(await findOrphans(session))) io.out(line);
         return 0;

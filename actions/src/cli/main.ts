@@ -564,7 +564,7 @@ const commands: Record<string, Command> = {
   }),
   janitor: lazy({
     summary: "terminate expired EC2 runner instances, remove stale runners",
-    synopsis: "[--dry-run] [--orphans]",
+    synopsis: "[--dry-run] [--orphans [--env STAGE]]",
     description:
       "Terminates this project's GPU runner instances past their expiry tag and, when GITHUB_TOKEN\nand GITHUB_REPOSITORY are set, removes its offline self-hosted runners. Run on a schedule.\nWith --orphans, only lists what carries the project's tags (Resource Groups Tagging API, and\nthe roles under iam.path) in the config's region and the regions its state record knows,\nbut no state record owns: what an interrupted move or a lost record left. Changes nothing.",
     options: {
@@ -578,8 +578,18 @@ const commands: Record<string, Command> = {
         default: false,
         help: "list tagged resources no state record owns; change nothing",
       },
+      env: {
+        type: "string",
+        value: "STAGE",
+        help: "with --orphans and environments: the stage whose orphans to list (build, the default, or an environment)",
+      },
     },
-    examples: ["mlops janitor --dry-run", "mlops janitor", "mlops janitor --orphans"],
+    examples: [
+      "mlops janitor --dry-run",
+      "mlops janitor",
+      "mlops janitor --orphans",
+      "mlops janitor --orphans --env production",
+    ],
     load: () => import("./janitor-command.js"),
     run: ({ janitorCommand }, v, _p, io) =>
       janitorCommand(
@@ -588,6 +598,7 @@ const commands: Record<string, Command> = {
           dryRun: v["dry-run"] === true,
           debug: v["debug"] === true,
           orphans: v["orphans"] === true,
+          ...(typeof v["env"] === "string" && { environment: v["env"] }),
         },
         io,
       ),

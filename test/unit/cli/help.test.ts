@@ -43,7 +43,7 @@ const COMMANDS: Record<string, readonly string[]> = {
   destroy: ["--auto-approve", "--include-data", "--env"],
   unlock: ["--env"],
   "iam-policy": ["--for", "--account", "--trust", "--repository", "--environment", "--stage"],
-  janitor: ["--dry-run", "--orphans"],
+  janitor: ["--dry-run", "--orphans", "--env"],
   invoke: ["--image", "--url", "--top-k", "--format", "--env"],
   import: ["--endpoint", "--function", "--project", "--region", "--force"],
   emulator: ["--port"],
