@@ -232,4 +232,27 @@ describe("plan action", () => {
     expect(run.summary).toContain("fork");
     expect(gh.calls.filter((c) => c.method !== "GET")).toEqual([]);
   });
+  it("with environments: one section and one cost estimate per environment", async () => {
+    const w = workspace();
+    const pr = 14;
+    w.edit(
+      (text) =>
+        `${text}environments:\n  staging: {}\n  production: { approval: true, endpoint: { initialInstanceCount: 2 } }\n`,
+    );
+    const run = await runAction("plan", {
+      cwd: w.dir,
+      event: pullRequestEvent(pr),
+      inputs: { config: w.config },
+      env: env(),
+    });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const comment = readFileSync(join(w.dir, "mlops-plan.md"), "utf8");
+    const staging = comment.indexOf("#### staging");
+    const production = comment.indexOf("#### production");
+    expect(staging).toBeGreaterThan(0);
+    expect(production).toBeGreaterThan(staging);
+    // Nothing serves yet; staging would run one ml.m5.large, production two.
+    expect(comment.slice(staging, production)).toContain("monthly estimate: $0.00 -> $83.95");
+    expect(comment.slice(production)).toContain("monthly estimate: $0.00 -> $167.90");
+  }, 120_000);
 });

@@ -45,17 +45,22 @@ export async function planAction(): Promise<void> {
   // A config with `environments:`: the build stage's plan is the one a merge applies (and binds
   // to); each environment's plan is shown after it ("production: model v7 -> v8, waiting ...").
   const environments: Plan[] = [];
+  // Each environment's estimate: its own endpoint and Lambda (the build stage serves nothing).
+  const environmentCosts: string[] = [];
   try {
     session = await openSession(config, { logger });
     const opened = session;
     ({ plan, observations } = await inGroup(`Plan ${configPath}`, () => runPlan(opened)));
     for (const environment of environmentNames(config)) {
-      environments.push(
-        await inGroup(`Plan ${environment}`, async () => {
-          const stage = await openSession(config, { logger, environment });
-          return (await runPlan(stage)).plan;
-        }),
-      );
+      await inGroup(`Plan ${environment}`, async () => {
+        const stage = await openSession(config, { logger, environment });
+        const planned = await runPlan(stage);
+        environments.push(planned.plan);
+        const before = estimateLive(stage.config, planned.observations, PRICE_TABLE);
+        environmentCosts.push(
+          `#### ${environment}\n\n${renderCostMarkdown(before, planned.plan.cost)}`,
+        );
+      });
     }
   } catch (error) {
     if (!pr?.fromFork) throw error;
@@ -80,10 +85,9 @@ export async function planAction(): Promise<void> {
     configPath,
     runUrl: run.runUrl,
     sha: pr?.headSha ?? run.sha,
-    // The comment's estimate is the config's one endpoint and Lambda; with environments each
-    // stage's plan carries its own (the JSON plans), not summed here yet.
+    // The comment's estimate: the config's one endpoint and Lambda, or each environment's.
     ...(environments.length > 0
-      ? { environments }
+      ? { environments, cost: environmentCosts.join("\n\n") }
       : { cost: renderCostMarkdown(estimateLive(config, observations, PRICE_TABLE), plan.cost) }),
   });
   writeFileSync(markdownFile, `${body}\n`);
