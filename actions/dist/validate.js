@@ -1,2 +1,2 @@
 import { createRequire as __mlopsCreateRequire } from 'node:module';const require = __mlopsCreateRequire(import.meta.url);
-import{enableCompileCache}from"./chunks/chunk-OTKM7MOY.js";import"./chunks/chunk-L6VG7YUE.js";enableCompileCache();var{runAction}=await import("./chunks/report-error-NCM5HXCE.js");await runAction(async()=>(await import("./chunks/validate-action-6WS44XES.js")).validateAction());
+import{enableCompileCache}from"./chunks/chunk-OTKM7MOY.js";import"./chunks/chunk-L6VG7YUE.js";enableCompileCache();var{runAction}=await import("./chunks/report-error-NCM5HXCE.js");await runAction(async()=>(await import("./chunks/validate-action-SR3WQHXO.js")).validateAction());
