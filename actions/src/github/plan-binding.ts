@@ -3,6 +3,7 @@
 // fingerprint per address (keyed by a short hash of the address, so a plan with hundreds of
 // resources still fits). Apply compares a fresh plan against it and names what differs.
 import { digest, sha256 } from "../canonical.js";
+import { stageLine } from "../plan/stage-line.js";
 import type { Plan } from "../plan/types.js";
 
 export interface PlanDigest {
@@ -16,6 +17,12 @@ export interface PlanDigest {
    * field changes and the live state planned against). Empty when the plan is too big to carry.
    */
   changes: Record<string, string>;
+  /**
+   * With environments: the stage's line ("build: …; keeps … until production serves"), which
+   * can change while no resource does (an environment started serving). Absent in older
+   * comments.
+   */
+  stage?: string;
   /** Short hash -> address; kept locally, never encoded in the comment. */
   names?: Record<string, string>;
 }
@@ -60,6 +67,7 @@ export function planDigest(plan: Plan): PlanDigest {
     account: plan.account,
     region: plan.region,
     changes,
+    ...(plan.stage && { stage: stageLine(plan.stage) }),
     names,
   };
 }
@@ -85,6 +93,8 @@ export function digestFromComment(body: string, configPath: string): PlanDigest 
     ) as Partial<PlanDigest>;
     if (parsed.v !== 1 || typeof parsed.hash !== "string" || typeof parsed.changes !== "object")
       return undefined;
+    // A stage line that is not text is left out (an edited comment), not repeated in a message.
+    if (parsed.stage !== undefined && typeof parsed.stage !== "string") delete parsed.stage;
     return parsed as PlanDigest;
   } catch {
     return undefined;
@@ -98,6 +108,8 @@ export function explainDifference(reviewed: PlanDigest, now: PlanDigest): string
     if (reviewed[key] !== now[key])
       lines.push(`${key}: reviewed ${reviewed[key]}, now ${now[key]}`);
   }
+  if (reviewed.stage !== undefined && now.stage !== undefined && reviewed.stage !== now.stage)
+    lines.push(`stage: reviewed "${reviewed.stage}", now "${now.stage}"`);
   const names = { ...reviewed.names, ...now.names };
   const label = (key: string): string => names[key] ?? `a resource no longer in the plan (#${key})`;
   const compared = Object.keys(reviewed.changes).length > 0;
