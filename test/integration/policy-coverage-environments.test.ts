@@ -3,36 +3,27 @@
 // (and cannot approve); staging's deploys its own resources from the registry; production's also
 // approves (promote) and reads what staging serves. Every request is recorded on a private
 // emulator and checked against the policy `mlops iam-policy` prints for that role.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type Emulator } from "../../actions/src/emulator/index.js";
 import type { PolicyDocument } from "../../actions/src/graph/iam-policies.js";
-import { makeCheckout } from "../support/checkout.js";
-import { allowedRun, printedPolicy, REGION } from "../support/policy-recording.js";
-import { FAKE_TRAIN } from "../support/fake-train.js";
+import {
+  allowedRun,
+  printedPolicy,
+  REGION,
+  startCoverageProject,
+  type CoverageProject,
+} from "../support/policy-recording.js";
 
 const project = `pcenv${process.pid.toString(36)}`;
-
-let emulator: Emulator;
-let dir: string;
-let configFile: string;
-const savedEnv = { ...process.env };
+let covered: CoverageProject;
 
 const policy = (role: "plan" | "deploy", stage?: string): Promise<PolicyDocument> =>
-  printedPolicy(configFile, role, stage);
+  printedPolicy(covered.configFile, role, stage);
 const allowed = (doc: PolicyDocument, ...argv: string[]): Promise<string[]> =>
-  allowedRun(emulator, configFile, doc, argv);
+  allowedRun(covered.emulator, covered.configFile, doc, argv);
 
 beforeAll(async () => {
-  emulator = await startEmulator();
-  Object.assign(process.env, emulator.env());
-  dir = makeCheckout("mlops-policy-environments-", FAKE_TRAIN);
-  configFile = join(dir, "mlops.yaml");
-  process.env["MLOPS_CACHE_DIR"] = mkdtempSync(join(tmpdir(), "mlops-cache-"));
-  writeFileSync(
-    configFile,
+  covered = await startCoverageProject(
+    "mlops-policy-environments-",
     `version: 1
 project: ${project}
 region: ${REGION}
@@ -49,11 +40,7 @@ environments:
   );
 }, 120_000);
 
-afterAll(async () => {
-  process.env = savedEnv;
-  rmSync(dir, { recursive: true, force: true });
-  await emulator.stop();
-});
+afterAll(() => covered.stop());
 
 describe("per-stage CI roles", () => {
   it("cover exactly what each stage calls", { timeout: 240_000 }, async () => {

@@ -11,15 +11,16 @@ import {
   CreateModelCommand,
   SageMakerClient,
 } from "@aws-sdk/client-sagemaker";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type Emulator } from "../../actions/src/emulator/index.js";
 import type { PolicyDocument } from "../../actions/src/graph/iam-policies.js";
-import { makeCheckout } from "../support/checkout.js";
-import { allowedRun, printedPolicy, REGION } from "../support/policy-recording.js";
-import { FAKE_TRAIN } from "../support/fake-train.js";
+import {
+  allowedRun,
+  printedPolicy,
+  REGION,
+  startCoverageProject,
+  type CoverageProject,
+} from "../support/policy-recording.js";
 
 const project = `pcserve${process.pid.toString(36)}`;
 const handMade = `hand-${project}`;
@@ -27,20 +28,17 @@ const artifact = `s3://${handMade}/job-1/output/model.tar.gz`;
 const IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.3-cpu-py311";
 const roleName = `${project}-sagemaker-console`;
 
-let emulator: Emulator;
-let dir: string;
-let configFile: string;
-const savedEnv = { ...process.env };
+let covered: CoverageProject;
 
 const policy = (role: "plan" | "deploy"): Promise<PolicyDocument> =>
-  printedPolicy(configFile, role);
+  printedPolicy(covered.configFile, role);
 const allowed = (doc: PolicyDocument, ...argv: string[]): Promise<string[]> =>
-  allowedRun(emulator, configFile, doc, argv);
+  allowedRun(covered.emulator, covered.configFile, doc, argv);
 
 /** A model behind an endpoint, clicked together with an administrator's credentials. */
 async function setUpByHand(): Promise<void> {
   const clientConfig = {
-    endpoint: emulator.endpoint,
+    endpoint: covered.emulator.endpoint,
     region: REGION,
     credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
   };
@@ -106,13 +104,8 @@ async function setUpByHand(): Promise<void> {
 }
 
 beforeAll(async () => {
-  emulator = await startEmulator();
-  Object.assign(process.env, emulator.env());
-  dir = makeCheckout("mlops-policy-serve-", FAKE_TRAIN);
-  configFile = join(dir, "mlops.yaml");
-  process.env["MLOPS_CACHE_DIR"] = mkdtempSync(join(tmpdir(), "mlops-cache-"));
-  writeFileSync(
-    configFile,
+  covered = await startCoverageProject(
+    "mlops-policy-serve-",
     `version: 1
 project: ${project}
 region: ${REGION}
@@ -136,11 +129,7 @@ iam:
   await setUpByHand();
 }, 120_000);
 
-afterAll(async () => {
-  process.env = savedEnv;
-  rmSync(dir, { recursive: true, force: true });
-  await emulator.stop();
-});
+afterAll(() => covered.stop());
 
 describe("CI roles of a config serving a hand-made model", () => {
   it(
@@ -163,8 +152,8 @@ describe("CI roles of a config serving a hand-made model", () => {
 
       // A bigger instance: an endpoint config of mlops's own, deployed.
       writeFileSync(
-        configFile,
-        readFileSync(configFile, "utf8").replace(
+        covered.configFile,
+        readFileSync(covered.configFile, "utf8").replace(
           "instanceType: ml.m5.large",
           "instanceType: ml.m5.xlarge",
         ),

@@ -1,10 +1,15 @@
 // What the policy-coverage tests share: the policy `mlops iam-policy` prints for a role, and the
 // authorizations every request of one `mlops` run needs, recorded on a private emulator.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { expect } from "vitest";
 import { iamPolicyCommand } from "../../actions/src/cli/iam-policy-command.js";
-import type { Emulator } from "../../actions/src/emulator/index.js";
+import { startEmulator, type Emulator } from "../../actions/src/emulator/index.js";
 import type { PolicyDocument } from "../../actions/src/graph/iam-policies.js";
+import { makeCheckout } from "./checkout.js";
 import { cli } from "./cli.js";
+import { FAKE_TRAIN } from "./fake-train.js";
 import { denied } from "./iam-evaluator.js";
 import { downloadRecording, RequestAuthorizer, type Recorded } from "./request-authorizations.js";
 
@@ -61,4 +66,37 @@ export async function allowedRun(
     ),
   ).toEqual([]);
   return requests.map((r) => r.operation);
+}
+
+export interface CoverageProject {
+  emulator: Emulator;
+  configFile: string;
+  /** Puts the environment back, removes the checkout, stops the emulator. */
+  stop(): Promise<void>;
+}
+
+/**
+ * What each coverage test starts from: a private emulator (its recorder is global to the
+ * process) in the environment, and a checkout (fake train.py, a small data set) with `config`.
+ */
+export async function startCoverageProject(
+  prefix: string,
+  config: string,
+): Promise<CoverageProject> {
+  const savedEnv = { ...process.env };
+  const emulator = await startEmulator();
+  Object.assign(process.env, emulator.env());
+  const dir = makeCheckout(prefix, FAKE_TRAIN);
+  const configFile = join(dir, "mlops.yaml");
+  process.env["MLOPS_CACHE_DIR"] = mkdtempSync(join(tmpdir(), "mlops-cache-"));
+  writeFileSync(configFile, config);
+  return {
+    emulator,
+    configFile,
+    async stop() {
+      process.env = savedEnv;
+      rmSync(dir, { recursive: true, force: true });
+      await emulator.stop();
+    },
+  };
 }

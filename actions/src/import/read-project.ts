@@ -103,12 +103,6 @@ export function trainingJobOfArtifact(artifact: string): string | undefined {
   return match?.[1];
 }
 
-/** "s3://bucket/a/b/" -> { bucket, prefix: "a/b/" }. */
-function s3Location(uri: string): { bucket: string; prefix: string } | undefined {
-  const location = parseS3Uri(uri);
-  return location && { bucket: location.bucket, prefix: location.key };
-}
-
 /** The longest common folder of several S3 prefixes ("" when they share none). */
 function commonFolder(prefixes: readonly string[]): string {
   const split = prefixes.map((p) => p.split("/").slice(0, -1));
@@ -194,7 +188,9 @@ export async function readProject(
       : readFunction(clients, options.functionName, guesses),
   ]);
 
-  const data = training?.data ?? s3Location(artifact);
+  const artifactAt = parseS3Uri(artifact);
+  const data =
+    training?.data ?? (artifactAt && { bucket: artifactAt.bucket, prefix: artifactAt.key });
   if (!training?.data)
     guesses["data.source"] =
       `no training job found from the model's artifact (${artifact || "none"}): the data location is the artifact's bucket; put the data set's s3:// prefix here`;
@@ -275,7 +271,7 @@ async function readTrainingJob(
   guesses["training"] =
     `from the training job ${name}, found from the model's artifact ${artifact}`;
   const inputs = (job.InputDataConfig ?? [])
-    .map((c) => s3Location(c.DataSource?.S3DataSource?.S3Uri ?? ""))
+    .map((c) => parseS3Uri(c.DataSource?.S3DataSource?.S3Uri ?? ""))
     .filter((l) => l !== undefined);
   const bucket = inputs[0]?.bucket;
   const sameBucket = inputs.filter((l) => l.bucket === bucket);
@@ -283,9 +279,7 @@ async function readTrainingJob(
     bucket !== undefined
       ? {
           bucket,
-          prefix: commonFolder(
-            sameBucket.map((l) => (l.prefix.endsWith("/") ? l.prefix : `${l.prefix}/`)),
-          ),
+          prefix: commonFolder(sameBucket.map((l) => (l.key.endsWith("/") ? l.key : `${l.key}/`))),
         }
       : undefined;
   const resources = job.ResourceConfig;

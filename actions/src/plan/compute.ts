@@ -17,6 +17,7 @@ import { sharingReads } from "./read-cache.js";
 import { moveSummary, previousNodes, SERVING_KINDS, type MoveSource } from "./moves.js";
 import type { Risk } from "../resources/handler.js";
 import { AwsOperationError } from "../aws/errors.js";
+import { roleAddress } from "../graph/iam-nodes.js";
 import {
   PLAN_FORMAT_VERSION,
   type Plan,
@@ -99,7 +100,7 @@ function servedBeforeEnvironments(node: Node): boolean {
   return (
     /^(sagemaker\.(model|endpoint-config|endpoint)|autoscaling\.|cloudwatch\.|logs\.|lambda\.)/.test(
       node.kind,
-    ) || node.address === "iam.role.lambda"
+    ) || node.address === roleAddress("lambda")
   );
 }
 

@@ -18,6 +18,14 @@ afterAll(() => {
   workspace.remove();
 });
 
+/** The endpoint every case reads: one ml.m5.large serving the variant AllTraffic. */
+const ENDPOINT = {
+  name: "dogs",
+  variantName: "AllTraffic",
+  instanceType: "ml.m5.large",
+  initialInstanceCount: 1,
+};
+
 /** The config `mlops import` writes for `imported`, in a project "dogs" of us-east-1. */
 const render = (imported: ImportedProject): string =>
   renderImportedConfig({
@@ -82,10 +90,7 @@ describe("import helpers", () => {
   it("writes valid YAML that says what it guessed, quoting what YAML would misread", () => {
     const imported: ImportedProject = {
       endpoint: {
-        name: "dogs",
-        variantName: "AllTraffic",
-        instanceType: "ml.m5.large",
-        initialInstanceCount: 1,
+        ...ENDPOINT,
         configName: "dogs-config",
         dataCapture: {
           samplingPercentage: 20,
@@ -150,10 +155,7 @@ describe("import helpers", () => {
   it("says when the data capture goes elsewhere than the data bucket", () => {
     const text = render({
       endpoint: {
-        name: "dogs",
-        variantName: "AllTraffic",
-        instanceType: "ml.m5.large",
-        initialInstanceCount: 1,
+        ...ENDPOINT,
         configName: "c",
         dataCapture: {
           samplingPercentage: 5,
@@ -176,10 +178,8 @@ describe("import helpers", () => {
   it("writes only what validates: a key alias, 0% sampling, several variants", () => {
     const text = render({
       endpoint: {
-        name: "dogs",
+        ...ENDPOINT,
         variantName: "A",
-        instanceType: "ml.m5.large",
-        initialInstanceCount: 1,
         configName: "c",
         dataCapture: {
           samplingPercentage: 0,
@@ -208,10 +208,7 @@ describe("import helpers", () => {
   it("keeps the model's role's path when the roles are under different ones", () => {
     const text = render({
       endpoint: {
-        name: "dogs",
-        variantName: "AllTraffic",
-        instanceType: "ml.m5.large",
-        initialInstanceCount: 1,
+        ...ENDPOINT,
         configName: "c",
       },
       model: {
